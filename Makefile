@@ -1,0 +1,45 @@
+# Two commands do all the set-up on a fresh machine:
+#   make site   - creates .venv, installs everything, builds site/ from corpus/
+#   make test   - the same set-up plus Debian's chromium and bibtex, then the whole test suite
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv site test test-fast system-deps check serve bench bench-build bench-keyphrases bench-names bench-themes clean
+
+venv: $(STAMP)
+
+# torch==2.13.0 first: a bare `torch` requirement would pull several GB of CUDA packages.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+# Browser tests use Debian's chromium (Playwright's own browser download cannot work
+# offline); the BibTeX tests run the real `bibtex` from texlive-binaries.
+system-deps:
+	@command -v chromium >/dev/null && command -v bibtex >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium texlive-binaries; }
+
+site: venv
+	$(VENV)/bin/annobib build
+
+check: venv
+	$(VENV)/bin/annobib check
+
+serve: site
+	$(VENV)/bin/annobib serve
+
+test: venv system-deps
+	$(PY) -m pytest
+
+# Quick developer loop: skips the tests that load models, build the full site or drive a browser.
+test-fast: venv
+	$(PY) -m pytest -m "not slow and not browser"
+
+clean:
+	rm -rf build site

@@ -1,0 +1,161 @@
+"""The whole build: corpus -> analyze -> organize -> render -> MkDocs -> site/.
+
+The site is built into a temporary folder and swapped in only when every stage
+succeeded and the counts agree (every paper exactly once in pages, all.bib,
+papers.json and one theme), so a failed build never leaves a half-written site.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bibtexparser
+
+from .analyze import annotate_papers
+from .config import Settings
+from .corpus import load_corpus
+from .errors import BuildError
+from .models import Bibliography
+
+
+@dataclass
+class BuildSummary:
+    papers_in: int = 0
+    analysed: int = 0
+    cached: int = 0
+    paper_pages: int = 0
+    theme_pages: int = 0
+    bib_entries: int = 0
+    themes: int = 0
+    warnings: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        return [
+            f"papers in: {self.papers_in} (analysed {self.analysed}, from cache {self.cached})",
+            f"pages out: {self.paper_pages} paper pages, {self.theme_pages} theme pages",
+            f"BibTeX entries out: {self.bib_entries}",
+            f"themes: {self.themes}",
+            f"built in {self.seconds:.1f} s",
+        ]
+
+
+def build_site(root: Path, settings: Settings, log=print, progress: bool = True) -> BuildSummary:
+    started = time.perf_counter()
+    summary = BuildSummary()
+    loaded = load_corpus(root / settings.corpus_dir)
+    papers = loaded.raise_on_errors()
+    summary.warnings = [str(p) for p in loaded.problems]
+    for warning in summary.warnings:
+        log(warning)
+    summary.papers_in = len(papers)
+
+    result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress)
+    summary.analysed, summary.cached = result.analysed, result.cached
+    log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
+
+    bib, themes_doc = _organize(root, settings, papers, result.annotations, summary, log)
+    _render_and_publish(root, settings, bib, summary)
+    _write_themes_file(root / settings.themes_file, themes_doc, log)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _organize(root, settings, papers, annotations, summary, log):
+    from .organize import load_themes_file, organize
+
+    themes_path = root / settings.themes_file
+    bib, themes_doc, report = organize(papers, annotations, load_themes_file(themes_path), settings)
+    for message in report.messages:
+        log(message)
+    summary.messages.extend(report.messages)
+    summary.themes = len(bib.themes)
+    return bib, themes_doc
+
+
+def _write_themes_file(path: Path, themes_doc: dict, log) -> None:
+    from .organize import dump_themes_file
+
+    before = path.read_text(encoding="utf-8") if path.exists() else None
+    dump_themes_file(themes_doc, path)
+    if path.read_text(encoding="utf-8") != before:
+        log(f"updated {path}: review and commit it to keep theme assignments stable")
+
+
+def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summary: BuildSummary) -> None:
+    from .render import render_site, write_mkdocs_config
+
+    build_dir = root / "build"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    site_dir = root / settings.render_site_dir
+    with tempfile.TemporaryDirectory(dir=build_dir, prefix="staging-") as staging:
+        staging = Path(staging)
+        docs_dir, new_site = staging / "docs", staging / "site"
+        docs_dir.mkdir()
+        rendered = render_site(bib, docs_dir, settings, hand_written_docs=root / "docs")
+        config_path = staging / "mkdocs.yml"
+        write_mkdocs_config(bib, docs_dir, new_site, config_path, root / "mkdocs.yml")
+        _run_mkdocs(config_path, root)
+        summary.paper_pages, summary.theme_pages = rendered.paper_pages, rendered.theme_pages
+        summary.bib_entries = rendered.bib_entries
+        check_conservation(bib, new_site)
+        _swap_into_place(new_site, site_dir)
+
+
+def _run_mkdocs(config_path: Path, root: Path) -> None:
+    env = dict(os.environ)
+    env.setdefault("SOURCE_DATE_EPOCH", _source_date_epoch(root))
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(config_path)],
+        cwd=root, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        detail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-20:])
+        raise BuildError(f"mkdocs build --strict failed; the previous site is untouched:\n{detail}")
+
+
+def _source_date_epoch(root: Path) -> str:
+    """A fixed build date (the last commit's, else 0) so two builds give the same bytes."""
+    done = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True)
+    stamp = done.stdout.strip()
+    return stamp if done.returncode == 0 and stamp.isdigit() else "0"
+
+
+def check_conservation(bib: Bibliography, site: Path) -> None:
+    """Every input paper exactly once: page, all.bib, papers.json, one theme. Else fail."""
+    keys = sorted(p.key for p in bib.papers)
+    faults = []
+    missing_pages = [k for k in keys if not (site / "papers" / k / "index.html").is_file()]
+    if missing_pages:
+        faults.append(f"{len(missing_pages)} paper page(s) missing, e.g. {missing_pages[:3]}")
+    library = bibtexparser.parse_string((site / "bib" / "all.bib").read_text(encoding="utf-8"))
+    bib_keys = sorted(e.key for e in library.entries)
+    if bib_keys != keys or library.failed_blocks:
+        faults.append(f"all.bib has {len(bib_keys)} entries ({len(library.failed_blocks)} unparseable) for {len(keys)} papers")
+    data_keys = sorted(p["key"] for p in json.loads((site / "data" / "papers.json").read_text(encoding="utf-8")))
+    if data_keys != keys:
+        faults.append(f"papers.json has {len(data_keys)} papers for {len(keys)}")
+    themed = sorted(k for t in bib.themes for k in t.papers)
+    if themed != keys:
+        faults.append(f"{len(themed)} theme memberships for {len(keys)} papers (each must be in exactly one)")
+    if faults:
+        raise BuildError("the built site does not hold every paper exactly once; nothing was published:\n- "
+                         + "\n- ".join(faults))
+
+
+def _swap_into_place(new_site: Path, site_dir: Path) -> None:
+    old = site_dir.with_name(site_dir.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if site_dir.exists():
+        site_dir.rename(old)
+    shutil.move(str(new_site), str(site_dir))
+    if old.exists():
+        shutil.rmtree(old)

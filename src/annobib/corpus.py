@@ -1,0 +1,263 @@
+"""Load and validate the corpus: `corpus/*.bib` -> list[Paper].
+
+bibtexparser 2 does the parsing. Every block it could not parse, every duplicate key
+and every missing field becomes a located Problem (file, line, entry): nothing
+vanishes without a word. The loader never stops at the first fault; the caller
+decides what to do with the whole list.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser import model as bibmodel
+
+from .errors import CorpusError, Problem
+from .latex import has_bare_percent, to_text
+from .models import Paper
+
+REQUIRED_FIELDS = ("title", "abstract")
+KNOWN_ENTRY_TYPES = frozenset(
+    """article book booklet inbook incollection inproceedings conference manual mastersthesis
+    misc phdthesis proceedings techreport unpublished online report thesis preprint""".split()
+)
+USER_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
+MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(), range(1, 13)))
+VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "venue")
+
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    papers: list[Paper]
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def raise_on_errors(self) -> list[Paper]:
+        if self.errors:
+            raise CorpusError(self.problems)
+        return self.papers
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    return sorted(corpus_dir.glob("*.bib"))
+
+
+def load_corpus(corpus_dir: Path) -> LoadResult:
+    """Every paper of every `*.bib` file in `corpus_dir`, and every problem found."""
+    files = corpus_files(corpus_dir)
+    if not files:
+        return LoadResult([], [Problem(str(corpus_dir), 0, "", "no .bib files in the corpus folder")])
+    papers, problems = [], []
+    for path in files:
+        file_papers, file_problems = load_file(path)
+        papers.extend(file_papers)
+        problems.extend(file_problems)
+    problems.extend(_duplicate_keys_across(papers))
+    seen: set[str] = set()
+    unique = [p for p in papers if not (p.key in seen or seen.add(p.key))]
+    return LoadResult(unique, problems)
+
+
+def read_text(path: Path) -> tuple[str | None, list[Problem]]:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Problem(str(path), line, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")]
+
+
+def load_file(path: Path) -> tuple[list[Paper], list[Problem]]:
+    text, problems = read_text(path)
+    if text is None:
+        return [], problems
+    if not text.strip():
+        return [], [Problem(str(path), 1, "", "file is empty: no entries", "warning")]
+    library = bibtexparser.parse_string(text)
+    problems += [_failed_block_problem(path, block) for block in library.failed_blocks]
+    strings = {s.key.lower(): s.value for s in library.strings}
+    papers = []
+    for entry in library.entries:
+        paper, entry_problems = _paper_from_entry(path, entry, strings)
+        problems += entry_problems
+        if paper is not None:
+            papers.append(paper)
+    if not library.entries and not library.failed_blocks:
+        problems.append(Problem(str(path), 1, "", "no BibTeX entries found in the file", "warning"))
+    return papers, problems
+
+
+def _failed_block_problem(path: Path, block) -> Problem:
+    line = (block.start_line or 0) + 1
+    key = _key_of_raw(block.raw)
+    if isinstance(block, bibmodel.DuplicateBlockKeyBlock):
+        message = f"duplicate citation key '{block.key}': the entry is ignored until the key is unique"
+    elif isinstance(block, bibmodel.DuplicateFieldKeyBlock):
+        message = f"a field is repeated in the entry ({_first_line(block.error)})"
+    else:
+        message = f"BibTeX syntax error: {_first_line(getattr(block, 'error', None)) or 'unparseable block'} (check for unbalanced braces or a missing comma)"
+    return Problem(str(path), line, key, message)
+
+
+def _first_line(error) -> str:
+    return str(error).strip().splitlines()[0] if error else ""
+
+
+def _key_of_raw(raw: str) -> str:
+    match = re.match(r"\s*@\s*\w+\s*[{(]\s*([^,\s}]*)", raw or "")
+    return match.group(1) if match else ""
+
+
+def _expand(value: str, strings: dict[str, str]) -> str:
+    """Resolve `a # "b"` concatenation and @string / month macros, left as-is by bibtexparser."""
+    parts = _split_concatenation(value)
+    if len(parts) == 1 and not _is_macro(parts[0], strings):
+        return value
+    return "".join(_resolve_part(part, strings) for part in parts)
+
+
+def _split_concatenation(value: str) -> list[str]:
+    parts, depth, quoted, current = [], 0, False, []
+    for ch in value:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        if ch == "#" and depth == 0 and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current).strip())
+    return parts
+
+
+def _is_macro(part: str, strings: dict[str, str]) -> bool:
+    return part.lower() in strings or part.lower() in MONTHS
+
+
+def _resolve_part(part: str, strings: dict[str, str]) -> str:
+    if len(part) >= 2 and part[0] == part[-1] == '"':
+        return part[1:-1]
+    if len(part) >= 2 and part[0] == "{" and part[-1] == "}":
+        return part[1:-1]
+    if part.lower() in strings:
+        return strings[part.lower()]
+    if part.lower() in MONTHS:
+        return str(MONTHS[part.lower()])
+    return part
+
+
+def _paper_from_entry(path: Path, entry, strings: dict[str, str]) -> tuple[Paper | None, list[Problem]]:
+    line = (entry.start_line or 0) + 1
+    where = dict(file=str(path), line=line, entry=entry.key)
+    problems: list[Problem] = []
+    values = {f.key.lower(): _expand(str(f.value), strings).strip() for f in entry.fields}
+    if not USER_KEY.match(entry.key or ""):
+        problems.append(Problem(**where, message=(
+            f"citation key '{entry.key}' may hold only letters, digits, '_' and '-' "
+            "(it becomes the URL /papers/<key>/)")))
+    missing = [name for name in REQUIRED_FIELDS if not values.get(name)]
+    if missing:
+        problems.append(Problem(**where, message=f"missing required field(s): {', '.join(missing)}"))
+    if problems:
+        return None, problems
+    entry_type = entry.entry_type.lower()
+    if entry_type not in KNOWN_ENTRY_TYPES:
+        problems.append(Problem(**where, message=f"unknown entry type '@{entry.entry_type}'", severity="warning"))
+    for name in ("title", "abstract"):
+        if has_bare_percent(values[name]):
+            problems.append(Problem(**where, severity="warning", message=(
+                f"bare '%' in {name} starts a LaTeX comment; read as a percent sign, write '\\%'")))
+    year, year_problem = _year(values)
+    if year_problem:
+        problems.append(Problem(**where, message=year_problem, severity="warning"))
+    paper = Paper(
+        key=entry.key,
+        entry_type=entry_type,
+        title=values["title"],
+        abstract=values["abstract"],
+        authors=split_authors(values.get("author", "")),
+        year=year,
+        venue=next((values[f] for f in VENUE_FIELDS if values.get(f)), None),
+        arxiv=_arxiv_id(values),
+        doi=values.get("doi") or None,
+        url=values.get("url") or None,
+        fields=tuple((f.key.lower(), values[f.key.lower()]) for f in entry.fields),
+        source=str(path),
+        line=line,
+    )
+    return paper, problems
+
+
+def split_authors(field: str) -> tuple[str, ...]:
+    """Split on ' and ' outside braces ('{Barnes and Noble}' stays one name)."""
+    names, depth, start = [], 0, 0
+    lowered = field
+    i = 0
+    while i < len(field):
+        ch = field[i]
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth == 0 and re.match(r"\s+and\s+", lowered[i:], flags=re.I) and (i == 0 or field[i].isspace()):
+            match = re.match(r"\s+and\s+", lowered[i:], flags=re.I)
+            names.append(field[start:i])
+            i += match.end()
+            start = i
+            continue
+        i += 1
+    names.append(field[start:])
+    return tuple(n.strip() for n in names if n.strip())
+
+
+def _year(values: dict[str, str]) -> tuple[int | None, str | None]:
+    raw = values.get("year") or values.get("date") or ""
+    if not raw:
+        return None, None
+    match = re.search(r"\b(1[5-9]\d\d|20\d\d|2100)\b", raw)
+    if not match:
+        return None, f"year '{raw}' is not a year; the paper is shown without one"
+    return int(match.group(1)), None
+
+
+def _arxiv_id(values: dict[str, str]) -> str | None:
+    prefix = (values.get("archiveprefix") or values.get("eprinttype") or "").lower()
+    if values.get("eprint") and prefix in {"arxiv", ""}:
+        match = ARXIV_ID.search(values["eprint"])
+        if match:
+            return match.group(1)
+    for name in ("journal", "note", "url", "howpublished"):
+        text = values.get(name, "")
+        if "arxiv" in text.lower():
+            match = ARXIV_ID.search(text)
+            if match:
+                return match.group(1)
+    return None
+
+
+def _duplicate_keys_across(papers: list[Paper]) -> list[Problem]:
+    first_seen: dict[str, Paper] = {}
+    problems = []
+    for paper in papers:
+        if paper.key in first_seen:
+            other = first_seen[paper.key]
+            problems.append(Problem(paper.source, paper.line, paper.key,
+                                    f"duplicate citation key: also at {other.source}:{other.line}"))
+        else:
+            first_seen[paper.key] = paper
+    return problems
+
+
+def plain_title(paper: Paper) -> str:
+    return to_text(paper.title)

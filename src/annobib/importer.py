@@ -1,0 +1,180 @@
+"""Import a captured paper listing plus gathered metadata into `corpus/*.bib`.
+
+The listing is a text capture of a web page: page chrome, then alternating lines
+of title and abstract (the first title may have 'Subscribe' glued to its front).
+The metadata file holds one JSON object per paper, matched by title; only rows
+of `high` or `medium` confidence are used, and nothing is invented where a row is
+missing. Keys already in the target file are never changed.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import bibtexparser
+from rapidfuzz import fuzz
+
+from .bibtex import format_entry, plain_to_bibtex, protect_title_case
+from .corpus import load_file, read_text
+from .errors import AnnobibError, CorpusError
+from .keys import base_key, unique_key
+from .latex import to_text
+from .models import Paper
+
+TRUSTED_CONFIDENCE = frozenset({"high", "medium"})
+CHROME_MARKERS = ("Get trending papers", "Subscribe")
+# Venues that are conference proceedings (-> @inproceedings); the rest are journals.
+CONFERENCE_WORDS = re.compile(
+    r"\b(CVPR|ICCV|ECCV|NeurIPS|NIPS|ICLR|ICML|AAAI|IJCAI|SIGGRAPH|3DV|WACV|BMVC|ACCV|"
+    r"CoRL|ICRA|IROS|RSS|MICCAI|Conference|Proceedings|Workshop|Symposium|Asia)\b", re.I)
+TITLE_MATCH_THRESHOLD = 95
+
+
+@dataclass(frozen=True)
+class ListedPaper:
+    title: str
+    abstract: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: list[str]
+    skipped: list[str]            # "title: reason" for papers already in the corpus
+    without_metadata: list[str]   # keys of papers with no trusted metadata row
+
+
+def parse_listing(path: Path) -> list[ListedPaper]:
+    text, problems = read_text(path)
+    if text is None:
+        raise CorpusError(problems)
+    lines = text.splitlines()
+    start = _first_title_line(lines, path)
+    body = [line.rstrip() for line in lines[start:]]
+    while body and not body[-1].strip():
+        body.pop()
+    body[0] = re.sub(r"^Subscribe(?=\S)", "", body[0])
+    if len(body) % 2:
+        raise AnnobibError(
+            f"{path}:{start + len(body)}: the listing should alternate title and abstract lines, "
+            f"but has an odd number ({len(body)}) of lines after the page chrome")
+    papers = []
+    for i in range(0, len(body), 2):
+        title, abstract = body[i].strip(), body[i + 1].strip()
+        line = start + i + 1
+        if not title or not abstract:
+            raise AnnobibError(f"{path}:{line}: empty title or abstract line in the listing")
+        papers.append(ListedPaper(title, abstract, line))
+    return papers
+
+
+def _first_title_line(lines: list[str], path: Path) -> int:
+    """Index of the line holding the first title: the one that starts with 'Subscribe'."""
+    for index, line in enumerate(lines[:10]):
+        if line.startswith("Subscribe") and len(line) > len("Subscribe"):
+            return index
+    if any(lines[0].startswith(marker) for marker in CHROME_MARKERS) if lines else False:
+        raise AnnobibError(f"{path}:1: page chrome found but no title line starting with 'Subscribe'")
+    return 0
+
+
+def load_metadata(path: Path) -> list[dict]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise AnnobibError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
+        if not isinstance(row, dict) or "title" not in row:
+            raise AnnobibError(f"{path}:{number}: expected an object with a 'title'")
+        rows.append(row)
+    return rows
+
+
+def _normal_title(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", to_text(title).lower()).strip()
+
+
+def match_metadata(title: str, rows: list[dict]) -> dict | None:
+    """The trusted row whose title is the same (or near-identical) paper title."""
+    wanted = _normal_title(title)
+    trusted = [r for r in rows if r.get("confidence") in TRUSTED_CONFIDENCE]
+    for row in trusted:
+        if _normal_title(row["title"]) == wanted:
+            return row
+    best = max(trusted, key=lambda r: fuzz.ratio(_normal_title(r["title"]), wanted), default=None)
+    if best and fuzz.ratio(_normal_title(best["title"]), wanted) >= TITLE_MATCH_THRESHOLD:
+        return best
+    return None
+
+
+def entry_fields(listed: ListedPaper, row: dict | None) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Entry type and BibTeX fields from a listed paper and its metadata row (if trusted)."""
+    row = row or {}
+    fields: list[tuple[str, str]] = []
+    if row.get("authors"):
+        fields.append(("author", " and ".join(plain_to_bibtex(a) for a in row["authors"])))
+    fields.append(("title", protect_title_case(plain_to_bibtex(listed.title))))
+    venue = row.get("venue")
+    entry_type = "misc"
+    if venue:
+        entry_type = "inproceedings" if CONFERENCE_WORDS.search(venue) else "article"
+        fields.append(("booktitle" if entry_type == "inproceedings" else "journal", plain_to_bibtex(venue)))
+    if row.get("year"):
+        fields.append(("year", str(int(row["year"]))))
+    if row.get("doi"):
+        fields.append(("doi", row["doi"]))
+    if row.get("arxiv"):
+        fields += [("eprint", row["arxiv"]), ("archiveprefix", "arXiv")]
+        if entry_type == "misc":
+            fields.append(("howpublished", f"arXiv:{row['arxiv']}"))
+    if row.get("url"):
+        fields.append(("url", row["url"]))
+    fields.append(("abstract", plain_to_bibtex(listed.abstract)))
+    return entry_type, tuple(fields)
+
+
+def import_listing(listing: Path, metadata: Path | None, target: Path) -> ImportReport:
+    """Append the listing's papers that are not yet in `target` (a .bib file)."""
+    rows = load_metadata(metadata) if metadata else []
+    existing: list[Paper] = []
+    if target.exists():
+        existing, problems = load_file(target)
+        if any(p.severity == "error" for p in problems):
+            raise CorpusError(problems)
+    taken = {p.key for p in existing}
+    known_titles = {_normal_title(p.title) for p in existing}
+    known_arxiv = {p.arxiv for p in existing if p.arxiv}
+    added, skipped, without, blocks = [], [], [], []
+    for listed in parse_listing(listing):
+        row = match_metadata(listed.title, rows)
+        if _normal_title(listed.title) in known_titles or (row and row.get("arxiv") in known_arxiv):
+            skipped.append(f"{listed.title}: already in {target}")
+            continue
+        key = unique_key(base_key(tuple((row or {}).get("authors") or ()), (row or {}).get("year"), listed.title), taken)
+        taken.add(key)
+        known_titles.add(_normal_title(listed.title))
+        entry_type, fields = entry_fields(listed, row)
+        blocks.append(format_entry(Paper(key=key, entry_type=entry_type, title="", abstract="", fields=fields)))
+        added.append(key)
+        if row is None:
+            without.append(key)
+    _append_entries(target, blocks)
+    return ImportReport(added, skipped, without)
+
+
+def _append_entries(target: Path, blocks: list[str]) -> None:
+    if not blocks:
+        return
+    new_text = "\n".join(blocks)
+    library = bibtexparser.parse_string(new_text)
+    if library.failed_blocks or len(library.entries) != len(blocks):
+        raise AnnobibError("internal error: the imported entries do not parse back; nothing was written")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.read_text(encoding="utf-8") if target.exists() else ""
+    separator = "\n" if old and not old.endswith("\n\n") else ""
+    target.write_text(old + separator + new_text, encoding="utf-8")

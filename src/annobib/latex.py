@@ -1,0 +1,49 @@
+"""LaTeX in titles and abstracts, turned into readable unicode text.
+
+Corpus values are BibTeX/LaTeX ('SL$^{2}$A-INR', '{\\"o}', '\\&'); pages, search and
+keyphrase extraction want plain text ('SL²A-INR', 'ö', '&'). pylatexenc does the parsing.
+"""
+from __future__ import annotations
+
+import re
+
+from pylatexenc.latex2text import LatexNodes2Text
+
+_CONVERTER = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+_SUPERSCRIPTS = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SUBSCRIPTS = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+# A bare '%' starts a LaTeX comment and would swallow the rest of the line: pasted
+# abstracts often mean a percentage, so it is read as one (check warns about it).
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+_SCRIPT = re.compile(r"([\^_])\{?([0-9+\-=()n]+)\}?")
+
+
+def _scripts_to_unicode(math: str) -> str:
+    def swap(match: re.Match) -> str:
+        table = _SUPERSCRIPTS if match.group(1) == "^" else _SUBSCRIPTS
+        converted = match.group(2).translate(table)
+        return converted if all(ch not in "0123456789+-=()n" for ch in converted) else match.group(0)
+
+    return _SCRIPT.sub(swap, math)
+
+
+def _inline_math_scripts(latex: str) -> str:
+    """'$^{2}$' -> '$²$' before conversion, so 'SL$^{2}$A' reads 'SL²A'."""
+    return re.sub(r"\$([^$]*)\$", lambda m: "$" + _scripts_to_unicode(m.group(1)) + "$", latex)
+
+
+def to_text(latex: str) -> str:
+    """Readable unicode text of a LaTeX/BibTeX value; never raises."""
+    if not latex:
+        return ""
+    prepared = _inline_math_scripts(_BARE_PERCENT.sub(r"\\%", latex))
+    try:
+        text = _CONVERTER.latex_to_text(prepared)
+    except Exception:  # pylatexenc is tolerant, but a corpus value must never stop a build
+        text = prepared.replace("{", "").replace("}", "")
+    text = _scripts_to_unicode(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def has_bare_percent(latex: str) -> bool:
+    return bool(_BARE_PERCENT.search(latex or ""))

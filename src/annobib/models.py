@@ -1,0 +1,79 @@
+"""Plain records passed between pipeline stages.
+
+corpus -> list[Paper]; analyze -> dict[key, Annotation]; organize -> Bibliography;
+render -> files. Records are frozen so no stage can change what an earlier one made.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One corpus entry, as the maintainer wrote it in `corpus/*.bib`."""
+
+    key: str                      # citation key, also the URL slug /papers/<key>/
+    entry_type: str               # article, inproceedings, misc, ...
+    title: str                    # raw BibTeX title (may hold LaTeX)
+    abstract: str                 # raw BibTeX abstract (may hold LaTeX)
+    authors: tuple[str, ...] = () # as in the BibTeX author field, split on ' and '
+    year: int | None = None
+    venue: str | None = None
+    arxiv: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()  # every field, original order, for BibTeX output
+    source: str = ""              # file the entry came from
+    line: int = 0                 # 1-based line of the entry's '@'
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What analysis extracted from one paper's title and abstract."""
+
+    key: str
+    keyphrases: tuple[str, ...]
+    methods_introduced: tuple[str, ...] = ()
+    methods_mentioned: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    summary: str = ""
+    embedding: tuple[float, ...] = ()  # document embedding (title + abstract), for themes / related
+
+
+@dataclass(frozen=True)
+class Related:
+    key: str
+    score: float
+    reason: str                   # human-readable: "shares methods: NeRF, SIREN" / "similar abstract"
+
+
+@dataclass(frozen=True)
+class Theme:
+    slug: str                     # URL slug /themes/<slug>/, stable once published
+    label: str                    # chapter-title label
+    description: str = ""
+    keyphrases: tuple[str, ...] = ()
+    papers: tuple[str, ...] = ()  # citation keys, sorted
+    see_also: tuple[str, ...] = ()  # slugs of neighbouring themes
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    name: str
+    kind: str                     # "method" or "dataset"
+    introduced_by: tuple[str, ...] = ()
+    mentioned_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    """Everything the renderer needs."""
+
+    papers: tuple[Paper, ...]
+    annotations: dict[str, Annotation]
+    themes: tuple[Theme, ...]
+    theme_of: dict[str, str]                      # paper key -> theme slug
+    related: dict[str, tuple[Related, ...]]
+    methods: tuple[MethodEntry, ...] = ()
+    keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)  # keyphrase -> paper keys
+    map_points: dict[str, tuple[float, float]] = field(default_factory=dict)  # key -> 2D position
