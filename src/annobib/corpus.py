@@ -109,7 +109,8 @@ def _failed_block_problem(path: Path, block) -> Problem:
 
 
 def _first_line(error) -> str:
-    return str(error).strip().splitlines()[0] if error else ""
+    text = str(getattr(error, "abort_reason", "") or error or "").strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _key_of_raw(raw: str) -> str:
