@@ -1,0 +1,301 @@
+"""The organize stage: themes, related papers, indexes and the map.
+
+    bib, themes_doc, report = organize(papers, annotations, load_themes_file(path), settings)
+    dump_themes_file(themes_doc, path)
+
+`corpus/themes.yml` is the maintainer's: once a paper is listed there it stays in
+its theme ("merge, don't refit"); a maintainer may rename a label, edit a
+description, move a paper, merge two themes or pin a paper, and later runs keep
+all of it. Only papers not yet listed are placed, each in the nearest theme by
+centroid similarity; a new theme is proposed only when at least 6 new papers
+fit no existing theme. Slugs are derived from the label once and never change.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ..config import Settings
+from ..errors import AnnobibError
+from ..models import Annotation, Bibliography, Paper, Theme
+from . import labels as labels_mod
+from .indexes import keyword_index, method_index
+from .projection import map_points
+from .related import related_papers, see_also
+from .themes import centroids, cluster_papers, normalise_rows, place_new_papers
+
+__all__ = ["ThemeReport", "organize", "load_themes_file", "dump_themes_file"]
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX = 48
+THEME_FIELDS = ("slug", "label", "description", "pinned", "papers")
+HEADER = """\
+# Themes of the bibliography, written by `annobib build` and yours to edit.
+#
+# Each theme: slug (its URL /themes/<slug>/, never change it once published),
+# label (the title readers see: rename freely), description, pinned, papers.
+# - Move a paper: cut its key from one `papers` list, paste it into another.
+# - Merge two themes: move all papers of one into the other, delete the emptied theme.
+# - Pin a paper: add its key to `pinned`; a pinned paper stays in that theme even
+#   if another theme also lists it.
+# Papers listed here never move on a rebuild; only new papers are placed (in the
+# nearest theme), and a new theme is proposed only when several new papers fit none.
+"""
+
+
+@dataclass(frozen=True)
+class ThemeReport:
+    new_papers_placed: dict[str, str]   # key -> slug for papers not in the themes file before
+    proposed_themes: tuple[str, ...]    # slugs of themes created in this run
+    messages: tuple[str, ...]           # lines for the build output
+
+
+@dataclass
+class StoredTheme:
+    slug: str
+    label: str
+    description: str
+    pinned: list[str]
+    papers: list[str]
+
+
+# --- the themes file ---------------------------------------------------------------
+
+def _key_list(value, where: str, source: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(k, (str, int)) and not isinstance(k, bool)
+                                              for k in value):
+        raise AnnobibError(f"{source}: {where}: expected a list of citation keys")
+    return [str(k) for k in value]
+
+
+def _parse_theme(item, index: int, source: str) -> StoredTheme:
+    where = f"themes[{index}]"
+    if not isinstance(item, dict):
+        raise AnnobibError(f"{source}: {where}: expected a mapping with slug, label, papers")
+    unknown = sorted(set(item) - set(THEME_FIELDS))
+    if unknown:
+        raise AnnobibError(f"{source}: {where}: unknown field(s): {', '.join(map(str, unknown))}")
+    slug, label = item.get("slug"), item.get("label")
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        raise AnnobibError(f"{source}: {where}: slug must be lower-case words joined by '-', got {slug!r}")
+    if not isinstance(label, str) or not label.strip():
+        raise AnnobibError(f"{source}: theme '{slug}': label must be a non-empty text")
+    description = item.get("description") or ""
+    if not isinstance(description, str):
+        raise AnnobibError(f"{source}: theme '{slug}': description must be a text")
+    return StoredTheme(slug, label.strip(), description.strip(),
+                       _key_list(item.get("pinned"), f"theme '{slug}' pinned", source),
+                       _key_list(item.get("papers"), f"theme '{slug}' papers", source))
+
+
+def parse_themes_doc(doc, source: str) -> list[StoredTheme]:
+    """Validated themes of a parsed themes file; [] for None / empty."""
+    if doc is None:
+        return []
+    if not isinstance(doc, dict) or set(doc) - {"themes"}:
+        raise AnnobibError(f"{source}: expected a mapping with one key, 'themes' (a list of themes)")
+    items = doc.get("themes") or []
+    if not isinstance(items, list):
+        raise AnnobibError(f"{source}: 'themes' must be a list")
+    themes = [_parse_theme(item, i, source) for i, item in enumerate(items)]
+    slugs = [t.slug for t in themes]
+    duplicated = sorted({s for s in slugs if slugs.count(s) > 1})
+    if duplicated:
+        raise AnnobibError(f"{source}: theme slug(s) used twice: {', '.join(duplicated)}")
+    pinned_in: dict[str, str] = {}
+    for theme in themes:
+        for key in theme.pinned:
+            if pinned_in.setdefault(key, theme.slug) != theme.slug:
+                raise AnnobibError(
+                    f"{source}: '{key}' is pinned in two themes: {pinned_in[key]} and {theme.slug}")
+    return themes
+
+
+def load_themes_file(path) -> dict | None:
+    """The parsed themes file, or None when it is absent or empty."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise AnnobibError(f"{path}: not valid YAML: {exc}") from None
+    if doc is None:
+        return None
+    return file_form(parse_themes_doc(doc, str(path)))
+
+
+def file_form(themes: list[StoredTheme]) -> dict:
+    """The file's form: themes sorted by slug, keys sorted, fields in a fixed order."""
+    return {"themes": [{"slug": t.slug, "label": t.label, "description": t.description,
+                        "pinned": sorted(set(t.pinned)), "papers": sorted(set(t.papers))}
+                       for t in sorted(themes, key=lambda t: t.slug)]}
+
+
+def dump_themes_file(doc, path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = yaml.safe_dump(file_form(parse_themes_doc(doc, str(path))), sort_keys=False,
+                          allow_unicode=True, width=100, default_flow_style=False)
+    path.write_text(HEADER + "\n" + body, encoding="utf-8")
+
+
+# --- assignments ---------------------------------------------------------------------
+
+def resolve_stored(stored: list[StoredTheme], corpus_keys: set[str]) -> tuple[list[StoredTheme], list[str]]:
+    """Each corpus key in one theme: pinned wins, then the first listing; gone keys dropped."""
+    messages, owner = [], {}
+    for theme in stored:
+        for key in theme.pinned:
+            owner[key] = theme.slug
+    for theme in stored:
+        for key in theme.papers:
+            if owner.setdefault(key, theme.slug) != theme.slug and key not in theme.pinned:
+                messages.append(f"themes: '{key}' is listed in '{owner[key]}' and '{theme.slug}'; "
+                                f"kept in '{owner[key]}'")
+    gone = sorted(k for k in owner if k not in corpus_keys)
+    if gone:
+        messages.append(f"themes: dropped {len(gone)} paper(s) no longer in the corpus: {', '.join(gone)}")
+    resolved = []
+    for theme in stored:
+        papers = sorted(k for k, slug in owner.items() if slug == theme.slug and k in corpus_keys)
+        if not papers:
+            messages.append(f"themes: theme '{theme.slug}' has no papers left; removed")
+            continue
+        pinned = sorted(k for k in theme.pinned if k in corpus_keys)
+        resolved.append(StoredTheme(theme.slug, theme.label, theme.description, pinned, papers))
+    return resolved, messages
+
+
+def slugify(label: str, taken: set[str]) -> str:
+    words = re.findall(r"[a-z0-9]+", label.lower().replace("&", " and "))
+    slug = ""
+    for word in words:
+        if slug and len(slug) + 1 + len(word) > SLUG_MAX:
+            break
+        slug = f"{slug}-{word}" if slug else word[:SLUG_MAX]
+    slug = slug or "theme"
+    candidate, n = slug, 2
+    while candidate in taken:
+        candidate, n = f"{slug}-{n}", n + 1
+    return candidate
+
+
+# --- the stage -----------------------------------------------------------------------
+
+def embedding_matrix(keys: list[str], annotations: dict[str, Annotation]) -> np.ndarray:
+    missing = [k for k in keys if k not in annotations or not annotations[k].embedding]
+    if missing:
+        raise AnnobibError(f"organize: no document embedding for {len(missing)} paper(s): "
+                           f"{', '.join(missing[:10])}")
+    sizes = {len(annotations[k].embedding) for k in keys}
+    if len(sizes) > 1:
+        raise AnnobibError(f"organize: embeddings of different sizes {sorted(sizes)}; rebuild the cache")
+    return normalise_rows(np.array([annotations[k].embedding for k in keys], dtype=float))
+
+
+def default_embedder(settings: Settings) -> labels_mod.PhraseEmbedder:
+    from ..analyze.loaders import load_encoder
+
+    encoder = load_encoder(settings.analyze_encoder_model)
+    return lambda phrases: encoder.encode(phrases, normalize_embeddings=True, batch_size=64)
+
+
+def representative(group: list[int], centroid: np.ndarray, vectors: np.ndarray) -> int:
+    sims = np.round(vectors[group] @ centroid, 6)
+    return group[int(np.argmax(sims))]   # argmax takes the first (lowest key) on ties
+
+
+@dataclass
+class Grouping:
+    stored: list[StoredTheme]     # kept themes, in file order
+    groups: list[list[int]]       # row indexes; first len(stored) belong to `stored`
+    placed: dict[int, int]        # new row -> group index
+    new_count: int                # groups created in this run (at the end of `groups`)
+
+
+def group_papers(keys: list[str], vectors: np.ndarray, stored: list[StoredTheme], seed: int) -> Grouping:
+    row = {k: i for i, k in enumerate(keys)}
+    groups = [[row[k] for k in t.papers] for t in stored]
+    listed = {r for g in groups for r in g}
+    new_rows = [i for i in range(len(keys)) if i not in listed]
+    if not stored:
+        fresh = cluster_papers(vectors, seed)
+        return Grouping([], fresh, {}, len(fresh))
+    placement = place_new_papers(vectors, groups, new_rows, seed)
+    for r, g in placement.placed.items():
+        groups[g].append(r)
+    groups = [sorted(g) for g in groups] + placement.new_groups
+    placed = dict(placement.placed)
+    placed.update({r: len(stored) + i for i, g in enumerate(placement.new_groups) for r in g})
+    return Grouping(stored, groups, placed, len(placement.new_groups))
+
+
+def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc: dict | None,
+             settings: Settings, *, embed_phrases: labels_mod.PhraseEmbedder | None = None,
+             ) -> tuple[Bibliography, dict, ThemeReport]:
+    """themes_doc: the parsed corpus/themes.yml (None when absent). Returns the
+    Bibliography, the updated themes doc (for the build to write back) and a report.
+    `embed_phrases` (list of phrases -> vectors) defaults to the configured encoder."""
+    papers = sorted(papers, key=lambda p: p.key)
+    keys = [p.key for p in papers]
+    vectors = embedding_matrix(keys, annotations)
+    stored, messages = resolve_stored(parse_themes_doc(themes_doc, settings.themes_file), set(keys))
+    grouping = group_papers(keys, vectors, stored, settings.organize_seed)
+    groups = grouping.groups
+    cents = centroids(vectors, groups) if groups else np.zeros((0, vectors.shape[1]))
+    key_groups = [[keys[r] for r in g] for g in groups]
+    reps = [keys[representative(g, cents[i], vectors)] for i, g in enumerate(groups)]
+    fixed = [t.label for t in grouping.stored] + [None] * grouping.new_count
+    texts = labels_mod.theme_texts(
+        key_groups, {k: annotations[k].keyphrases for k in keys}, cents, reps,
+        {p.key: p.title for p in papers}, embed_phrases or default_embedder(settings), fixed)
+
+    slugs = [t.slug for t in grouping.stored]
+    for text in texts[len(grouping.stored):]:
+        slugs.append(slugify(text.label, set(slugs)))
+    neighbours = see_also(slugs, cents)
+    descriptions = [t.description for t in grouping.stored] + [""] * grouping.new_count
+    themes = [Theme(slug=slugs[i], label=texts[i].label,
+                    description=descriptions[i] or texts[i].description,
+                    keyphrases=texts[i].keyphrases, papers=tuple(sorted(key_groups[i])),
+                    see_also=neighbours[slugs[i]]) for i in range(len(groups))]
+    themes.sort(key=lambda t: t.slug)
+    pinned = {t.slug: t.pinned for t in grouping.stored}
+    doc = file_form([StoredTheme(t.slug, t.label, t.description, pinned.get(t.slug, []),
+                                  list(t.papers)) for t in themes])
+
+    bib = Bibliography(
+        papers=tuple(papers), annotations=dict(annotations), themes=tuple(themes),
+        theme_of={k: t.slug for t in themes for k in t.papers},
+        related=related_papers(keys, vectors, annotations, settings.organize_related_count),
+        methods=method_index({k: annotations[k] for k in keys}),
+        keywords=keyword_index({k: annotations[k] for k in keys}),
+        map_points=map_points(keys, vectors, settings.organize_seed))
+    report = build_report(keys, grouping, slugs, messages, len(themes))
+    return bib, doc, report
+
+
+def build_report(keys: list[str], grouping: Grouping, slugs: list[str], messages: list[str],
+                 theme_total: int) -> ThemeReport:
+    proposed = tuple(slugs[len(grouping.stored):])
+    if not grouping.stored:
+        placed = {keys[r]: slugs[i] for i, g in enumerate(grouping.groups) for r in g}
+        messages.append(f"themes: no themes file yet; proposed {theme_total} themes for {len(keys)} papers "
+                        f"(review and commit corpus/themes.yml)")
+    else:
+        placed = {keys[r]: slugs[g] for r, g in sorted(grouping.placed.items())}
+        if placed:
+            messages.append(f"themes: placed {len(placed)} new paper(s): "
+                            + ", ".join(f"{k} -> {s}" for k, s in sorted(placed.items())))
+        if proposed:
+            messages.append(f"themes: {sum(len(grouping.groups[i]) for i in range(len(grouping.stored), len(slugs)))}"
+                            f" new papers fit no theme; proposed new theme(s): {', '.join(proposed)}")
+    return ThemeReport(new_papers_placed=dict(sorted(placed.items())), proposed_themes=proposed,
+                       messages=tuple(messages))

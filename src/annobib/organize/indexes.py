@@ -1,0 +1,57 @@
+"""The methods / datasets index and the keyword index.
+
+Variants merge: 'NeRF' / 'nerf' / 'Ne-RF' are one method; 'Radiance Fields' /
+'radiance field' one keyword. Each entry is shown under its most frequent
+spelling (keyphrases first lower-cased except acronyms: 'Radiance Fields' from a
+title counts as 'radiance fields'; ties: more capitals), so the
+index reads like the papers do.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from ..models import Annotation, MethodEntry
+from .labels import normalise, sentence_words
+from .related import name_key
+
+
+def display_form(forms: Counter) -> str:
+    """Most frequent spelling; ties: more capitals (NeRF over Nerf), then alphabetical."""
+    return min(forms, key=lambda f: (-forms[f], -sum(ch.isupper() for ch in f), f))
+
+
+def method_index(annotations: dict[str, Annotation]) -> tuple[MethodEntry, ...]:
+    """One MethodEntry per (kind, name variant group); introducing wins over mentioning."""
+    forms: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    introduced: dict[tuple[str, str], set] = defaultdict(set)
+    mentioned: dict[tuple[str, str], set] = defaultdict(set)
+    for key in sorted(annotations):
+        a = annotations[key]
+        for kind, names, bucket in (("method", a.methods_introduced, introduced),
+                                    ("method", a.methods_mentioned, mentioned),
+                                    ("dataset", a.datasets, mentioned)):  # no "introduces a dataset" signal yet
+            for name in names:
+                group = (kind, name_key(name))
+                if not group[1]:
+                    continue
+                forms[group][name.strip()] += 1
+                bucket[group].add(key)
+    entries = [MethodEntry(name=display_form(forms[g]), kind=g[0],
+                           introduced_by=tuple(sorted(introduced[g])),
+                           mentioned_by=tuple(sorted(mentioned[g] - introduced[g])))
+               for g in forms]
+    return tuple(sorted(entries, key=lambda e: (e.name.casefold(), e.kind, e.name)))
+
+
+def keyword_index(annotations: dict[str, Annotation]) -> dict[str, tuple[str, ...]]:
+    """Keyphrase (display spelling) -> sorted paper keys, case / plural variants merged."""
+    forms: dict[str, Counter] = defaultdict(Counter)
+    papers: dict[str, set] = defaultdict(set)
+    for key in sorted(annotations):
+        for phrase in annotations[key].keyphrases:
+            norm = normalise(phrase)
+            if norm:
+                forms[norm][sentence_words(phrase.strip())] += 1   # title case is not a spelling
+                papers[norm].add(key)
+    index = {display_form(forms[n]): tuple(sorted(papers[n])) for n in forms}
+    return dict(sorted(index.items(), key=lambda item: (item[0].casefold(), item[0])))

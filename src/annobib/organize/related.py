@@ -1,0 +1,73 @@
+"""Related papers (cosine top-k over document embeddings, with a reason) and 'see also' themes.
+
+Readers trust a reason more than a score (arxiv-sanity's lesson), so each
+neighbour says what the two papers share: method names first, then datasets,
+then keyphrases (compared lower-cased and singularised), else "similar abstract".
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..models import Annotation, Related
+from .labels import normalise
+
+SHOWN_IN_REASON = 3
+SEE_ALSO_MIN, SEE_ALSO_MAX = 2, 3
+SEE_ALSO_GAP = 0.05   # a third neighbour only if nearly as close as the second
+
+
+def name_key(name: str) -> str:
+    """Method / dataset names match across case and punctuation: Instant-NGP == instant ngp."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def shared(mine: tuple[str, ...], theirs: tuple[str, ...], key) -> list[str]:
+    """Names of `mine` (in my order, my spelling) that `theirs` also has."""
+    their_keys = {key(t) for t in theirs}
+    seen, result = set(), []
+    for name in mine:
+        k = key(name)
+        if k and k in their_keys and k not in seen:
+            seen.add(k)
+            result.append(name)
+    return result
+
+
+def reason(mine: Annotation, theirs: Annotation) -> str:
+    methods = lambda a: a.methods_introduced + a.methods_mentioned
+    for what, names in (
+        ("methods", shared(methods(mine), methods(theirs), name_key)),
+        ("datasets", shared(mine.datasets, theirs.datasets, name_key)),
+        ("keyphrases", shared(mine.keyphrases, theirs.keyphrases, normalise)),
+    ):
+        if names:
+            return f"shares {what}: {', '.join(names[:SHOWN_IN_REASON])}"
+    return "similar abstract"
+
+
+def related_papers(keys: list[str], vectors: np.ndarray, annotations: dict[str, Annotation],
+                   count: int) -> dict[str, tuple[Related, ...]]:
+    """Top `count` neighbours per paper; scores rounded so ties break by key on any machine."""
+    sims = np.round(vectors @ vectors.T, 4)
+    related = {}
+    for i, key in enumerate(keys):
+        order = sorted((j for j in range(len(keys)) if j != i), key=lambda j: (-sims[i, j], keys[j]))
+        related[key] = tuple(
+            Related(keys[j], float(sims[i, j]), reason(annotations[key], annotations[keys[j]]))
+            for j in order[:count])
+    return related
+
+
+def see_also(slugs: list[str], centroids: np.ndarray) -> dict[str, tuple[str, ...]]:
+    """2-3 nearest themes by centroid similarity (3 only when the third is about as near)."""
+    sims = np.round(centroids @ centroids.T, 4)
+    result = {}
+    for i, slug in enumerate(slugs):
+        order = sorted((j for j in range(len(slugs)) if j != i), key=lambda j: (-sims[i, j], slugs[j]))
+        chosen = order[:SEE_ALSO_MIN]
+        if len(order) > SEE_ALSO_MIN and sims[i, order[1]] - sims[i, order[2]] <= SEE_ALSO_GAP:
+            chosen = order[:SEE_ALSO_MAX]
+        result[slug] = tuple(slugs[j] for j in chosen)
+    return result

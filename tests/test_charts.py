@@ -1,0 +1,68 @@
+"""SVG charts: well-formed, linked, and escaping untrusted corpus text."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from annobib.models import Bibliography, Paper, Theme
+from annobib.render.charts import map_svg, themes_chart_svg, years_chart_svg
+
+EVIL = '<script>alert("x")</script> & "quotes" \'too\''
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def bib():
+    papers = (Paper("a2020x", "article", EVIL, "", year=2020), Paper("b2021y", "article", "Plain", "", year=2021),
+              Paper("c0000z", "misc", "No year", ""))
+    themes = (Theme("evil-theme", EVIL, papers=("a2020x", "c0000z")), Theme("plain", "Plain theme", papers=("b2021y",)))
+    return Bibliography(papers=papers, annotations={}, themes=themes,
+                        theme_of={"a2020x": "evil-theme", "c0000z": "evil-theme", "b2021y": "plain"},
+                        related={}, map_points={"a2020x": (0.0, 0.0), "b2021y": (1.0, 1.0), "c0000z": (0.5, 0.2)})
+
+
+def paper_url(key):
+    return f"../papers/{key}/"
+
+
+def theme_url(slug):
+    return f"../themes/{slug}/?a=1&b=2"
+
+
+@pytest.mark.parametrize("draw", [
+    pytest.param(lambda b: map_svg(b, paper_url, theme_url), id="map"),
+    pytest.param(lambda b: themes_chart_svg(b, theme_url), id="themes"),
+    pytest.param(years_chart_svg, id="years"),
+])
+def test_chart_is_wellformed_and_escaped(bib, draw):
+    svg = draw(bib)
+    root = ET.fromstring(svg)                      # parses: nothing unescaped broke it
+    assert root.tag == f"{SVG}svg" and root.get("viewBox")
+    assert "<script" not in svg and "javascript:" not in svg.lower() and "http" not in svg.replace(
+        "http://www.w3.org/2000/svg", "")
+    texts = " ".join(el.text or "" for el in root.iter())
+    if draw is not years_chart_svg:
+        assert EVIL in texts                        # shown as text, exactly
+
+
+def test_map_links_every_paper_and_theme(bib):
+    root = ET.fromstring(map_svg(bib, paper_url, theme_url))
+    links = [a.get("href") for a in root.iter(f"{SVG}a")]
+    assert {paper_url(k) for k in bib.map_points} <= set(links)
+    assert {theme_url(t.slug) for t in bib.themes} <= set(links)
+    tooltips = [t.text for c in root.iter(f"{SVG}circle") for t in c.iter(f"{SVG}title")]
+    assert any("Plain (b2021y)" == t for t in tooltips)
+    colours = {c.get("fill") for c in root.iter(f"{SVG}circle")}
+    assert len(colours) == 2
+
+
+def test_years_chart_leaves_out_unknown_years(bib):
+    root = ET.fromstring(years_chart_svg(bib))
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert "2020" in labels and "2021" in labels and "None" not in labels
+
+
+def test_themes_chart_links_theme_pages(bib):
+    root = ET.fromstring(themes_chart_svg(bib, theme_url))
+    assert [a.get("href") for a in root.iter(f"{SVG}a")] == [theme_url("evil-theme"), theme_url("plain")]

@@ -1,0 +1,283 @@
+"""Themes: sizes, determinism, stability under updates, maintainer edits, the themes file, labels.
+
+Fast tests use synthetic embeddings (16 topics on a 32-d sphere) and a stub phrase
+embedder; the slow test runs on the shipped corpus with the real encoder.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from annobib.config import Settings
+from annobib.errors import AnnobibError
+from annobib.models import Annotation, Paper
+from annobib.organize import dump_themes_file, load_themes_file, organize
+from annobib.organize import labels
+
+DIM = 32
+TOPICS = ["radiance field", "signed distance", "graph network", "video compression", "human avatar",
+          "diffusion prior", "equilibrium solver", "hypernetwork weight", "point cloud", "audio signal",
+          "language attention", "continual forgetting", "quantile regression", "shape generation",
+          "activation sine", "pruning lottery"]
+
+
+def word_vector(word: str) -> np.ndarray:
+    seed = int(hashlib.sha256(word.encode()).hexdigest()[:8], 16)
+    return np.random.default_rng(seed).normal(size=DIM)
+
+
+def stub_embed(phrases: list[str]) -> np.ndarray:
+    """Phrase vector = sum of per-word pseudo-random vectors: deterministic, no model."""
+    rows = [sum((word_vector(w) for w in labels.normalise(p).split()), np.zeros(DIM)) for p in phrases]
+    return np.array(rows)
+
+
+def synthetic_corpus(n: int = 232, seed: int = 0, topics: list[str] = TOPICS, prefix: str = "p",
+                     noise: float = 0.12):
+    rng = np.random.default_rng(seed)
+    centres = {t: stub_embed([t])[0] for t in topics}
+    papers, annotations = [], {}
+    for i in range(n):
+        topic = topics[i % len(topics)]
+        vec = centres[topic] / np.linalg.norm(centres[topic]) + rng.normal(scale=noise, size=DIM)
+        key = f"{prefix}{i:04d}"
+        phrases = (f"{topic}s", f"{topic.split()[0]} method", "neural network", f"extra {i % 7} thing")
+        papers.append(Paper(key=key, entry_type="article", title=f"On {topic} {i}", abstract="",
+                            year=2015 + i % 10))
+        annotations[key] = Annotation(key=key, keyphrases=phrases,
+                                      methods_mentioned=(topic.split()[0].upper(),),
+                                      embedding=tuple(vec / np.linalg.norm(vec)))
+    return papers, annotations
+
+
+def run(papers, annotations, doc=None, seed=13):
+    return organize(papers, annotations, doc, replace(Settings(), organize_seed=seed),
+                    embed_phrases=stub_embed)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return synthetic_corpus()
+
+
+@pytest.fixture(scope="module")
+def first_run(corpus):
+    return run(*corpus)
+
+
+def test_fresh_themes_have_readable_sizes(corpus, first_run):
+    papers, _ = corpus
+    bib, doc, report = first_run
+    sizes = [len(t.papers) for t in bib.themes]
+    assert 8 <= len(sizes) <= 16
+    assert min(sizes) >= 4 and max(sizes) <= len(papers) // 4
+    assigned = [k for t in bib.themes for k in t.papers]
+    assert sorted(assigned) == sorted(p.key for p in papers)          # exactly one theme each
+    assert set(report.proposed_themes) == {t.slug for t in bib.themes}
+    assert set(report.new_papers_placed) == set(assigned)
+
+
+def test_same_inputs_give_identical_output(corpus, first_run):
+    papers, annotations = corpus
+    shuffled = papers[:]
+    random.Random(5).shuffle(shuffled)
+    bib, doc, _ = run(shuffled, dict(reversed(list(annotations.items()))))
+    assert doc == first_run[1]
+    assert [t.label for t in bib.themes] == [t.label for t in first_run[0].themes]
+    assert bib.map_points == first_run[0].map_points
+    assert bib.related == first_run[0].related
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_update_keeps_assignments_and_slugs(corpus, seed):
+    papers, annotations = corpus
+    subset = sorted(random.Random(seed).sample(papers, int(0.9 * len(papers))), key=lambda p: p.key)
+    before, doc, _ = run(subset, annotations, seed=seed)
+    after, doc2, report = run(papers, annotations, doc, seed=seed)
+    changed = [k for k in before.theme_of if after.theme_of[k] != before.theme_of[k]]
+    assert len(changed) <= 0.05 * len(subset)
+    assert {t.slug for t in before.themes} <= {t.slug for t in after.themes}
+    assert set(report.new_papers_placed) == {p.key for p in papers} - {p.key for p in subset}
+    assert report.proposed_themes == ()       # the new papers fit existing themes
+
+
+def edited(doc: dict) -> dict:
+    """A maintainer's edits: rename, move a paper, merge two themes, pin a paper."""
+    themes = [dict(t, papers=list(t["papers"]), pinned=list(t["pinned"])) for t in doc["themes"]]
+    a, b, c = themes[0], themes[1], themes[2]
+    a["label"] = "My own title"
+    moved = b["papers"].pop(0)
+    a["papers"].append(moved)
+    b["papers"] += c["papers"]                 # merge c into b
+    themes.remove(c)
+    a["pinned"].append(a["papers"][0])
+    return {"themes": themes}, moved, a["slug"], b["slug"], c["slug"]
+
+
+def test_maintainer_edits_are_kept(corpus, first_run):
+    papers, annotations = corpus
+    doc, moved, slug_a, slug_b, slug_c = edited(first_run[1])
+    bib, new_doc, report = run(papers, annotations, doc)
+    themes = {t.slug: t for t in bib.themes}
+    assert themes[slug_a].label == "My own title"
+    assert bib.theme_of[moved] == slug_a
+    assert slug_c not in themes
+    assert all(bib.theme_of[k] == slug_b for k in doc["themes"][1]["papers"])
+    assert new_doc["themes"][0]["pinned"] == doc["themes"][0]["pinned"]
+    assert report.new_papers_placed == {} and report.proposed_themes == ()
+    again, _, _ = run(papers, annotations, new_doc)
+    assert again.theme_of == bib.theme_of
+
+
+def test_pinned_wins_over_a_second_listing(corpus, first_run):
+    papers, annotations = corpus
+    doc = {"themes": [dict(t) for t in first_run[1]["themes"]]}
+    key = doc["themes"][0]["papers"][0]
+    doc["themes"][1] = dict(doc["themes"][1], papers=doc["themes"][1]["papers"] + [key], pinned=[key])
+    bib, _, report = run(papers, annotations, doc)
+    assert bib.theme_of[key] == doc["themes"][1]["slug"]
+
+
+def test_removed_papers_are_dropped_with_a_message(corpus, first_run):
+    papers, annotations = corpus
+    gone = papers[0].key
+    bib, doc, report = run(papers[1:], annotations, first_run[1])
+    assert gone not in bib.theme_of
+    assert all(gone not in t["papers"] for t in doc["themes"])
+    assert any(gone in m and "no longer in the corpus" in m for m in report.messages)
+
+
+def test_new_theme_only_for_enough_misfits(corpus, first_run):
+    papers, annotations = corpus
+    for count, expect_new in [(5, False), (8, True)]:
+        extra_p, extra_a = synthetic_corpus(count, seed=9, topics=["ocean salinity"], prefix="z",
+                                              noise=0.06)
+        bib, doc, report = run(papers + extra_p, {**annotations, **extra_a}, first_run[1])
+        assert set(report.new_papers_placed) == {p.key for p in extra_p}
+        assert bool(report.proposed_themes) == expect_new
+        if expect_new:
+            new = {t.slug: t for t in bib.themes}[report.proposed_themes[0]]
+            assert set(new.papers) == {p.key for p in extra_p}
+            assert "salinity" in new.label.lower()
+
+
+def test_themes_file_round_trip(tmp_path, first_run):
+    path = tmp_path / "themes.yml"
+    dump_themes_file(first_run[1], path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# ") and "Pin a paper" in text
+    assert load_themes_file(path) == first_run[1]
+    dump_themes_file(load_themes_file(path), path)
+    assert path.read_text(encoding="utf-8") == text          # stable bytes
+
+
+def test_absent_or_empty_themes_file_is_none(tmp_path):
+    assert load_themes_file(tmp_path / "none.yml") is None
+    (tmp_path / "empty.yml").write_text("# nothing yet\n")
+    assert load_themes_file(tmp_path / "empty.yml") is None
+
+
+@pytest.mark.parametrize("text, message", [
+    pytest.param("themes: [\n", "not valid YAML", id="bad-yaml"),
+    pytest.param("- a\n- b\n", "expected a mapping", id="list-at-top"),
+    pytest.param("themes: {slug: a}\n", "must be a list", id="themes-not-list"),
+    pytest.param("themes:\n- label: X\n  papers: []\n", "slug must be", id="missing-slug"),
+    pytest.param("themes:\n- slug: Bad Slug\n  label: X\n", "slug must be", id="bad-slug"),
+    pytest.param("themes:\n- slug: a\n  label: ''\n", "label must be", id="empty-label"),
+    pytest.param("themes:\n- slug: a\n  label: A\n  papers: k1\n", "list of citation keys", id="papers-not-list"),
+    pytest.param("themes:\n- slug: a\n  label: A\n  colour: red\n", "unknown field", id="unknown-field"),
+    pytest.param("themes:\n- {slug: a, label: A}\n- {slug: a, label: B}\n", "used twice", id="duplicate-slug"),
+    pytest.param("themes:\n- {slug: a, label: A, pinned: [k]}\n- {slug: b, label: B, pinned: [k]}\n",
+                 "pinned in two themes", id="pinned-twice"),
+])
+def test_bad_themes_file_names_the_file(tmp_path, text, message):
+    path = tmp_path / "themes.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AnnobibError, match=message) as info:
+        load_themes_file(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_embedding_is_a_clear_error(corpus):
+    papers, annotations = corpus
+    broken = dict(annotations, **{papers[0].key: Annotation(key=papers[0].key, keyphrases=())})
+    with pytest.raises(AnnobibError, match=papers[0].key):
+        run(papers, broken)
+
+
+# --- labels --------------------------------------------------------------------------
+
+def test_labels_are_unique_and_never_generic_alone(first_run):
+    bib = first_run[0]
+    names = [t.label for t in bib.themes]
+    assert len({n.lower() for n in names}) == len(names)
+    for theme in bib.themes:
+        assert theme.label[0].isupper()
+        for part in theme.label.lower().split(" and "):
+            assert labels.is_labelable(labels.normalise(part)), theme.label
+        assert theme.description.endswith(".") and theme.keyphrases
+    assert any("radiance" in n.lower() for n in names)
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("fields", "field"), ("GANs".lower(), "gan"), ("bodies", "body"), ("classes", "class"),
+    ("process", "process"), ("analysis", "analysis"), ("graphics", "graphics"), ("series", "series"),
+])
+def test_singular(word, expected):
+    assert labels.singular(word) == expected
+
+
+@pytest.mark.parametrize("phrase, ok", [
+    ("neural network", False), ("implicit neural representation", False), ("learning", False),
+    ("radiance field", True), ("neural radiance field", True), ("field of", False), ("3d", False),
+])
+def test_is_labelable(phrase, ok):
+    assert labels.is_labelable(phrase) is ok
+
+
+@pytest.mark.parametrize("a, b, ok", [
+    ("recurrent neural network", "rnn", False), ("graph neural network", "gnn architecture", False),
+    ("radiance field", "neural radiance field", False), ("view synthesis", "radiance field", True),
+])
+def test_distinct_phrases(a, b, ok):
+    assert labels.distinct(a, b) is ok
+
+
+def test_tail_ngrams_keep_the_head_noun():
+    grams = [norm for norm, _ in labels.ngrams("Large Language Models")]
+    assert grams == ["model", "language model", "large language model"]
+
+
+def test_sentence_words_keeps_acronyms():
+    assert labels.sentence_case(labels.sentence_words("Neural Radiance Fields")) == "Neural radiance fields"
+    assert labels.sentence_words("NeRF in the Wild 3D") == "NeRF in the wild 3D"
+
+
+# --- on the shipped corpus -----------------------------------------------------------
+
+def bench_module():
+    path = Path(__file__).resolve().parents[1] / "bench" / "themes.py"
+    spec = importlib.util.spec_from_file_location("bench_themes", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_real_corpus_sizes_and_stability():
+    bench = bench_module()
+    if not bench.SCRAPE.exists():
+        pytest.skip("shipped corpus scrape not present")
+    papers, annotations = bench.load_data(None)
+    result = bench.stability(papers, annotations, seeds=(1, 2, 3))
+    assert all(r["changed_share"] <= 0.05 and not r["slugs_changed"] for r in result)
+    bib, doc, _ = organize(papers, annotations, None, Settings())
+    sizes = [len(t.papers) for t in bib.themes]
+    assert 8 <= len(sizes) <= 16 and min(sizes) >= 4 and max(sizes) <= len(papers) // 4
+    assert organize(papers, annotations, None, Settings())[1] == doc
