@@ -18,7 +18,7 @@ from pathlib import Path
 
 import bibtexparser
 
-from .analyze import annotate_papers
+from .analyze import CachedPhraseEmbedder, annotate_papers
 from .config import Settings
 from .corpus import load_corpus
 from .errors import BuildError
@@ -73,7 +73,9 @@ def _organize(root, settings, papers, annotations, summary, log):
     from .organize import load_themes_file, organize
 
     themes_path = root / settings.themes_file
-    bib, themes_doc, report = organize(papers, annotations, load_themes_file(themes_path), settings)
+    embedder = CachedPhraseEmbedder(settings, root / settings.analyze_cache_dir)
+    bib, themes_doc, report = organize(papers, annotations, load_themes_file(themes_path), settings,
+                                       embed_phrases=embedder)
     for message in report.messages:
         log(message)
     summary.messages.extend(report.messages)
@@ -102,7 +104,7 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
         docs_dir.mkdir()
         rendered = render_site(bib, docs_dir, settings, hand_written_docs=root / "docs")
         config_path = staging / "mkdocs.yml"
-        write_mkdocs_config(bib, docs_dir, new_site, config_path, root / "mkdocs.yml")
+        write_mkdocs_config(bib, docs_dir, new_site, config_path, root / "mkdocs.yml", settings=settings)
         _run_mkdocs(config_path, root)
         summary.paper_pages, summary.theme_pages = rendered.paper_pages, rendered.theme_pages
         summary.bib_entries = rendered.bib_entries
@@ -114,7 +116,7 @@ def _run_mkdocs(config_path: Path, root: Path) -> None:
     env = dict(os.environ)
     env.setdefault("SOURCE_DATE_EPOCH", _source_date_epoch(root))
     done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(config_path)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_path)],
         cwd=root, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         detail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-20:])

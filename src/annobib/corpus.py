@@ -118,6 +118,14 @@ def _key_of_raw(raw: str) -> str:
     return match.group(1) if match else ""
 
 
+def _field_value(field, strings: dict[str, str]) -> str:
+    """The field's text; only a bare (unenclosed) value can hold macros or '#' concatenation."""
+    value = str(field.value)
+    if getattr(field, "enclosing", "no-enclosing") == "no-enclosing":
+        value = _expand(value, strings)
+    return value.strip()
+
+
 def _expand(value: str, strings: dict[str, str]) -> str:
     """Resolve `a # "b"` concatenation and @string / month macros, left as-is by bibtexparser."""
     parts = _split_concatenation(value)
@@ -164,7 +172,7 @@ def _paper_from_entry(path: Path, entry, strings: dict[str, str]) -> tuple[Paper
     line = (entry.start_line or 0) + 1
     where = dict(file=str(path), line=line, entry=entry.key)
     problems: list[Problem] = []
-    values = {f.key.lower(): _expand(str(f.value), strings).strip() for f in entry.fields}
+    values = {f.key.lower(): _field_value(f, strings) for f in entry.fields}
     if not USER_KEY.match(entry.key or ""):
         problems.append(Problem(**where, message=(
             f"citation key '{entry.key}' may hold only letters, digits, '_' and '-' "

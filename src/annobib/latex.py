@@ -5,6 +5,7 @@ keyphrase extraction want plain text ('SL²A-INR', 'ö', '&'). pylatexenc does t
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from pylatexenc.latex2text import LatexNodes2Text
@@ -15,6 +16,10 @@ _SUBSCRIPTS = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉�
 # A bare '%' starts a LaTeX comment and would swallow the rest of the line: pasted
 # abstracts often mean a percentage, so it is read as one (check warns about it).
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
+# A bare '&' is a LaTeX alignment tab that pylatexenc drops: pasted text means 'and'.
+_BARE_AMPERSAND = re.compile(r"(?<!\\)&")
+# \href{url}{text} reads as its text; pylatexenc does not know the macro.
+_HREF = re.compile(r"\\href\s*\{[^{}]*\}\s*\{([^{}]*)\}")
 _SCRIPT = re.compile(r"([\^_])\{?([0-9+\-=()n]+)\}?")
 
 
@@ -32,11 +37,13 @@ def _inline_math_scripts(latex: str) -> str:
     return re.sub(r"\$([^$]*)\$", lambda m: "$" + _scripts_to_unicode(m.group(1)) + "$", latex)
 
 
+@functools.lru_cache(maxsize=8192)
 def to_text(latex: str) -> str:
     """Readable unicode text of a LaTeX/BibTeX value; never raises."""
     if not latex:
         return ""
-    prepared = _inline_math_scripts(_BARE_PERCENT.sub(r"\\%", latex))
+    prepared = _BARE_AMPERSAND.sub(r"\\&", _BARE_PERCENT.sub(r"\\%", latex))
+    prepared = _inline_math_scripts(_HREF.sub(r"\1", prepared))
     try:
         text = _CONVERTER.latex_to_text(prepared)
     except Exception:  # pylatexenc is tolerant, but a corpus value must never stop a build

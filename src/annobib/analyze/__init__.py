@@ -130,3 +130,47 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
         _write_cached(paths[annotation.key], annotation)
         annotations[annotation.key] = annotation
     return AnnotateResult(annotations, analysed=len(missing), cached=len(documents) - len(missing))
+
+
+class CachedPhraseEmbedder:
+    """Phrase -> normalised vector, remembered across builds in one JSON file per model.
+
+    Theme labelling embeds candidate phrases; with this cache a rebuild that adds no
+    new phrase never loads the encoder.
+    """
+
+    def __init__(self, settings: Settings, cache_dir: Path):
+        self.model_name = settings.analyze_encoder_model
+        digest = hashlib.sha256(self.model_name.encode("utf-8")).hexdigest()[:16]
+        self.path = cache_dir / f"phrases-{digest}.json"
+        self._vectors: dict[str, list[float]] | None = None
+        self.encoded = 0
+
+    def _load(self) -> dict[str, list[float]]:
+        if self._vectors is None:
+            try:
+                self._vectors = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self._vectors = {}
+        return self._vectors
+
+    def __call__(self, phrases: list[str]):
+        import numpy as np
+
+        vectors = self._load()
+        missing = sorted({p for p in phrases if p not in vectors})
+        if missing:
+            from .loaders import load_encoder
+
+            encoded = load_encoder(self.model_name).encode(
+                missing, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+            vectors.update({p: [round(float(x), EMBEDDING_DIGITS) for x in v] for p, v in zip(missing, encoded)})
+            self.encoded += len(missing)
+            self._save()
+        return np.asarray([vectors[p] for p in phrases], dtype=float)
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._vectors, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        tmp.replace(self.path)

@@ -1,0 +1,501 @@
+"""Render stage: Bibliography -> MkDocs docs folder (Markdown, BibTeX, JSON) + mkdocs config.
+
+Pages are Jinja2 templates (`render/templates/`) filled with *view* records built
+here: plain data whose corpus text is already readable unicode (`latex.to_text`).
+Corpus text is only ever template data, never template source, and every value a
+template prints goes through `escape.finalize` (see `escape.py` for why that one
+rule makes it inert in both Markdown and HTML).
+
+URL layout (use_directory_urls): /papers/<key>/, /themes/, /themes/<slug>/, /methods/,
+/keywords/, /about/, /bib/all.bib, /bib/themes/<slug>.bib, /bib/papers/<key>.bib,
+/data/papers.json. Papers are kept out of the nav: MkDocs renders the whole nav on
+every page, so listing hundreds of papers makes the build O(pages^2).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from .. import bibtex
+from ..config import Settings
+from ..errors import BuildError
+from ..latex import to_text
+from ..models import Annotation, Bibliography, MethodEntry, Paper, Theme
+from . import escape
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+ASSETS_DIR = Path(__file__).parent / "assets"
+STYLESHEET = "stylesheets/annobib.css"   # must match `extra_css` in the root mkdocs.yml
+THEME_KEYPHRASES_SHOWN = 5                 # per paper on a theme page: a short annotation
+SHORT_TITLE_LENGTH = 80                    # link text on the keywords index
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    paper_pages: int
+    theme_pages: int
+    bib_entries: int                 # entries written to bib/all.bib
+    files: tuple[str, ...]           # relative paths written, sorted
+
+
+# --------------------------------------------------------------------------- templates
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,                 # belt: nothing reaches output unescaped ...
+        finalize=escape.finalize,        # ... braces: and it is escaped for Markdown too
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    for name in escape.UNSAFE_JINJA_FILTERS:
+        env.filters.pop(name, None)
+    env.filters.update(escape.FILTERS)
+    return env
+
+
+_ENV = _environment()
+
+
+def render(name: str, **context) -> str:
+    """Fill one template of `render/templates/` (the only way pages are made)."""
+    return _ENV.get_template(name).render(**context)
+
+
+# --------------------------------------------------------------------------- views
+
+@dataclass(frozen=True)
+class Link:
+    """A link to another generated page: `target` is validated, `text` is display text."""
+    target: str
+    text: str
+    note: str = ""                   # e.g. the reason a paper is related
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class PaperView:
+    key: str
+    page: Link                       # this paper's page, relative to the page showing it
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    venue: str
+    abstract: str
+    links: tuple[tuple[str, str], ...]      # (validated http(s) href, label): arXiv, DOI, web page
+    summary: str
+    keyphrases: tuple[Link, ...]
+    introduced: tuple[Link, ...]
+    mentioned: tuple[Link, ...]
+    datasets: tuple[Link, ...]
+    theme: Link | None
+    related: tuple[Link, ...]
+    bibtex: str
+    download: Link
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    slug: str
+    label: str
+    description: str
+    keyphrases: tuple[Link, ...]
+    see_also: tuple[Link, ...]
+    papers: tuple[PaperView, ...]
+    download: Link
+
+
+@dataclass
+class Site:
+    """Lookup tables shared by every page, built once."""
+    bib: Bibliography
+    settings: Settings
+    papers: dict[str, Paper] = field(default_factory=dict)
+    themes: dict[str, Theme] = field(default_factory=dict)
+    method_ids: dict[tuple[str, str], str] = field(default_factory=dict)   # (kind, name) -> id
+    keyword_ids: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    hand_written: frozenset[str] = frozenset()     # pages copied from the repo's docs/
+    views: dict[str, "PaperView"] = field(default_factory=dict)   # paper_view cache
+
+    @classmethod
+    def build(cls, bib: Bibliography, settings: Settings) -> "Site":
+        site = cls(bib, settings)
+        for paper in bib.papers:
+            escape.path_segment(paper.key)
+            if paper.key in site.papers:
+                raise BuildError(f"duplicate citation key in the bibliography: {paper.key}")
+            site.papers[paper.key] = paper
+            site.titles[paper.key] = to_text(paper.title) or paper.key
+        for theme in bib.themes:
+            escape.path_segment(theme.slug)
+            site.themes[theme.slug] = theme
+        for kind in sorted({m.kind for m in bib.methods}):
+            names = [m.name for m in bib.methods if m.kind == kind]
+            ids = escape.anchor_ids(names, _kind_prefix(kind))
+            site.method_ids.update({(kind, name): ident for name, ident in ids.items()})
+        site.keyword_ids = escape.anchor_ids(list(bib.keywords), "kw")
+        site.check_references()
+        return site
+
+    def check_references(self) -> None:
+        """Every key and slug a page links to must exist, or strict MkDocs fails later."""
+        missing = []
+        for theme in self.bib.themes:
+            missing += [f"theme {theme.slug}: paper {k}" for k in theme.papers if k not in self.papers]
+            missing += [f"theme {theme.slug}: see-also {s}" for s in theme.see_also if s not in self.themes]
+        missing += [f"theme_of {k}: theme {s}" for k, s in self.bib.theme_of.items() if s not in self.themes]
+        for key, related in self.bib.related.items():
+            missing += [f"related of {key}: {r.key}" for r in related if r.key not in self.papers]
+        for entry in self.bib.methods:
+            missing += [f"method {entry.name}: {k}" for k in entry.introduced_by + entry.mentioned_by
+                        if k not in self.papers]
+        for phrase, keys in self.bib.keywords.items():
+            missing += [f"keyword {phrase}: {k}" for k in keys if k not in self.papers]
+        if missing:
+            raise BuildError("the bibliography refers to unknown papers/themes: " + "; ".join(missing[:10]))
+
+    def annotation(self, key: str) -> Annotation:
+        return self.bib.annotations.get(key) or Annotation(key=key, keyphrases=())
+
+    def paper_link(self, key: str, prefix: str, note: str = "") -> Link:
+        return Link(f"{prefix}papers/{escape.path_segment(key)}.md", self.titles[key], note)
+
+    def short_paper_link(self, key: str, prefix: str) -> Link:
+        return Link(f"{prefix}papers/{key}.md", _shorten(self.titles[key], SHORT_TITLE_LENGTH))
+
+    def theme_link(self, slug: str, prefix: str) -> Link:
+        return Link(f"{prefix}themes/{escape.path_segment(slug)}.md", self.themes[slug].label)
+
+    def method_links(self, kind: str, names: tuple[str, ...], prefix: str) -> tuple[Link, ...]:
+        ids = [self.method_ids.get((kind, name), "") for name in names]
+        # A name the methods index does not list is shown as plain text (empty target).
+        return tuple(Link(f"{prefix}methods.md" if ident else "", name, anchor=ident)
+                     for name, ident in zip(names, ids))
+
+    def keyphrase_links(self, phrases: tuple[str, ...], prefix: str) -> tuple[Link, ...]:
+        ids = [self.keyword_ids.get(phrase, "") for phrase in phrases]
+        return tuple(Link(f"{prefix}keywords.md" if ident else "", phrase, anchor=ident)
+                     for phrase, ident in zip(phrases, ids))
+
+
+def _kind_prefix(kind: str) -> str:
+    return escape.slug(kind) or "entry"
+
+
+def _shorten(text: str, length: int) -> str:
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def paper_view(site: Site, paper: Paper) -> PaperView:
+    """Everything a page shows about one paper, as display text, made once per paper.
+
+    Paper pages and theme pages both sit one folder below the docs root, so one view
+    (with links starting '../') serves both; `latex.to_text` is slow on long abstracts.
+    """
+    if paper.key not in site.views:
+        site.views[paper.key] = _make_paper_view(site, paper, "../")
+    return site.views[paper.key]
+
+
+def _make_paper_view(site: Site, paper: Paper, prefix: str) -> PaperView:
+    note = site.annotation(paper.key)
+    shown = site.settings.analyze_keyphrases_shown
+    theme_slug = site.bib.theme_of.get(paper.key)
+    return PaperView(
+        key=paper.key,
+        page=site.paper_link(paper.key, prefix),
+        title=site.titles[paper.key],
+        authors=tuple(to_text(a) for a in paper.authors),
+        year=paper.year,
+        venue=to_text(paper.venue or ""),
+        abstract=to_text(paper.abstract),
+        links=external_links(paper),
+        summary=note.summary,
+        keyphrases=site.keyphrase_links(note.keyphrases[:shown], prefix),
+        introduced=site.method_links("method", note.methods_introduced, prefix),
+        mentioned=site.method_links("method", note.methods_mentioned, prefix),
+        datasets=site.method_links("dataset", note.datasets, prefix),
+        theme=site.theme_link(theme_slug, prefix) if theme_slug else None,
+        related=tuple(site.paper_link(r.key, prefix, r.reason) for r in site.bib.related.get(paper.key, ())),
+        bibtex=bibtex.format_entry(paper),
+        download=Link(f"{prefix}bib/papers/{paper.key}.bib", "Download the BibTeX entry (.bib)"),
+    )
+
+
+def external_links(paper: Paper) -> tuple[tuple[str, str], ...]:
+    """arXiv, DOI and web-page links; only http(s) URLs survive `escape`."""
+    arxiv, doi, url = escape.arxiv_url(paper.arxiv), escape.doi_url(paper.doi), escape.http_url(paper.url)
+    links = []
+    if arxiv:
+        links.append((arxiv, f"arXiv:{paper.arxiv}"))
+    if doi:
+        links.append((doi, f"DOI: {paper.doi}"))
+    if url and url not in (arxiv, doi):
+        links.append((url, "Web page"))
+    return tuple(links)
+
+
+def _reading_order(site: Site, keys) -> list[Paper]:
+    """Newest first, then by title: how a reader scans a chapter."""
+    papers = [site.papers[k] for k in keys]
+    return sorted(papers, key=lambda p: (-(p.year or 0), site.titles[p.key].lower(), p.key))
+
+
+def theme_view(site: Site, theme: Theme) -> ThemeView:
+    return ThemeView(
+        slug=theme.slug,
+        label=theme.label,
+        description=theme.description,
+        keyphrases=site.keyphrase_links(theme.keyphrases, "../"),
+        see_also=tuple(site.theme_link(s, "../") for s in theme.see_also),
+        papers=tuple(paper_view(site, p) for p in _reading_order(site, theme.papers)),
+        download=Link(f"../bib/themes/{theme.slug}.bib", "Download this theme as BibTeX (.bib)"),
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+class _Writer:
+    """Writes files under docs_dir only, and remembers what it wrote."""
+
+    def __init__(self, docs_dir: Path):
+        self.root = docs_dir.resolve()
+        self.written: set[str] = set()
+
+    def path(self, relative: str) -> Path:
+        target = (self.root / relative).resolve()
+        if self.root not in target.parents:
+            raise BuildError(f"refusing to write outside the docs folder: {relative}")
+        return target
+
+    def write(self, relative: str, content: str) -> None:
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(content)
+        self.written.add(relative)
+
+    def copy(self, source: Path, relative: str) -> None:
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        self.written.add(relative)
+
+
+def _copy_tree(writer: _Writer, source_dir: Path, prefix: str = "") -> set[str]:
+    copied = set()
+    for source in sorted(source_dir.rglob("*")):
+        relative = source.relative_to(source_dir)
+        if source.is_file() and not any(part.startswith(".") for part in relative.parts):
+            writer.copy(source, prefix + relative.as_posix())
+            copied.add(prefix + relative.as_posix())
+    return copied
+
+
+def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
+                hand_written_docs: Path | None = None) -> RenderResult:
+    """Write the whole MkDocs docs folder for `bib` into `docs_dir` (empty, made by the caller)."""
+    site = Site.build(bib, settings)
+    writer = _Writer(docs_dir)
+    hand_written = _copy_tree(writer, hand_written_docs) if hand_written_docs and hand_written_docs.is_dir() else set()
+    site.hand_written = frozenset(hand_written)
+    _copy_tree(writer, ASSETS_DIR, "stylesheets/")
+    pages = {}
+    pages.update(_paper_pages(site))
+    pages.update(_theme_pages(site))
+    pages.update(_index_pages(site))
+    pages.update(_downloads(site))
+    clashes = sorted(hand_written & set(pages))
+    if clashes:
+        raise BuildError(f"hand-written docs clash with generated pages: {', '.join(clashes)}")
+    for relative, content in sorted(pages.items()):
+        writer.write(relative, content)
+    return RenderResult(
+        paper_pages=len(bib.papers),
+        theme_pages=len(bib.themes),
+        bib_entries=len(bib.papers),
+        files=tuple(sorted(writer.written)),
+    )
+
+
+def _paper_pages(site: Site) -> dict[str, str]:
+    return {f"papers/{p.key}.md": render("paper.md.j2", paper=paper_view(site, p)) for p in site.bib.papers}
+
+
+def _theme_pages(site: Site) -> dict[str, str]:
+    pages = {f"themes/{t.slug}.md": render("theme.md.j2", theme=theme_view(site, t),
+                                           keyphrases_shown=THEME_KEYPHRASES_SHOWN)
+             for t in site.bib.themes}
+    unthemed = [p for p in site.bib.papers if p.key not in site.bib.theme_of]
+    pages["themes/index.md"] = render(
+        "themes.md.j2",
+        themes=[(site.theme_link(t.slug, "../"), t, len(t.papers)) for t in site.bib.themes],
+        unthemed=[site.paper_link(p.key, "../") for p in _reading_order(site, [p.key for p in unthemed])],
+    )
+    return pages
+
+
+def _index_pages(site: Site) -> dict[str, str]:
+    return {
+        "index.md": render("home.md.j2", **_home_context(site)),
+        "methods.md": render("methods.md.j2", groups=_method_groups(site)),
+        "keywords.md": render("keywords.md.j2", groups=_keyword_groups(site)),
+    }
+
+
+def _home_context(site: Site) -> dict:
+    years = [p.year for p in site.bib.papers if p.year]
+    methods = [m for m in site.bib.methods if m.kind == "method"]
+    return dict(
+        site_name=site.settings.site_name,
+        paper_count=len(site.bib.papers),
+        theme_count=len(site.bib.themes),
+        method_count=len(methods),
+        dataset_count=len(site.bib.methods) - len(methods),
+        first_year=min(years) if years else None,
+        last_year=max(years) if years else None,
+        themes=[(site.theme_link(t.slug, ""), len(t.papers)) for t in site.bib.themes],
+        charts=_charts(site.bib),
+        has_about="about.md" in site.hand_written,
+    )
+
+
+def _charts(bib: Bibliography) -> list[tuple[str, str]]:
+    """(caption, svg) for the home page; none until `render.charts` exists."""
+    try:
+        from . import charts
+    except ImportError:
+        return []
+    made = [
+        ("Map of the papers: nearby papers are about similar things",
+         charts.map_svg(bib, lambda key: f"papers/{key}/", lambda slug: f"themes/{slug}/")),
+        ("Papers per theme", charts.themes_chart_svg(bib, lambda slug: f"themes/{slug}/")),
+        ("Papers per year", charts.years_chart_svg(bib)),
+    ]
+    return [(caption, escape.svg(svg)) for caption, svg in made if svg and svg.strip()]
+
+
+def _method_groups(site: Site) -> list[tuple[str, list[dict]]]:
+    """[(heading, entries)] with methods first, then datasets, then any other kind."""
+    order = {"method": 0, "dataset": 1}
+    kinds = sorted({m.kind for m in site.bib.methods}, key=lambda k: (order.get(k, 2), k))
+    headings = {"method": "Methods", "dataset": "Datasets"}
+    groups = []
+    for kind in kinds:
+        entries = sorted((m for m in site.bib.methods if m.kind == kind), key=lambda m: (m.name.lower(), m.name))
+        groups.append((headings.get(kind, kind.capitalize()), [_method_entry(site, m) for m in entries]))
+    return groups
+
+
+def _method_entry(site: Site, entry: MethodEntry) -> dict:
+    return dict(
+        name=entry.name,
+        kind=entry.kind,
+        anchor=site.method_ids[(entry.kind, entry.name)],
+        introduced=[site.paper_link(k, "") for k in entry.introduced_by],
+        mentioned=[site.paper_link(k, "") for k in entry.mentioned_by],
+    )
+
+
+def _keyword_groups(site: Site) -> list[tuple[str, list[dict]]]:
+    """Keyphrases alphabetically, grouped under their initial letter (others under '#')."""
+    groups: dict[str, list[dict]] = {}
+    for phrase in sorted(site.bib.keywords, key=lambda k: (k.lower(), k)):
+        initial = escape.slug(phrase[:1]).upper() or "#"
+        initial = initial if initial.isalpha() else "#"
+        groups.setdefault(initial, []).append(dict(
+            phrase=phrase,
+            anchor=site.keyword_ids[phrase],
+            papers=[site.short_paper_link(k, "") for k in sorted(site.bib.keywords[phrase])],
+        ))
+    return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
+
+
+def _downloads(site: Site) -> dict[str, str]:
+    by_key = sorted(site.bib.papers, key=lambda p: p.key)
+    files = {"bib/all.bib": bibtex.format_bibliography(by_key)}
+    for paper in by_key:
+        files[f"bib/papers/{paper.key}.bib"] = bibtex.format_entry(paper)
+    for theme in site.bib.themes:
+        papers = [site.papers[k] for k in sorted(theme.papers)]
+        files[f"bib/themes/{theme.slug}.bib"] = bibtex.format_bibliography(papers)
+    files["data/papers.json"] = papers_json(site, by_key)
+    return files
+
+
+def papers_json(site: Site, papers: list[Paper]) -> str:
+    records = []
+    for paper in papers:
+        note = site.annotation(paper.key)
+        records.append(dict(
+            key=paper.key,
+            title=site.titles[paper.key],
+            authors=[to_text(a) for a in paper.authors],
+            year=paper.year,
+            venue=to_text(paper.venue) if paper.venue else None,
+            arxiv=paper.arxiv,
+            doi=paper.doi,
+            url=paper.url if escape.http_url(paper.url) else None,   # http(s) only, as on the pages
+            keyphrases=list(note.keyphrases),
+            methods_introduced=list(note.methods_introduced),
+            methods_mentioned=list(note.methods_mentioned),
+            datasets=list(note.datasets),
+            summary=note.summary,
+            theme=site.bib.theme_of.get(paper.key),
+            related=[r.key for r in site.bib.related.get(paper.key, ())],
+        ))
+    return json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- mkdocs config
+
+def write_mkdocs_config(bib: Bibliography, docs_dir: Path, site_dir: Path, config_path: Path,
+                        base_config: Path, settings: Settings | None = None) -> None:
+    """A generated config that inherits the root mkdocs.yml and adds folders and the nav.
+
+    Paths are written relative to the generated file (MkDocs resolves them that way).
+    `settings`, when given, overrides site_name / site_url from annobib.yml.
+    """
+    here = config_path.parent.resolve()
+    config: dict = {
+        "INHERIT": _relative(base_config, here),
+        "docs_dir": _relative(docs_dir, here),
+        "site_dir": _relative(site_dir, here),
+    }
+    if settings is not None:
+        config["site_name"] = settings.site_name
+        if settings.site_url:
+            config["site_url"] = settings.site_url
+    config["nav"] = _nav(bib, with_about=(docs_dir / "about.md").is_file())
+    # Papers are reachable from themes, methods, keywords and search, not from the nav.
+    config["not_in_nav"] = "/papers/"
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _relative(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), start)).as_posix()
+
+
+def _nav(bib: Bibliography, with_about: bool) -> list:
+    # Theme entries carry no title: MkDocs then uses the page's front-matter title, which
+    # is HTML-escaped (the theme inserts nav titles into HTML without escaping them).
+    theme_pages = [f"themes/{escape.path_segment(t.slug)}.md" for t in bib.themes]
+    nav = [
+        {"Home": "index.md"},
+        {"Themes": ["themes/index.md", *theme_pages]},
+        {"Methods": "methods.md"},
+        {"Keywords": "keywords.md"},
+    ]
+    return nav + ([{"About": "about.md"}] if with_about else [])

@@ -1,0 +1,454 @@
+"""Render stage: the small fixture corpus -> docs folder -> `mkdocs build --strict` -> HTML.
+
+The Bibliography is built by hand (no models). Fast tests check the docs folder and the
+escaping functions; the `slow` test builds the site once and checks it page by page.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import bibtexparser
+import pytest
+
+from annobib.config import Settings
+from annobib.corpus import load_corpus
+from annobib.models import Annotation, Bibliography, MethodEntry, Related, Theme
+from annobib.render import escape, render, render_site, write_mkdocs_config
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "small_corpus"
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+HOSTILE = "hostile_probe"
+SL2A = "heidari2024singlelayer"
+
+THEMES = (
+    Theme(slug="activations", label="Activation functions & <b>spectral</b> bias",
+          description="Periodic, polynomial and learnable activations for coordinate networks.",
+          keyphrases=("periodic activation", "spectral bias"),
+          papers=("heidari2024singlelayer", "mehrabian2024implicit", "singh2023polynomial", "sitzmann2020implicit"),
+          see_also=("geometry",)),
+    Theme(slug="geometry", label="Surfaces and scenes",
+          description="Occupancy, level sets and human avatars.",
+          keyphrases=("occupancy network",),
+          papers=("dynamicappearance", "novello2022neural", "peng2020convolutional"),
+          see_also=("activations",)),
+    Theme(slug="hostile-theme", label="<script>alert('theme')</script> [t](javascript:x)",
+          description="{{ 7*7 }} !!! warning", keyphrases=("<img src=x onerror=alert(9)>",),
+          papers=("hostile_probe",)),
+)
+# schwarz2023modalityagnostic is deliberately in no theme: it must still be reachable.
+
+
+def _annotations() -> dict[str, Annotation]:
+    return {
+        "sitzmann2020implicit": Annotation(
+            "sitzmann2020implicit", ("periodic activation", "sine activation", "implicit neural representation"),
+            methods_introduced=("SIREN",), summary="We propose periodic activation functions (SIREN)."),
+        SL2A: Annotation(
+            SL2A, ("learnable activation", "implicit neural representation", "spectral bias"),
+            methods_introduced=("SL²A-INR",), methods_mentioned=("SIREN", "ReLU MLP"),
+            datasets=("DIV2K",), summary="We propose SL²A-INR, a hybrid network with a learnable activation."),
+        "peng2020convolutional": Annotation(
+            "peng2020convolutional", ("occupancy network", "3D reconstruction"),
+            methods_introduced=("Convolutional Occupancy Networks",), datasets=("ShapeNet",),
+            summary="Convolutional encoders with implicit occupancy decoders."),
+        HOSTILE: Annotation(
+            HOSTILE, ("<img src=x onerror=alert(9)>", "[k](javascript:alert(8))"),
+            methods_introduced=("<script>alert('m')</script>",), datasets=("{{ 7*7 }}",),
+            summary="<script>alert('summary')</script> {% raw %}"),
+    }
+
+
+def _bibliography() -> Bibliography:
+    papers = tuple(load_corpus(FIXTURE).raise_on_errors())
+    annotations = _annotations()
+    theme_of = {key: t.slug for t in THEMES for key in t.papers}
+    related = {
+        SL2A: (Related("sitzmann2020implicit", 0.8, "shares methods: SIREN"),
+               Related("mehrabian2024implicit", 0.7, "similar abstract")),
+        "sitzmann2020implicit": (Related(SL2A, 0.8, "shares methods: SIREN"),),
+        HOSTILE: (Related("sitzmann2020implicit", 0.1, "<script>alert('reason')</script> [r](javascript:1)"),),
+    }
+    methods = (
+        MethodEntry("SIREN", "method", introduced_by=("sitzmann2020implicit",), mentioned_by=(SL2A,)),
+        MethodEntry("SL²A-INR", "method", introduced_by=(SL2A,)),
+        MethodEntry("ReLU MLP", "method", mentioned_by=(SL2A,)),
+        MethodEntry("Convolutional Occupancy Networks", "method", introduced_by=("peng2020convolutional",)),
+        MethodEntry("<script>alert('m')</script>", "method", introduced_by=(HOSTILE,)),
+        MethodEntry("DIV2K", "dataset", mentioned_by=(SL2A,)),
+        MethodEntry("ShapeNet", "dataset", mentioned_by=("peng2020convolutional",)),
+        MethodEntry("{{ 7*7 }}", "dataset", mentioned_by=(HOSTILE,)),
+    )
+    keywords: dict[str, tuple[str, ...]] = {}
+    for key, note in sorted(annotations.items()):
+        for phrase in note.keyphrases:
+            keywords[phrase] = tuple(sorted(set(keywords.get(phrase, ())) | {key}))
+    map_points = {p.key: ((i % 3) / 2, (i // 3) / 2) for i, p in enumerate(papers)}
+    return Bibliography(papers=papers, annotations=annotations, themes=THEMES, theme_of=theme_of,
+                        related=related, methods=methods, keywords=keywords, map_points=map_points)
+
+
+# --------------------------------------------------------------------------- escaping
+
+@pytest.mark.parametrize("hostile", [
+    pytest.param("<script>alert(1)</script>", id="script"),
+    pytest.param("[x](javascript:alert(1))", id="markdown-link"),
+    pytest.param("![i](x.png)", id="markdown-image"),
+    pytest.param("{{ 7*7 }} {% if 1 %}x{% endif %}", id="jinja"),
+    pytest.param("!!! note\n    boom", id="admonition"),
+    pytest.param('--8<-- "/etc/passwd"', id="snippet"),
+    pytest.param("text { data-x=1 } *em* `code` <!-- c -->", id="attr-list"),
+    pytest.param("line\n\n---\n# heading", id="blocks"),
+])
+def test_text_escape_leaves_no_syntax(hostile):
+    escaped = escape.text(hostile)
+    assert not re.search(r"[<>\[\]{}()*`!#\-\n\"']", escaped.replace("&#", "")
+                         .translate(str.maketrans("", "", "0123456789;")))
+    assert html.unescape(escaped) == " ".join(hostile.split())
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("https://arxiv.org/abs/2006.09661", "https://arxiv.org/abs/2006.09661"),
+    ("http://example.org/a?b=1&c=2", "http://example.org/a?b=1&amp;c=2"),
+    ("javascript:alert(1)", None),
+    ("JAVASCRIPT:alert(1)", None),
+    ("data:text/html,<script>", None),
+    ("//evil.example/x", None),
+    ("https://ok.example/ x", None),
+    ("ftp://files.example/a", None),
+])
+def test_http_url_accepts_only_http(url, expected):
+    assert escape.http_url(url) == expected
+
+
+def test_path_segment_rejects_traversal():
+    for bad in ("../etc", "a/b", "", "a.b", "-x"):
+        with pytest.raises(ValueError):
+            escape.path_segment(bad)
+
+
+def test_templates_cannot_print_unescaped_markup():
+    from annobib.render import _ENV
+    assert "safe" not in _ENV.filters and "e" not in _ENV.filters
+    with pytest.raises(TypeError):
+        _ENV.from_string("{{ a ~ b }}").render(a=escape.Safe("x"), b="<script>")
+    assert _ENV.from_string("{{ a }}").render(a="{{ 7*7 }}") == "&#123;&#123; 7&#42;7 &#125;&#125;"
+
+
+def test_front_matter_title_is_html_escaped_json():
+    assert escape.front_matter('<b> "x"\x85') == '"&lt;b&gt; &quot;x&quot;"'
+
+
+# --------------------------------------------------------------------------- docs folder
+
+@pytest.fixture(scope="module")
+def bib() -> Bibliography:
+    return _bibliography()
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory, bib):
+    docs_dir = tmp_path_factory.mktemp("render") / "docs"
+    docs_dir.mkdir()
+    result = render_site(bib, docs_dir, Settings(), hand_written_docs=ROOT / "docs")
+    return docs_dir, result
+
+
+def test_render_result_counts_and_files(docs, bib):
+    docs_dir, result = docs
+    assert result.paper_pages == len(bib.papers) == 9
+    assert result.theme_pages == 3
+    assert result.bib_entries == 9
+    assert list(result.files) == sorted(result.files)
+    for relative in result.files:
+        assert (docs_dir / relative).is_file(), relative
+    expected = {"index.md", "about.md", "methods.md", "keywords.md", "themes/index.md",
+                "bib/all.bib", "data/papers.json", "stylesheets/annobib.css",
+                f"papers/{SL2A}.md", f"bib/papers/{SL2A}.bib", "bib/themes/activations.bib"}
+    assert expected <= set(result.files)
+
+
+def test_all_bib_has_every_key_once(docs, bib):
+    docs_dir, _ = docs
+    library = bibtexparser.parse_string((docs_dir / "bib/all.bib").read_text(encoding="utf-8"))
+    assert not library.failed_blocks
+    keys = [entry.key for entry in library.entries]
+    assert sorted(keys) == sorted(p.key for p in bib.papers)
+    assert len(keys) == len(set(keys))
+
+
+def test_theme_bib_holds_its_papers(docs):
+    docs_dir, _ = docs
+    library = bibtexparser.parse_string((docs_dir / "bib/themes/geometry.bib").read_text(encoding="utf-8"))
+    assert [e.key for e in library.entries] == ["dynamicappearance", "novello2022neural", "peng2020convolutional"]
+
+
+def test_papers_json(docs, bib):
+    docs_dir, _ = docs
+    text = (docs_dir / "data/papers.json").read_text(encoding="utf-8")
+    assert text.endswith("]\n")
+    records = json.loads(text)
+    assert [r["key"] for r in records] == sorted(p.key for p in bib.papers)
+    by_key = {r["key"]: r for r in records}
+    sl2a = by_key[SL2A]
+    assert set(sl2a) == {"key", "title", "authors", "year", "venue", "arxiv", "doi", "url", "keyphrases",
+                         "methods_introduced", "methods_mentioned", "datasets", "summary", "theme", "related"}
+    assert sl2a["title"] == "Single-Layer Learnable Activation for Implicit Neural Representation (SL²A-INR)"
+    assert sl2a["authors"][0] == "Moein Heidari" and sl2a["year"] == 2024 and sl2a["venue"] == "ICCV 2025"
+    assert sl2a["arxiv"] == "2409.10836" and sl2a["theme"] == "activations"
+    assert sl2a["related"] == ["sitzmann2020implicit", "mehrabian2024implicit"]
+    assert sl2a["datasets"] == ["DIV2K"] and sl2a["methods_introduced"] == ["SL²A-INR"]
+    anonymous = by_key["dynamicappearance"]
+    assert anonymous["authors"] == [] and anonymous["year"] is None and anonymous["keyphrases"] == []
+    assert by_key[HOSTILE]["url"] is None          # javascript: URL is not passed on
+    assert by_key[HOSTILE]["doi"] == "10.5555/annobib.test_1"
+    assert by_key["schwarz2023modalityagnostic"]["theme"] is None
+
+
+def test_output_is_deterministic(tmp_path, bib, docs):
+    docs_dir, first = docs
+    again = tmp_path / "docs"
+    again.mkdir()
+    second = render_site(bib, again, Settings(), hand_written_docs=ROOT / "docs")
+    assert second.files == first.files
+    for relative in first.files:
+        assert (again / relative).read_bytes() == (docs_dir / relative).read_bytes(), relative
+
+
+def test_no_corpus_text_reaches_markdown_raw(docs):
+    docs_dir, _ = docs
+    for page in docs_dir.rglob("*.md"):
+        if page.name == "about.md":
+            continue                                   # hand-written
+        _, front_matter, body = page.read_text(encoding="utf-8").split("---\n", 2)
+        assert "<" not in front_matter                 # titles are HTML-escaped JSON strings
+        for needle in ("<script", "<img", "javascript:", "{{", "{%", "!!!", "--8<--", "[TOC]"):
+            assert needle not in body, (page, needle)
+
+
+def test_mkdocs_config(tmp_path, bib, docs):
+    import yaml
+    docs_dir, _ = docs
+    config_path = tmp_path / "build" / "mkdocs.yml"
+    write_mkdocs_config(bib, docs_dir, tmp_path / "site", config_path, ROOT / "mkdocs.yml")
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    assert (config_path.parent / config["INHERIT"]).resolve() == (ROOT / "mkdocs.yml").resolve()
+    assert (config_path.parent / config["docs_dir"]).resolve() == docs_dir.resolve()
+    assert config["nav"] == [
+        {"Home": "index.md"},
+        {"Themes": ["themes/index.md", "themes/activations.md", "themes/geometry.md", "themes/hostile-theme.md"]},
+        {"Methods": "methods.md"}, {"Keywords": "keywords.md"}, {"About": "about.md"},
+    ]
+    assert not any("papers/" in json.dumps(item) for item in config["nav"])
+
+
+def test_render_refuses_unknown_references(tmp_path, bib):
+    from dataclasses import replace
+    from annobib.errors import BuildError
+    broken = replace(bib, related={SL2A: (Related("no_such_paper", 1.0, "x"),)})
+    with pytest.raises(BuildError, match="no_such_paper"):
+        render_site(broken, tmp_path, Settings())
+
+
+def test_home_page_without_charts_module(tmp_path, bib, monkeypatch):
+    import annobib.render
+    monkeypatch.delattr(annobib.render, "charts", raising=False)
+    monkeypatch.setitem(sys.modules, "annobib.render.charts", None)     # import now fails
+    render_site(bib, tmp_path, Settings())
+    home = (tmp_path / "index.md").read_text(encoding="utf-8")
+    assert "<svg" not in home and "9</strong> papers" in home
+
+
+def test_home_page_with_charts(docs):
+    docs_dir, _ = docs
+    home = (docs_dir / "index.md").read_text(encoding="utf-8")
+    assert home.count('<figure class="annobib-chart"') == 3
+    assert 'href="papers/sitzmann2020implicit/"' in home
+
+
+def test_render_helper_uses_template_folder():
+    assert render("_chips.md.j2", chips=()).strip() == ""
+
+
+# --------------------------------------------------------------------------- built site
+
+class _Page(HTMLParser):
+    """Collects hrefs/srcs, element tags and the text of one built page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        for name in ("href", "src"):
+            if attrs.get(name):
+                self.links.append(attrs[name])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _main_text(path: Path) -> str:
+    """Text of the article only (no nav/search chrome), whitespace collapsed."""
+    source = path.read_text(encoding="utf-8")
+    article = source[source.index('<article'):source.index('</article>')]
+    page = _Page()
+    page.feed(article)
+    return " ".join("".join(page.text).split())
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, bib, docs):
+    docs_dir, _ = docs
+    work = tmp_path_factory.mktemp("site")
+    config_path = work / "mkdocs.gen.yml"
+    write_mkdocs_config(bib, docs_dir, work / "site", config_path, ROOT / "mkdocs.yml")
+    run = subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(config_path)],
+                         capture_output=True, text=True, cwd=work)
+    assert run.returncode == 0, run.stderr
+    assert "WARNING" not in run.stderr, run.stderr
+    return work / "site"
+
+
+@pytest.mark.slow
+def test_every_paper_page(site, bib):
+    for paper in bib.papers:
+        assert (site / "papers" / paper.key / "index.html").is_file(), paper.key
+
+
+@pytest.mark.slow
+def test_paper_page_content(site):
+    page_path = site / "papers" / SL2A / "index.html"
+    text = _main_text(page_path)
+    assert "Single-Layer Learnable Activation for Implicit Neural Representation (SL²A-INR)" in text
+    assert "<title>Single-Layer Learnable Activation for Implicit Neural Representation (SL²A-INR) -" \
+        in page_path.read_text(encoding="utf-8")
+    assert "Moein Heidari, Reza Rezaeian, Reza Azad" in text
+    assert "2024 · ICCV 2025" in text
+    assert "we propose SL²A-INR, a hybrid network for INR" in text            # abstract
+    assert "learnable activation" in text and "spectral bias" in text          # keyphrases
+    assert "Introduces SL²A-INR" in text and "SIREN" in text and "DIV2K" in text
+    assert "shares methods: SIREN" in text and "similar abstract" in text      # related reasons
+    assert "@inproceedings{heidari2024singlelayer," in text                   # BibTeX block
+    page = _parse(page_path)
+    assert "https://arxiv.org/abs/2409.10836" in page.links
+    assert "../../themes/activations/" in page.links
+    assert "../../methods/#method-siren" in page.links
+    assert "../../methods/#dataset-div2k" in page.links
+    assert "../sitzmann2020implicit/" in page.links
+    assert "../../bib/papers/heidari2024singlelayer.bib" in page.links
+    code = [attrs for tag, attrs in page.tags if tag == "div" and attrs.get("class") == "annobib-bibtex"]
+    assert code and "data-search-exclude" in code[0]
+
+
+@pytest.mark.slow
+def test_paper_without_authors_or_year(site):
+    text = _main_text(site / "papers" / "dynamicappearance" / "index.html")
+    assert "Dynamic Appearance Modeling of Clothed 3D Human Avatars using a Single Camera" in text
+    assert "@misc{dynamicappearance," in text
+
+
+@pytest.mark.slow
+def test_theme_page(site):
+    page_path = site / "themes" / "activations" / "index.html"
+    text = _main_text(page_path)
+    assert "Activation functions & <b>spectral</b> bias" in text                # label shown literally
+    assert "We propose SL²A-INR, a hybrid network with a learnable activation." in text
+    page = _parse(page_path)
+    assert "../../papers/heidari2024singlelayer/" in page.links
+    assert "../../bib/themes/activations.bib" in page.links
+    assert "../geometry/" in page.links
+    article = page_path.read_text(encoding="utf-8").split("<article", 1)[1]
+    assert not any(tag == "b" for tag, _ in _parse_fragment(article).tags)
+
+
+@pytest.mark.slow
+def test_index_pages(site):
+    home = _main_text(site / "index.html")
+    assert "9 papers" in home and "3 themes" in home and "2020–2024 years" in home
+    assert "Implicit Neural Networks: an annotated bibliography" in home          # own h1, not "Home"
+    methods = _parse(site / "methods" / "index.html")
+    ids = {attrs.get("id") for _, attrs in methods.tags}
+    assert {"method-siren", "dataset-div2k", "dataset-shapenet"} <= ids
+    keywords = _parse(site / "keywords" / "index.html")
+    assert "kw-spectral-bias" in {attrs.get("id") for _, attrs in keywords.tags}
+    assert "../papers/schwarz2023modalityagnostic/" in _parse(site / "themes" / "index.html").links
+
+
+@pytest.mark.slow
+def test_every_internal_link_resolves(site):
+    for page_path in site.rglob("*.html"):
+        for link in _parse(page_path).links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue
+            base = site if parts.path.startswith("/") else page_path.parent   # 404.html: absolute
+            target = (base / unquote(parts.path).lstrip("/")).resolve()
+            if link.endswith("/") or target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"{page_path.relative_to(site)}: {link}"
+
+
+@pytest.mark.slow
+def test_hostile_text_shows_literally_and_creates_nothing(site):
+    page_path = site / "papers" / HOSTILE / "index.html"
+    source = page_path.read_text(encoding="utf-8")
+    text = _main_text(page_path)
+    for literal in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
+                    "{{ 7*7 }}", "{% if 1 %}jinja{% endif %}", '!!! note "Admonition"', "[TOC]",
+                    "{ data-search-exclude }", "![img](x.png) *emph* `code`",
+                    "<script>alert(2)</script> Probe [click](javascript:alert(1)) {{ 6*6 }}",
+                    "Mallory <img src=x onerror=alert(3)>", "<script>alert('reason')</script>",
+                    '--8<-- "/etc/passwd"'):                                  # last one: in the BibTeX block
+        assert literal in text, literal
+    assert "49" not in text and "36" not in text
+    page = _parse(page_path)
+    assert not [link for link in page.links if link.lower().startswith(("javascript", "data:"))]
+    article = source[source.index("<article"):source.index("</article>")]
+    tags = {tag for tag, _ in _parse_fragment(article).tags}
+    assert not tags & {"script", "img", "em", "admonition", "iframe"}
+    assert not any("onerror" in attrs for _, attrs in _parse_fragment(article).tags)
+    assert 'class="admonition' not in source
+    for other in (site / "methods" / "index.html", site / "keywords" / "index.html",
+                  site / "themes" / "hostile-theme" / "index.html", site / "themes" / "index.html"):
+        fragment = _parse_fragment(other.read_text(encoding="utf-8"))
+        assert not any(tag in ("script",) and "alert" in str(attrs) for tag, attrs in fragment.tags)
+        assert not any("onerror" in attrs for _, attrs in fragment.tags)
+        assert not [link for link in fragment.links if link.lower().startswith("javascript")]
+
+
+def _parse_fragment(source: str) -> _Page:
+    page = _Page()
+    page.feed(source)
+    return page
+
+
+@pytest.mark.slow
+def test_search_index_keeps_titles_not_bibtex(site):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    docs = index["docs"]
+    titles = " ".join(d["title"] for d in docs)
+    assert "SL²A-INR" in titles
+    text = " ".join(d["text"] for d in docs)
+    assert "@inproceedings" not in text and "archiveprefix" not in text
+    assert "shares methods" not in text                         # related lists
+    assert "Introduced by" not in text                          # methods page paper lists
+    assert not any(d["location"].startswith("keywords/") for d in docs)
+    assert "learnable activation" in text and "SIREN" in text and "DIV2K" in text
