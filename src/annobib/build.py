@@ -137,19 +137,35 @@ def check_conservation(bib: Bibliography, site: Path) -> None:
     missing_pages = [k for k in keys if not (site / "papers" / k / "index.html").is_file()]
     if missing_pages:
         faults.append(f"{len(missing_pages)} paper page(s) missing, e.g. {missing_pages[:3]}")
-    library = bibtexparser.parse_string((site / "bib" / "all.bib").read_text(encoding="utf-8"))
-    bib_keys = sorted(e.key for e in library.entries)
-    if bib_keys != keys or library.failed_blocks:
-        faults.append(f"all.bib has {len(bib_keys)} entries ({len(library.failed_blocks)} unparseable) for {len(keys)} papers")
-    data_keys = sorted(p["key"] for p in json.loads((site / "data" / "papers.json").read_text(encoding="utf-8")))
-    if data_keys != keys:
-        faults.append(f"papers.json has {len(data_keys)} papers for {len(keys)}")
+    faults += _bib_faults(site / "bib" / "all.bib", keys) + _data_faults(site / "data" / "papers.json", keys)
     themed = sorted(k for t in bib.themes for k in t.papers)
     if themed != keys:
         faults.append(f"{len(themed)} theme memberships for {len(keys)} papers (each must be in exactly one)")
+    listed_in = {k: t.slug for t in bib.themes for k in t.papers}
+    mismatched = sorted(k for k in keys if bib.theme_of.get(k) != listed_in.get(k))
+    if mismatched:
+        faults.append(f"{len(mismatched)} paper(s) whose theme page and paper page disagree, e.g. {mismatched[:3]}")
     if faults:
         raise BuildError("the built site does not hold every paper exactly once; nothing was published:\n- "
                          + "\n- ".join(faults))
+
+
+def _bib_faults(path: Path, keys: list[str]) -> list[str]:
+    if not path.is_file():
+        return [f"{path.name} was not written"]
+    library = bibtexparser.parse_string(path.read_text(encoding="utf-8"))
+    bib_keys = sorted(e.key for e in library.entries)
+    if bib_keys != keys or library.failed_blocks:
+        return [f"all.bib has {len(bib_keys)} entries ({len(library.failed_blocks)} unparseable) for {len(keys)} papers"]
+    return []
+
+
+def _data_faults(path: Path, keys: list[str]) -> list[str]:
+    try:
+        data_keys = sorted(p["key"] for p in json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"{path.name} is missing or unreadable ({exc.__class__.__name__})"]
+    return [f"papers.json has {len(data_keys)} papers for {len(keys)}"] if data_keys != keys else []
 
 
 def _swap_into_place(new_site: Path, site_dir: Path) -> None:

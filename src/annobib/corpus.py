@@ -28,6 +28,10 @@ USER_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(), range(1, 13)))
 VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "venue")
+# An abstract is a paragraph; anything this long is a pasted paper or a mistake, and
+# spaCy refuses texts over 1,000,000 characters anyway.
+MAX_FIELD_CHARS = 20_000
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
@@ -63,7 +67,9 @@ def load_corpus(corpus_dir: Path) -> LoadResult:
         problems.extend(file_problems)
     problems.extend(_duplicate_keys_across(papers))
     seen: set[str] = set()
-    unique = [p for p in papers if not (p.key in seen or seen.add(p.key))]
+    unique = [p for p in papers if not (p.key.lower() in seen or seen.add(p.key.lower()))]
+    if not unique and not any(p.severity == "error" for p in problems):
+        problems.append(Problem(str(corpus_dir), 0, "", "the corpus has no papers: nothing to build"))
     return LoadResult(unique, problems)
 
 
@@ -73,7 +79,10 @@ def read_text(path: Path) -> tuple[str | None, list[Problem]]:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, [Problem(str(path), line, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")]
+        before = data[: exc.start].decode("utf-8", errors="replace")
+        keys = re.findall(r"@\s*\w+\s*[{(]\s*([^,\s}=]+)\s*,", before)
+        entry = keys[-1] if keys else ""
+        return None, [Problem(str(path), line, entry, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")]
 
 
 def load_file(path: Path) -> tuple[list[Paper], list[Problem]]:
@@ -81,24 +90,27 @@ def load_file(path: Path) -> tuple[list[Paper], list[Problem]]:
     if text is None:
         return [], problems
     if not text.strip():
-        return [], [Problem(str(path), 1, "", "file is empty: no entries", "warning")]
+        return [], [Problem(str(path), 1, "", "file is empty: no entries (add entries or delete the file)")]
     library = bibtexparser.parse_string(text)
     problems += [_failed_block_problem(path, block) for block in library.failed_blocks]
     strings = {s.key.lower(): s.value for s in library.strings}
     papers = []
+    lines = text.splitlines()
     for entry in library.entries:
-        paper, entry_problems = _paper_from_entry(path, entry, strings)
+        paper, entry_problems = _paper_from_entry(path, entry, strings, _entry_region(lines, entry.start_line or 0))
         problems += entry_problems
         if paper is not None:
             papers.append(paper)
     if not library.entries and not library.failed_blocks:
-        problems.append(Problem(str(path), 1, "", "no BibTeX entries found in the file", "warning"))
+        problems.append(Problem(str(path), 1, "", "no BibTeX entries found in the file"))
     return papers, problems
 
 
 def _failed_block_problem(path: Path, block) -> Problem:
     line = (block.start_line or 0) + 1
     key = _key_of_raw(block.raw)
+    if re.match(r"\s*@\s*\w+\s*[{(]\s*[A-Za-z_][\w-]*\s*=\s*([{\"\d]|$)", block.raw or ""):
+        return Problem(str(path), line, "", "entry has no citation key: write one after '{', then a comma")
     if isinstance(block, bibmodel.DuplicateBlockKeyBlock):
         message = f"duplicate citation key '{block.key}': the entry is ignored until the key is unique"
     elif isinstance(block, bibmodel.DuplicateFieldKeyBlock):
@@ -168,7 +180,17 @@ def _resolve_part(part: str, strings: dict[str, str]) -> str:
     return part
 
 
-def _paper_from_entry(path: Path, entry, strings: dict[str, str]) -> tuple[Paper | None, list[Problem]]:
+def _entry_region(lines: list[str], start: int) -> str:
+    """The file's text from an entry's first line to the next line starting with '@'.
+
+    A stray '}' ends the entry early for the parser; the region still shows the fields
+    the maintainer wrote, so the error can point at the brace instead of a missing field.
+    """
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("@")), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def _paper_from_entry(path: Path, entry, strings: dict[str, str], region: str) -> tuple[Paper | None, list[Problem]]:
     line = (entry.start_line or 0) + 1
     where = dict(file=str(path), line=line, entry=entry.key)
     problems: list[Problem] = []
@@ -177,9 +199,15 @@ def _paper_from_entry(path: Path, entry, strings: dict[str, str]) -> tuple[Paper
         problems.append(Problem(**where, message=(
             f"citation key '{entry.key}' may hold only letters, digits, '_' and '-' "
             "(it becomes the URL /papers/<key>/)")))
-    missing = [name for name in REQUIRED_FIELDS if not values.get(name)]
-    if missing:
+    missing = [name for name in REQUIRED_FIELDS if not to_text(values.get(name, ""))]
+    swallowed = [name for name in missing if name not in values and re.search(rf"\b{name}\s*=", region, re.I)]
+    if swallowed:
+        problems.append(Problem(**where, message=(
+            f"BibTeX syntax error before field '{swallowed[0]}': a missing comma or an unbalanced brace "
+            "ends the entry early")))
+    elif missing:
         problems.append(Problem(**where, message=f"missing required field(s): {', '.join(missing)}"))
+    problems += _field_faults(values, where)
     if problems:
         return None, problems
     entry_type = entry.entry_type.lower()
@@ -208,6 +236,20 @@ def _paper_from_entry(path: Path, entry, strings: dict[str, str]) -> tuple[Paper
         line=line,
     )
     return paper, problems
+
+
+def _field_faults(values: dict[str, str], where: dict) -> list[Problem]:
+    faults = []
+    for name, value in values.items():
+        bad = CONTROL_CHARACTER.search(value)
+        if bad:
+            faults.append(Problem(**where, message=(
+                f"field '{name}' holds the control character U+{ord(bad.group(0)):04X}; remove it")))
+        if len(value) > MAX_FIELD_CHARS:
+            faults.append(Problem(**where, message=(
+                f"field '{name}' is too long ({len(value):,} characters; the limit is {MAX_FIELD_CHARS:,}): "
+                "an abstract is one paragraph")))
+    return faults
 
 
 def split_authors(field: str) -> tuple[str, ...]:
@@ -256,15 +298,20 @@ def _arxiv_id(values: dict[str, str]) -> str | None:
 
 
 def _duplicate_keys_across(papers: list[Paper]) -> list[Problem]:
+    """Keys equal up to case collide too: /papers/Key/ and /papers/key/ are one folder on macOS/Windows."""
     first_seen: dict[str, Paper] = {}
     problems = []
     for paper in papers:
-        if paper.key in first_seen:
-            other = first_seen[paper.key]
+        other = first_seen.get(paper.key.lower())
+        if other is None:
+            first_seen[paper.key.lower()] = paper
+        elif other.key == paper.key:
             problems.append(Problem(paper.source, paper.line, paper.key,
                                     f"duplicate citation key: also at {other.source}:{other.line}"))
         else:
-            first_seen[paper.key] = paper
+            problems.append(Problem(paper.source, paper.line, paper.key, (
+                f"duplicate citation key up to case: '{other.key}' at {other.source}:{other.line} "
+                "(their URLs would collide)")))
     return problems
 
 

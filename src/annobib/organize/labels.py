@@ -21,6 +21,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..latex import to_text
+
 # Words that never carry a label on their own: the whole field is about them.
 GENERIC_WORDS = frozenset("""
 network networks neural learning learned learn model models modeling modelling method methods
@@ -217,7 +219,7 @@ def characteristic(ranked: list[str], table: PhraseTable) -> tuple[str, ...]:
 def describe(keyphrases: tuple[str, ...], example_title: str) -> str:
     topics = list(keyphrases[:3])
     listed = ", ".join(topics[:-1]) + (" and " if len(topics) > 1 else "") + topics[-1] if topics else "related work"
-    title = re.sub(r"[{}]", "", example_title).strip()
+    title = to_text(example_title)
     example = f", for example \u201c{title}\u201d" if title else ""
     return f"Papers on {listed}{example}."
 

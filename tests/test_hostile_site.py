@@ -1,0 +1,144 @@
+"""A site built from every hostile-but-valid corpus case shows each text literally and
+carries nothing a corpus text injected (slow: the build loads the packaged models).
+
+The corpus is tests/hostile/literal/*.bib; the expectations are in tests/hostile/cases.yml.
+The build runs in a temporary project (the repository's mkdocs.yml and docs/, with its
+own analysis cache), once per test session, shared with test_browser.py.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import bibtexparser
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hostile.support import (element_matches, html_pages, injection_faults, literal_cases,  # noqa: E402
+                             parse_html, prose_text, session_site)
+
+LITERALS = literal_cases()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    return session_site(tmp_path_factory, "hostile", "hostile")
+
+
+# ---------------------------------------------------------------- the checker itself (fast)
+
+INJECTED = """<html><head><title>x</title><script src="../assets/javascripts/bundle.js"></script></head>
+<body><article><p>fine</p>
+<script>alert('xss-1')</script>
+<img src=x onerror="alert('xss-2')">
+<a href=" JaVaScRiPt:alert('xss-3')">x</a>
+<a href="https://evil.example/xss-4">x</a>
+<script src="https://evil.example/x.js"></script>
+<iframe src="https://example.org"></iframe>
+</article></body></html>"""
+
+CLEAN = """<html><head><script src="../assets/javascripts/bundle.js"></script>
+<script id="__config" type="application/json">{"base": "..", "note": "alert(xss-1)"}</script></head>
+<body><p>&lt;script&gt;alert('xss-1')&lt;/script&gt; &lt;img onerror=alert(1)&gt;</p>
+<a href="https://doi.org/10.1000/%22%3E%3Cscript%3Ealert('xss-doi')">doi</a></body></html>"""
+
+
+def test_checker_finds_every_kind_of_injection():
+    faults = injection_faults(parse_html(INJECTED), "doctored.html")
+    text = "\n".join(faults)
+    assert "inline script holds corpus text" in text
+    assert "event-handler attribute onerror" in text
+    assert "href holds a script URL" in text
+    assert "points at evil.example" in text
+    assert "script from another host" in text
+    assert "<iframe> element" in text
+
+
+def test_checker_accepts_escaped_text_and_own_scripts():
+    root = parse_html(CLEAN)
+    assert injection_faults(root, "clean.html") == []
+    assert "<script>alert('xss-1')</script>" in prose_text(root)
+
+
+# ---------------------------------------------------------------- the hostile site (slow)
+
+@pytest.mark.slow
+def test_no_injected_element_on_any_page(hostile):
+    pages = html_pages(hostile.site)
+    assert len(pages) > len(LITERALS)
+    faults = []
+    for page in pages:
+        faults += injection_faults(parse_html(page.read_text(encoding="utf-8")), str(page.relative_to(hostile.site)))
+    assert not faults, "\n".join(faults[:40])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in LITERALS])
+def test_hostile_text_is_shown_literally(case, hostile):
+    page = hostile.site / "papers" / case["key"] / "index.html"
+    assert page.is_file(), f"no page for {case['key']}"
+    root = parse_html(page.read_text(encoding="utf-8"))
+    text = prose_text(root)
+    missing = []
+    for expected in case.get("literal", []):
+        choices = expected if isinstance(expected, list) else [expected]
+        if not any(choice in text for choice in choices):
+            missing.append(choices[0] if len(choices) == 1 else choices)
+    shown = [t for t in case.get("forbid", []) if t in text]
+    elements = [f"{spec} -> {node.describe()}" for spec in case.get("no_elements", [])
+                for node in root.iter() if element_matches(node, spec)]
+    assert not (missing or shown or elements), (
+        f"{case['id']} ({page.relative_to(hostile.site)}):\n"
+        f"  not shown literally: {missing}\n  shown but must not be: {shown}\n  injected elements: {elements}")
+
+
+# LaTeX source a reader must never see: macros, escaped specials, math delimiters with
+# LaTeX inside, and Zotero's braced words. (The hostile texts expected literally hold none.)
+RAW_LATEX = re.compile(r"\\[A-Za-z]+|\\[&%#_{}$]|\$[\\^_{]|\{[A-Z][A-Za-z-]*\}")
+
+
+@pytest.mark.slow
+def test_no_raw_latex_reaches_a_reader(hostile):
+    """Every page (paper, theme, home map, keywords...) shows titles as text, not as LaTeX."""
+    leaks = []
+    for page in html_pages(hostile.site):
+        text = prose_text(parse_html(page.read_text(encoding="utf-8")))
+        for match in RAW_LATEX.finditer(text):
+            leaks.append(f"{page.relative_to(hostile.site)}: {match.group(0)!r} in "
+                         f"...{text[max(0, match.start() - 50):match.end() + 30]}...")
+    assert not leaks, f"{len(leaks)} raw LaTeX fragment(s) shown:\n" + "\n".join(leaks[:30])
+
+
+@pytest.mark.slow
+def test_nothing_written_outside_the_project_output(hostile):
+    assert hostile.created_outside == [], hostile.created_outside
+    site = hostile.site.resolve()
+    for path in hostile.site.rglob("*"):
+        assert path.resolve().is_relative_to(site), f"{path} leaves site/"
+    expected = {c["key"] for c in LITERALS}
+    assert {p.name for p in (hostile.site / "papers").iterdir() if p.is_dir()} == expected
+
+
+@pytest.mark.slow
+def test_search_index_holds_text_not_markup(hostile):
+    """Material renders search results as HTML: the index must hold escaped text only."""
+    index = json.loads((hostile.site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    bad = []
+    for doc in index["docs"]:
+        fragment = parse_html(f"<body>{doc.get('title', '')} {doc.get('text', '')}</body>")
+        faults = injection_faults(fragment, doc.get("location", "?"))
+        tags = [n.tag for n in fragment.iter() if n.tag in {"script", "img", "svg", "iframe", "a", "b", "textarea", "title"}]
+        if faults or tags:
+            bad.append(f"{doc.get('location')}: {faults or tags}")
+    assert not bad, "\n".join(bad[:20])
+
+
+@pytest.mark.slow
+def test_data_and_bibtex_files_hold_every_hostile_paper(hostile):
+    papers = json.loads((hostile.site / "data" / "papers.json").read_text(encoding="utf-8"))
+    assert sorted(p["key"] for p in papers) == sorted(c["key"] for c in LITERALS)
+    library = bibtexparser.parse_string((hostile.site / "bib" / "all.bib").read_text(encoding="utf-8"))
+    assert not library.failed_blocks, [b.error for b in library.failed_blocks]
+    assert sorted(e.key for e in library.entries) == sorted(c["key"] for c in LITERALS)
