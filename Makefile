@@ -4,6 +4,9 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Where the CPU build of torch comes from: these machines hold it locally; elsewhere pass
+# e.g. TORCH_PIP_OPTIONS="--index-url <the PyTorch CPU wheel index>" (see the workflows).
+TORCH_PIP_OPTIONS ?=
 
 .PHONY: venv site test test-fast system-deps check serve bench bench-build bench-keyphrases bench-names bench-themes clean
 
@@ -12,7 +15,7 @@ venv: $(STAMP)
 # torch==2.13.0 first: a bare `torch` requirement would pull several GB of CUDA packages.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet torch==2.13.0 $(TORCH_PIP_OPTIONS)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
@@ -40,6 +43,18 @@ test: venv system-deps
 # Quick developer loop: skips the tests that load models, build the full site or drive a browser.
 test-fast: venv
 	$(PY) -m pytest -m "not slow and not browser"
+
+# Benchmarks print tables and record them in bench/RESULTS.md (timings are ratios within one run).
+bench: bench-keyphrases bench-names bench-themes bench-build
+
+bench-build: venv
+	$(PY) bench/build.py
+
+bench-names: venv
+	$(PY) bench/names.py --write
+
+bench-themes: venv
+	$(PY) bench/themes.py --write-results
 
 clean:
 	rm -rf build site

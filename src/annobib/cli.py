@@ -114,6 +114,24 @@ def read_documents(path: Path):
     return documents
 
 
+@main.command("check")
+@ROOT_OPTION
+@click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
+              show_default=True, help="'github' prints ::error/::warning annotations for pull requests.")
+@click.option("--base", "base_refs", multiple=True, metavar="REF",
+              help="Git revision whose corpus counts as published, to recognise renamed keys "
+                   "(HEAD and, in a pull request, origin/$GITHUB_BASE_REF are always used).")
+def check_command(root: Path, output_format: str, base_refs: tuple[str, ...]):
+    """Validate corpus/*.bib without loading any model; exit 1 on errors, 0 with warnings only."""
+    from .check import check_project, format_report
+
+    report = check_project(root, load_settings(root), base_refs=base_refs)
+    for line in format_report(report, output_format, root):
+        click.echo(line)
+    if report.errors:
+        click.get_current_context().exit(1)
+
+
 @main.command()
 @ROOT_OPTION
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True)

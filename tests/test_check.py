@@ -1,0 +1,305 @@
+"""`annobib check`: every corpus fault located, no model loaded, fast."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from annobib.check import check_project, github_annotation
+from annobib.cli import main
+from annobib.config import Settings
+from annobib.corpus import load_corpus
+from annobib.errors import Problem
+
+HEAVY_MODULES = ("spacy", "torch", "sentence_transformers", "keybert", "transformers")
+
+
+def entry(key: str, title: str, abstract: str = "An abstract.", kind: str = "article", **fields) -> str:
+    lines = [f"@{kind}{{{key},", f"  title = {{{title}}},", f"  abstract = {{{abstract}}},"]
+    lines += [f"  {name} = {{{value}}}," for name, value in fields.items()]
+    return "\n".join(lines) + "\n}\n\n"
+
+
+def project(tmp_path: Path, *entries: str, name: str = "papers.bib", themes: str | None = None) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    (corpus / name).write_text("".join(entries), encoding="utf-8")
+    if themes is not None:
+        (corpus / "themes.yml").write_text(textwrap.dedent(themes), encoding="utf-8")
+    return tmp_path
+
+
+def run_check(root: Path, *args: str):
+    return CliRunner().invoke(main, ["check", "--root", str(root), *args])
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+@pytest.fixture(autouse=True)
+def _no_pull_request_env(monkeypatch):
+    monkeypatch.delenv("GITHUB_BASE_REF", raising=False)
+
+
+GOOD = entry("chen2021first", "Learning Continuous Image Representation", eprint="2012.09161",
+             archiveprefix="arXiv") + entry("park2019deepsdf", "DeepSDF: Learning Continuous Signed Distance Functions")
+
+
+# --- the real corpus ------------------------------------------------------------------
+
+def test_repository_corpus_passes_and_counts(repo_root):
+    result = run_check(repo_root)
+    assert result.exit_code == 0, result.output
+    summary = result.output.strip().splitlines()[-1]
+    papers = len(load_corpus(repo_root / "corpus").papers)
+    assert "0 error(s)" in summary and f" {papers} paper(s) in " in summary
+
+
+def test_check_is_fast_on_the_repository_corpus(repo_root):
+    report = check_project(repo_root, Settings())
+    assert report.papers >= 232  # the shipped corpus; the 2 s budget is for its size
+    assert report.seconds < 2.0, f"check took {report.seconds:.2f} s"
+
+
+def test_check_loads_no_model(repo_root):
+    """A fresh interpreter runs the command; none of the heavy modules may be imported."""
+    script = textwrap.dedent(f"""
+        import sys
+        from annobib.cli import main
+        try:
+            main(["check", "--root", {str(repo_root)!r}], standalone_mode=False)
+        except SystemExit:
+            pass
+        print("HEAVY:" + ",".join(m for m in {HEAVY_MODULES!r} if m in sys.modules))
+    """)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    wall = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr
+    assert "HEAVY:\n" in done.stdout, done.stdout
+    assert wall < 5, f"interpreter + check took {wall:.1f} s"
+
+
+# --- what load_corpus finds, located ----------------------------------------------------
+
+def test_syntax_error_is_an_error_with_file_and_line(tmp_path):
+    root = project(tmp_path, GOOD, "@article{broken2020x,\n  title = {Unclosed,\n  abstract = {x},\n}\n\n",
+                   entry("later2020y", "A Later Paper"))
+    result = run_check(root)
+    assert result.exit_code == 1
+    bib = root / "corpus" / "papers.bib"
+    assert f"{bib}:{line_of(bib, 'broken2020x')}:" in result.output
+    assert "syntax error" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("bad, expected", [
+    (entry("noabstract2020", "Title Only", abstract=""), "missing required field(s): abstract"),
+    ("@article{notitle2020,\n  abstract = {Text.},\n}\n", "missing required field(s): title"),
+    (entry("chen2021first", "Another Paper Entirely"), "duplicate citation key"),
+    (entry("bad:key", "Colon Key"), "may hold only letters"),
+])
+def test_load_corpus_errors_fail_the_check(tmp_path, bad, expected):
+    result = run_check(project(tmp_path, GOOD, bad))
+    assert result.exit_code == 1, result.output
+    assert expected in result.output
+    assert "1 error(s)" in result.output.splitlines()[-1]
+
+
+def test_non_utf8_file_is_an_error(tmp_path):
+    root = project(tmp_path, GOOD)
+    (root / "corpus" / "latin1.bib").write_bytes(entry("muller2020x", "Müller's Paper").encode("latin-1"))
+    result = run_check(root)
+    assert result.exit_code == 1
+    assert "latin1.bib" in result.output and "not UTF-8" in result.output
+
+
+def test_unknown_entry_type_is_only_a_warning(tmp_path):
+    result = run_check(project(tmp_path, GOOD, entry("odd2020type", "An Odd Type", kind="weirdtype")))
+    assert result.exit_code == 0, result.output
+    assert "warning: unknown entry type '@weirdtype'" in result.output
+    assert "0 error(s), 1 warning(s)" in result.output.splitlines()[-1]
+
+
+# --- duplicates ---------------------------------------------------------------------------
+
+def test_same_arxiv_id_is_a_duplicate_naming_both_locations(tmp_path):
+    root = project(tmp_path, GOOD, entry("chen2021liif", "LIIF, again", eprint="2012.09161v2", archiveprefix="arXiv"))
+    result = run_check(root)
+    assert result.exit_code == 1
+    bib = root / "corpus" / "papers.bib"
+    [message] = [line for line in result.output.splitlines() if "duplicate paper" in line]
+    assert message.startswith(f"{bib}:{line_of(bib, 'chen2021liif')}:")
+    assert f"{bib}:{line_of(bib, 'chen2021first')} (entry 'chen2021first')" in message
+    assert "same arXiv id 2012.09161" in message
+
+
+def test_same_doi_in_different_spellings_is_a_duplicate(tmp_path):
+    root = project(tmp_path, entry("a2020x", "First Title", doi="10.1109/CVPR.2020.123"),
+                   entry("b2020y", "Second Title", doi="https://doi.org/10.1109/cvpr.2020.123"))
+    result = run_check(root)
+    assert result.exit_code == 1
+    assert "same DOI 10.1109/cvpr.2020.123" in result.output and "entry 'a2020x'" in result.output
+
+
+def test_near_identical_titles_are_duplicates(tmp_path):
+    root = project(tmp_path, GOOD, entry("park2019deepsdfb", "{DeepSDF}: learning continuous signed distance functions."))
+    result = run_check(root)
+    assert result.exit_code == 1
+    assert "near-identical title" in result.output
+    assert "entry 'park2019deepsdf'" in result.output
+
+
+def test_similar_titles_with_different_arxiv_ids_are_a_warning(tmp_path):
+    root = project(tmp_path, entry("a2020x", "Neural Fields in Visual Computing", eprint="2111.11426", archiveprefix="arXiv"),
+                   entry("b2021y", "Neural Fields in Visual Computing.", eprint="2111.99999", archiveprefix="arXiv"))
+    result = run_check(root)
+    assert result.exit_code == 0, result.output
+    assert "warning: duplicate paper: near-identical title" in result.output
+
+
+def test_different_titles_are_not_duplicates(tmp_path):
+    root = project(tmp_path, entry("a2020x", "Neural Fields for Images"), entry("b2020y", "Neural Fields for Shapes"))
+    assert run_check(root).exit_code == 0
+
+
+def test_keys_equal_but_for_case_collide(tmp_path):
+    root = project(tmp_path, entry("Chen2014", "One Paper"), entry("chen2014", "Another Paper"))
+    result = run_check(root)
+    assert result.exit_code == 1
+    assert "chen2014" in result.output and "Chen2014" in result.output
+
+
+# --- LaTeX ----------------------------------------------------------------------------------
+
+def test_unbalanced_dollar_is_an_error_at_the_field_line(tmp_path):
+    root = project(tmp_path, GOOD, entry("cost2020x", "Cheap Training", abstract="Training costs $5 per run."))
+    result = run_check(root)
+    assert result.exit_code == 1
+    bib = root / "corpus" / "papers.bib"
+    assert f"{bib}:{line_of(bib, 'costs $5')}: entry 'cost2020x' error: unbalanced '$' in abstract" in result.output
+
+
+def test_escaped_dollar_and_inline_math_are_fine(tmp_path):
+    root = project(tmp_path, entry("cost2020x", "SL$^{2}$A-INR", abstract=r"Costs \$5; error is $O(n^2)$."))
+    result = run_check(root)
+    assert result.exit_code == 0 and "0 warning(s)" in result.output, result.output
+
+
+def test_latex_that_does_not_parse_is_a_warning(tmp_path):
+    root = project(tmp_path, GOOD, entry("frac2020x", r"A \begin{itemize} Title", abstract=r"Uses \textbf"))
+    result = run_check(root)
+    assert result.exit_code == 0, result.output
+    assert "warning: LaTeX in title does not parse" in result.output
+    assert "warning: LaTeX in abstract does not parse" in result.output
+
+
+# --- published keys ---------------------------------------------------------------------------
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                   check=True, capture_output=True)
+
+
+THEMES = """\
+themes:
+  - slug: image-fields
+    label: Image fields
+    papers:
+      - chen2021first
+      - park2019deepsdf
+"""
+
+
+def test_renamed_published_key_is_an_error(tmp_path):
+    root = project(tmp_path, GOOD, themes=THEMES)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "published")
+    bib = root / "corpus" / "papers.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("chen2021first", "chen2020liif"), encoding="utf-8")
+    result = run_check(root)
+    assert result.exit_code == 1, result.output
+    assert "key renamed: /papers/chen2021first/ would break" in result.output
+    assert f"{bib}:{line_of(bib, 'chen2020liif')}: entry 'chen2020liif' error" in result.output
+
+
+def test_renamed_key_found_by_title_in_a_base_revision(tmp_path):
+    """In a pull request the base branch, not HEAD, holds the published corpus."""
+    root = project(tmp_path, GOOD, themes=THEMES)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "published")
+    git(root, "tag", "base")
+    bib = root / "corpus" / "papers.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("park2019deepsdf", "park2019sdf"), encoding="utf-8")
+    git(root, "commit", "-qam", "rename")
+    assert "key renamed: /papers/park2019deepsdf/" in run_check(root, "--base", "base").output
+    # Without the base revision the paper merely looks removed.
+    without = run_check(root)
+    assert without.exit_code == 0 and "published paper 'park2019deepsdf' is no longer" in without.output
+
+
+def test_vanished_published_key_is_a_warning(tmp_path):
+    root = project(tmp_path, GOOD, themes="""\
+        themes:
+        - slug: image-fields
+          label: Image fields
+          papers: [chen2021first, park2019deepsdf, gone2018paper]
+        """)
+    result = run_check(root)
+    assert result.exit_code == 0, result.output
+    themes = root / "corpus" / "themes.yml"
+    assert f"{themes}:4: entry 'gone2018paper' warning: published paper 'gone2018paper'" in result.output
+
+
+def test_published_key_of_a_broken_entry_is_not_reported_twice(tmp_path):
+    root = project(tmp_path, GOOD.replace("An abstract.", "", 1), themes=THEMES)
+    result = run_check(root)
+    assert result.exit_code == 1
+    assert "missing required field(s): abstract" in result.output
+    assert "no longer in the corpus" not in result.output
+
+
+@pytest.mark.parametrize("themes, expected", [
+    ("themes:\n- slug: Bad Slug\n  label: X\n  papers: [chen2021first]\n", "slug must be lower-case words"),
+    ("themes:\n- slug: a\n  label: A\n  colour: red\n  papers: []\n", "unknown field(s): colour"),
+    ("themes: [\n", "not valid YAML"),
+])
+def test_a_themes_file_the_build_would_refuse_is_an_error(tmp_path, themes, expected):
+    result = run_check(project(tmp_path, GOOD, themes=themes))
+    assert result.exit_code == 1, result.output
+    assert f"{tmp_path / 'corpus' / 'themes.yml'}:" in result.output and expected in result.output
+
+
+# --- output -------------------------------------------------------------------------------------
+
+def test_github_format_prints_annotations_with_relative_paths(tmp_path):
+    root = project(tmp_path, GOOD, entry("cost2020x", "Cheap", abstract="Costs $5."),
+                   entry("odd2020type", "Odd", kind="weirdtype"))
+    result = run_check(root, "--format", "github")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    bib = root / "corpus" / "papers.bib"
+    assert f"::error file=corpus/papers.bib,line={line_of(bib, 'Costs $5')},title=annobib::entry 'cost2020x': unbalanced" in lines[0]
+    assert lines[1].startswith(f"::warning file=corpus/papers.bib,line={line_of(bib, 'odd2020type')},title=annobib::")
+    assert lines[-1].startswith("annobib check FAILED:") and "1 error(s), 1 warning(s)" in lines[-1]
+
+
+def test_github_annotation_escapes_special_characters(tmp_path):
+    problem = Problem(str(tmp_path / "corpus" / "a,b.bib"), 0, "k", "50% done\nnext line")
+    line = github_annotation(problem, tmp_path)
+    assert line == "::error file=corpus/a%2Cb.bib,line=1,title=annobib::entry 'k': 50%25 done%0Anext line"
+
+
+def test_empty_corpus_folder_is_an_error(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    result = run_check(tmp_path, "--format", "github")
+    assert result.exit_code == 1
+    assert result.output.startswith("::error title=annobib::no .bib files")
