@@ -94,7 +94,7 @@ def cache_key(document: Document, settings: Settings) -> str:
         "spacy": settings.analyze_spacy_model, "encoder": settings.analyze_encoder_model,
         "keyphrases": asdict(KeyphraseSettings()), "stored": KEYPHRASES_STORED,
         "version": ANALYSIS_VERSION,
-    }, sort_keys=True, ensure_ascii=False)
+    }, sort_keys=True, ensure_ascii=False, default=sorted)  # sets in settings hash in a fixed order
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
