@@ -96,15 +96,11 @@ def keyphrases(infile: Path, outfile: Path, root: Path):
 def read_documents(path: Path):
     from .analyze import Document
 
+    from .jsonl import read_jsonl
+
     documents, seen = [], set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise AnnobibError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
-        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
+    for number, row in read_jsonl(path):
+        if "id" not in row or not isinstance(row.get("text"), str):
             raise AnnobibError(f"{path}:{number}: each line needs an \"id\" and a \"text\" string")
         doc_id = str(row["id"])
         if doc_id in seen:

@@ -8,7 +8,6 @@ missing. Keys already in the target file are never changed.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from rapidfuzz import fuzz
 from .bibtex import format_entry, plain_to_bibtex, protect_title_case
 from .corpus import load_file, read_text
 from .errors import AnnobibError, CorpusError
+from .jsonl import read_jsonl
 from .keys import base_key, unique_key
 from .latex import to_text
 from .models import Paper
@@ -82,14 +82,8 @@ def _first_title_line(lines: list[str], path: Path) -> int:
 
 def load_metadata(path: Path) -> list[dict]:
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise AnnobibError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
-        if not isinstance(row, dict) or "title" not in row:
+    for number, row in read_jsonl(path):
+        if not isinstance(row.get("title"), str):
             raise AnnobibError(f"{path}:{number}: expected an object with a 'title'")
         rows.append(row)
     return rows
