@@ -47,6 +47,9 @@ test-fast: venv
 # Benchmarks print tables and record them in bench/RESULTS.md (timings are ratios within one run).
 bench: bench-keyphrases bench-names bench-themes bench-build
 
+bench-keyphrases: venv
+	$(PY) bench/keyphrases.py --split test --write-results
+
 bench-build: venv
 	$(PY) bench/build.py
 
