@@ -35,7 +35,7 @@ def svg_open(width: int, height: int, title: str) -> str:
 
 def map_svg(bib: Bibliography, paper_url: Callable[[str], str], theme_url: Callable[[str], str]) -> str:
     """Each paper a dot at its map point, coloured by theme, linking to its page; legend links themes."""
-    plot, margin, legend_width, row = 600, 20, 320, 18
+    plot, margin, legend_width, row = 600, 20, 440, 18
     themes = sorted(bib.themes, key=lambda t: t.slug)
     height = max(plot + 2 * margin, margin * 2 + row * len(themes))
     colours = theme_colours(bib)
@@ -84,7 +84,7 @@ def themes_chart_svg(bib: Bibliography, theme_url: Callable[[str], str]) -> str:
     colours = theme_colours(bib)
     themes = sorted(bib.themes, key=lambda t: (-len(t.papers), t.label, t.slug))
     rows = [(t.label, len(t.papers), theme_url(t.slug), colours[t.slug]) for t in themes]
-    return bar_chart(rows, "Papers per theme", label_width=340)
+    return bar_chart(rows, "Papers per theme", label_width=420)
 
 
 def years_chart_svg(bib: Bibliography) -> str:
