@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from annobib.cli import main
+from conftest import FIXTURES, copy_project
 from annobib.corpus import load_corpus
 
 pytestmark = pytest.mark.slow
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 SMALL_CORPUS = REPO / "tests" / "fixtures" / "small_corpus"
 # Used only while the project has no root mkdocs.yml of its own.
-FALLBACK_MKDOCS = "site_name: Test bibliography\ntheme:\n  name: material\n  font: false\n"
 MODEL_MODULES = ("spacy", "sentence_transformers", "torch")
 
 NEW_PAPER = """
@@ -60,16 +60,9 @@ NO_MODEL_BUILD = textwrap.dedent("""
 
 
 def make_project(dest: Path, corpus_text: str) -> Path:
-    """A project folder as a maintainer has it: corpus/, the root mkdocs.yml, docs/."""
-    (dest / "corpus").mkdir(parents=True)
+    """A project folder as a maintainer has it (corpus/, mkdocs.yml, docs/), with this corpus."""
+    copy_project(dest, corpus=FIXTURES / "small_corpus")
     (dest / "corpus" / "papers.bib").write_text(corpus_text, encoding="utf-8")
-    for name in ("mkdocs.yml", "annobib.yml"):
-        if (REPO / name).is_file():
-            shutil.copy2(REPO / name, dest / name)
-    if not (dest / "mkdocs.yml").exists():
-        (dest / "mkdocs.yml").write_text(FALLBACK_MKDOCS, encoding="utf-8")
-    if (REPO / "docs").is_dir():
-        shutil.copytree(REPO / "docs", dest / "docs")
     return dest
 
 

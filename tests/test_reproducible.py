@@ -26,27 +26,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import copy_project
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL_CORPUS = REPO / "tests" / "fixtures" / "small_corpus"
-FALLBACK_MKDOCS = "site_name: Test bibliography\ntheme:\n  name: material\n  font: false\n"
 DATE_STAMPED = ("sitemap.xml", "sitemap.xml.gz")
 COMMIT_DATE = "2024-06-01T12:00:00+00:00"
 
 
 def make_project(dest: Path, commit_date: str = COMMIT_DATE) -> Path:
-    (dest / "corpus").mkdir(parents=True)
-    for bib in sorted(SMALL_CORPUS.glob("*.bib")):
-        shutil.copy2(bib, dest / "corpus" / bib.name)
-    for name in ("mkdocs.yml", "annobib.yml"):
-        if (REPO / name).is_file():
-            shutil.copy2(REPO / name, dest / name)
-    if not (dest / "mkdocs.yml").exists():
-        (dest / "mkdocs.yml").write_text(FALLBACK_MKDOCS, encoding="utf-8")
-    if (REPO / "docs").is_dir():
-        shutil.copytree(REPO / "docs", dest / "docs")
+    copy_project(dest, corpus=SMALL_CORPUS)
     env = {**os.environ, "GIT_AUTHOR_DATE": commit_date, "GIT_COMMITTER_DATE": commit_date,
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@t"}

@@ -71,11 +71,14 @@ def build_site(root: Path, settings: Settings, log=print, progress: bool = True)
 
 def _organize(root, settings, papers, annotations, summary, log):
     from .organize import load_themes_file, organize
+    from .organize.projection import MemoisedProjection
 
     themes_path = root / settings.themes_file
-    embedder = CachedPhraseEmbedder(settings, root / settings.analyze_cache_dir)
-    bib, themes_doc, report = organize(papers, annotations, load_themes_file(themes_path), settings,
-                                       embed_phrases=embedder)
+    cache_dir = root / settings.analyze_cache_dir
+    bib, themes_doc, report = organize(
+        papers, annotations, load_themes_file(themes_path), settings,
+        embed_phrases=CachedPhraseEmbedder(settings, cache_dir),
+        project_map=MemoisedProjection(cache_dir / "map.json"))
     for message in report.messages:
         log(message)
     summary.messages.extend(report.messages)

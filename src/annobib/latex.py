@@ -37,11 +37,32 @@ def _inline_math_scripts(latex: str) -> str:
     return re.sub(r"\$([^$]*)\$", lambda m: "$" + _scripts_to_unicode(m.group(1)) + "$", latex)
 
 
+# Most values hold no LaTeX beyond escaped specials (\& \% \_ ...) and grouping braces;
+# they skip pylatexenc, which costs ~15 ms per abstract and dominated rebuilds.
+_ESCAPED_SPECIAL = re.compile(r"\\([&%#_${}])")
+_NEEDS_PARSER = re.compile(r"[\\$~^_%&#]|--|``|''")
+_PLACEHOLDERS = {ch: chr(0xE000 + i) for i, ch in enumerate("&%#_${}")}
+
+
+def _simple_text(latex: str) -> str | None:
+    """The text of a value with no macros, math or ligatures; None when it has any."""
+    marked = _ESCAPED_SPECIAL.sub(lambda m: _PLACEHOLDERS[m.group(1)], latex)
+    if _NEEDS_PARSER.search(marked):
+        return None
+    text = marked.replace("{", "").replace("}", "")
+    for char, placeholder in _PLACEHOLDERS.items():
+        text = text.replace(placeholder, char)
+    return re.sub(r"\s+", " ", text).strip()
+
+
 @functools.lru_cache(maxsize=8192)
 def to_text(latex: str) -> str:
     """Readable unicode text of a LaTeX/BibTeX value; never raises."""
     if not latex:
         return ""
+    simple = _simple_text(latex)
+    if simple is not None:
+        return simple
     prepared = _BARE_AMPERSAND.sub(r"\\&", _BARE_PERCENT.sub(r"\\%", latex))
     prepared = _inline_math_scripts(_HREF.sub(r"\1", prepared))
     try:

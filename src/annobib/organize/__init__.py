@@ -24,7 +24,7 @@ from ..errors import AnnobibError
 from ..models import Annotation, Bibliography, Paper, Theme
 from . import labels as labels_mod
 from .indexes import keyword_index, method_index
-from .projection import map_points
+from .projection import MapProjector, map_points
 from .related import related_papers, see_also
 from .themes import centroids, cluster_papers, normalise_rows, place_new_papers
 
@@ -239,10 +239,12 @@ def group_papers(keys: list[str], vectors: np.ndarray, stored: list[StoredTheme]
 
 def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc: dict | None,
              settings: Settings, *, embed_phrases: labels_mod.PhraseEmbedder | None = None,
+             project_map: MapProjector = map_points,
              ) -> tuple[Bibliography, dict, ThemeReport]:
     """themes_doc: the parsed corpus/themes.yml (None when absent). Returns the
     Bibliography, the updated themes doc (for the build to write back) and a report.
-    `embed_phrases` (list of phrases -> vectors) defaults to the configured encoder."""
+    `embed_phrases` (list of phrases -> vectors) defaults to the configured encoder;
+    `project_map` (keys, vectors, seed -> 2D points) lets the build memoise the map."""
     papers = sorted(papers, key=lambda p: p.key)
     keys = [p.key for p in papers]
     vectors = embedding_matrix(keys, annotations)
@@ -277,7 +279,7 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc
         related=related_papers(keys, vectors, annotations, settings.organize_related_count),
         methods=method_index({k: annotations[k] for k in keys}),
         keywords=keyword_index({k: annotations[k] for k in keys}),
-        map_points=map_points(keys, vectors, settings.organize_seed))
+        map_points=project_map(keys, vectors, settings.organize_seed))
     report = build_report(keys, grouping, slugs, messages, len(themes))
     return bib, doc, report
 

@@ -9,9 +9,15 @@ site does not change with the last bits of floating point.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+
+MapProjector = Callable[[list[str], np.ndarray, int], dict[str, tuple[float, float]]]
 
 EXACT_UP_TO = 600
 
@@ -45,3 +51,27 @@ def project(vectors: np.ndarray, seed: int) -> np.ndarray:
 
 def map_points(keys: list[str], vectors: np.ndarray, seed: int) -> dict[str, tuple[float, float]]:
     return {key: (float(x), float(y)) for key, (x, y) in zip(keys, project(vectors, seed))}
+
+
+class MemoisedProjection:
+    """`map_points` remembered on disk for the exact same inputs (keys, vectors, seed).
+
+    A rebuild with no paper added or changed then skips t-SNE; any change recomputes
+    the whole map, so an incremental build draws exactly what a cold build draws.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __call__(self, keys: list[str], vectors: np.ndarray, seed: int) -> dict[str, tuple[float, float]]:
+        digest = hashlib.sha256(json.dumps([keys, seed]).encode() + np.ascontiguousarray(vectors).tobytes()).hexdigest()
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+            if stored.get("digest") == digest:
+                return {key: (x, y) for key, (x, y) in stored["points"].items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass  # no memo or an unreadable one: compute
+        points = map_points(keys, vectors, seed)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps({"digest": digest, "points": points}), encoding="utf-8")
+        return points
