@@ -66,3 +66,25 @@ def test_years_chart_leaves_out_unknown_years(bib):
 def test_themes_chart_links_theme_pages(bib):
     root = ET.fromstring(themes_chart_svg(bib, theme_url))
     assert [a.get("href") for a in root.iter(f"{SVG}a")] == [theme_url("evil-theme"), theme_url("plain")]
+
+
+def test_map_stays_put_when_a_paper_arrives(tmp_path):
+    """Existing papers keep their map position; the newcomer lands near its neighbours."""
+    import numpy as np
+
+    from annobib.organize.projection import MemoisedProjection
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16))
+    vectors = np.vstack([c + 0.05 * rng.normal(size=(20, 16)) for c in centres])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    keys = [f"p{i:02d}" for i in range(60)]
+    project = MemoisedProjection(tmp_path / "map.json")
+    before = project(keys[:-1], vectors[:-1], seed=13)
+    after = project(keys, vectors, seed=13)
+    assert all(after[k] == before[k] for k in keys[:-1])
+    newcomer = np.array(after["p59"])
+    own_group = np.array([after[k] for k in keys[40:59]]).mean(axis=0)
+    other_group = np.array([after[k] for k in keys[:20]]).mean(axis=0)
+    assert np.linalg.norm(newcomer - own_group) < np.linalg.norm(newcomer - other_group)
+    assert project(keys, vectors, seed=13) == after  # same inputs, same map

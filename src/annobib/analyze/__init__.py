@@ -9,6 +9,7 @@ or changed papers and loads no model when nothing changed.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -54,11 +55,14 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
     from .names import extract_names
     from .summary import contribution_sentence
 
-    nlp = load_spacy(settings.analyze_spacy_model)
-    encoder = load_encoder(settings.analyze_encoder_model)
-    texts = [d.text for d in documents]
-    titles = [d.title for d in documents]
-    spacy_docs = list(_progress(nlp.pipe(texts, batch_size=32), len(texts), "parsing", progress))
+    # The encoder's imports (torch, transformers) take seconds; overlap them with spaCy's.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        encoder_future = pool.submit(load_encoder, settings.analyze_encoder_model)
+        nlp = load_spacy(settings.analyze_spacy_model)
+        texts = [d.text for d in documents]
+        titles = [d.title for d in documents]
+        spacy_docs = list(_progress(nlp.pipe(texts, batch_size=32), len(texts), "parsing", progress))
+        encoder = encoder_future.result()
     keyphrases = KeyphraseExtractor(nlp, encoder).extract_diverse(
         texts, titles=titles, spacy_docs=spacy_docs, top_n=KEYPHRASES_STORED)
     embeddings = encoder.encode([_embedding_text(d) for d in documents], batch_size=32,

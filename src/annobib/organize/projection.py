@@ -53,25 +53,64 @@ def map_points(keys: list[str], vectors: np.ndarray, seed: int) -> dict[str, tup
     return {key: (float(x), float(y)) for key, (x, y) in zip(keys, project(vectors, seed))}
 
 
-class MemoisedProjection:
-    """`map_points` remembered on disk for the exact same inputs (keys, vectors, seed).
+NEIGHBOURS_FOR_NEW = 5
+# Up to this share of new papers, they are placed among their nearest neighbours and
+# everything else stays put (a reader's map does not reshuffle when a few papers
+# arrive); beyond it the whole map is recomputed.
+INCREMENTAL_SHARE = 0.1
 
-    A rebuild with no paper added or changed then skips t-SNE; any change recomputes
-    the whole map, so an incremental build draws exactly what a cold build draws.
+
+def _row_digest(vector: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(vector, dtype=np.float64).tobytes()).hexdigest()[:16]
+
+
+def place_among_neighbours(key: str, vector: np.ndarray, known: list[str], known_vectors: np.ndarray,
+                           points: dict[str, tuple[float, float]]) -> tuple[float, float]:
+    """Similarity-weighted mean of the nearest known papers' positions, nudged by a
+    small offset derived from the key so two new papers never sit on one spot."""
+    similarity = known_vectors @ vector
+    nearest = np.argsort(-similarity, kind="stable")[:NEIGHBOURS_FOR_NEW]
+    weights = np.clip(similarity[nearest], 1e-3, None)
+    xy = np.array([points[known[i]] for i in nearest])
+    centre = (weights[:, None] * xy).sum(axis=0) / weights.sum()
+    nudge = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF * 2 * np.pi
+    x, y = np.clip(centre + 0.01 * np.array([np.cos(nudge), np.sin(nudge)]), 0.0, 1.0)
+    return round(float(x), 4), round(float(y), 4)
+
+
+class MemoisedProjection:
+    """`map_points` kept on disk between builds, so the map is stable across updates.
+
+    Same papers, same vectors: the stored map. A few new or changed papers (at most
+    INCREMENTAL_SHARE): the others keep their places and the new ones are placed among
+    their nearest neighbours. Anything more, or no stored map: t-SNE from scratch,
+    which is what a cold build draws.
     """
 
     def __init__(self, path: Path):
         self.path = path
 
-    def __call__(self, keys: list[str], vectors: np.ndarray, seed: int) -> dict[str, tuple[float, float]]:
-        digest = hashlib.sha256(json.dumps([keys, seed]).encode() + np.ascontiguousarray(vectors).tobytes()).hexdigest()
+    def _stored(self, seed: int) -> dict:
         try:
             stored = json.loads(self.path.read_text(encoding="utf-8"))
-            if stored.get("digest") == digest:
-                return {key: (x, y) for key, (x, y) in stored["points"].items()}
-        except (OSError, ValueError, TypeError, AttributeError):
-            pass  # no memo or an unreadable one: compute
-        points = map_points(keys, vectors, seed)
+            return stored if stored.get("seed") == seed else {}
+        except (OSError, ValueError, AttributeError):
+            return {}  # no memo or an unreadable one: compute afresh
+
+    def __call__(self, keys: list[str], vectors: np.ndarray, seed: int) -> dict[str, tuple[float, float]]:
+        digests = {key: _row_digest(v) for key, v in zip(keys, vectors)}
+        stored = self._stored(seed)
+        old_points, old_digests = stored.get("points", {}), stored.get("digests", {})
+        kept = [k for k in keys if old_digests.get(k) == digests[k] and k in old_points]
+        fresh = [k for k in keys if k not in set(kept)]
+        if kept and len(fresh) <= INCREMENTAL_SHARE * len(keys):
+            points = {k: tuple(old_points[k]) for k in kept}
+            rows = {k: i for i, k in enumerate(keys)}
+            kept_vectors = vectors[[rows[k] for k in kept]]
+            for key in fresh:
+                points[key] = place_among_neighbours(key, vectors[rows[key]], kept, kept_vectors, points)
+        else:
+            points = map_points(keys, vectors, seed)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps({"digest": digest, "points": points}), encoding="utf-8")
-        return points
+        self.path.write_text(json.dumps({"seed": seed, "digests": digests, "points": points}), encoding="utf-8")
+        return {k: points[k] for k in keys}
