@@ -81,3 +81,14 @@ def test_keyword_index_merges_case_and_plural():
                    "p3": ann("p3", ["radiance fields", "sdfs"])}
     index = keyword_index(annotations)
     assert index == {"radiance fields": ("p1", "p2", "p3"), "SDF": ("p1", "p3")}
+
+
+def test_reason_names_a_shared_topic_but_never_a_generic_phrase():
+    from annobib.models import Annotation
+    from annobib.organize.related import reason
+
+    mine = Annotation(key="a", keyphrases=("neural networks", "fine-grained neural radiance fields"))
+    theirs = Annotation(key="b", keyphrases=("deep neural networks", "radiance fields"))
+    assert reason(mine, theirs) == "shares topics: fine-grained neural radiance fields"
+    generic_only = Annotation(key="c", keyphrases=("neural networks", "model"))
+    assert reason(generic_only, Annotation(key="d", keyphrases=("neural networks", "models"))) == "similar abstract"

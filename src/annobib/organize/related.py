@@ -2,7 +2,8 @@
 
 Readers trust a reason more than a score (arxiv-sanity's lesson), so each
 neighbour says what the two papers share: method names first, then datasets,
-then keyphrases (compared lower-cased and singularised), else "similar abstract".
+then keyphrases (compared lower-cased and singularised), then topics (keyphrases
+ending in the same two words), else "similar abstract".
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import re
 import numpy as np
 
 from ..models import Annotation, Related
-from .labels import normalise
+from .labels import is_labelable, normalise
 
 SHOWN_IN_REASON = 3
 SEE_ALSO_MIN, SEE_ALSO_MAX = 2, 3
@@ -35,12 +36,27 @@ def shared(mine: tuple[str, ...], theirs: tuple[str, ...], key) -> list[str]:
     return result
 
 
+def phrase_key(phrase: str) -> str:
+    """Comparison form of a keyphrase; '' for generic ones ('network', 'neural networks'),
+    which every paper here shares and so explain nothing."""
+    norm = normalise(phrase)
+    return norm if is_labelable(norm) else ""
+
+
+def topic_key(phrase: str) -> str:
+    """The last two words of a multi-word keyphrase ('neural radiance fields' -> 'radiance field'):
+    two papers on radiance fields share a topic even when their full phrases differ."""
+    words = normalise(phrase).split()
+    return phrase_key(" ".join(words[-2:])) if len(words) >= 2 else ""
+
+
 def reason(mine: Annotation, theirs: Annotation) -> str:
     methods = lambda a: a.methods_introduced + a.methods_mentioned
     for what, names in (
         ("methods", shared(methods(mine), methods(theirs), name_key)),
         ("datasets", shared(mine.datasets, theirs.datasets, name_key)),
-        ("keyphrases", shared(mine.keyphrases, theirs.keyphrases, normalise)),
+        ("keyphrases", shared(mine.keyphrases, theirs.keyphrases, phrase_key)),
+        ("topics", shared(mine.keyphrases, theirs.keyphrases, topic_key)),
     ):
         if names:
             return f"shares {what}: {', '.join(names[:SHOWN_IN_REASON])}"
