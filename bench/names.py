@@ -5,7 +5,7 @@
     .venv/bin/python bench/names.py --write      # also update bench/RESULTS.md
 
 Labels: tests/fixtures/names_labelled.jsonl, 123 papers of the shipped listing
-(/work/shared/corpus/000_02fc474db44ba42c.txt), each title + abstract read and
+(corpus/sources/listing-implicit-neural-networks.txt, a copy of the shared capture), each title + abstract read and
 labelled by hand, in three parts (line numbers of the file):
 
 * 1-52    "tune": labelled before any extractor code; the rules were tuned on
@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from annobib.analyze.names import extract_names  # noqa: E402
 
-SCRAPE = Path("/work/shared/corpus/000_02fc474db44ba42c.txt")
+SCRAPE = Path(__file__).resolve().parents[1] / "corpus" / "sources" / "listing-implicit-neural-networks.txt"
 LABELS = ROOT / "tests" / "fixtures" / "names_labelled.jsonl"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Method names (labelled set)"

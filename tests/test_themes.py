@@ -270,11 +270,15 @@ def bench_module():
 
 
 @pytest.mark.slow
-def test_real_corpus_sizes_and_stability():
+def test_real_corpus_sizes_and_stability(shipped_site):
+    """On the shipped corpus with its real annotations (cached by the session's build)."""
+    from annobib.analyze import annotate_papers
+    from annobib.corpus import load_corpus
+
+    root, _ = shipped_site
     bench = bench_module()
-    if not bench.SCRAPE.exists():
-        pytest.skip("shipped corpus scrape not present")
-    papers, annotations = bench.load_data(None)
+    papers = load_corpus(root / "corpus").raise_on_errors()
+    annotations = annotate_papers(papers, Settings(), root / "build" / "cache", progress=False).annotations
     result = bench.stability(papers, annotations, seeds=(1, 2, 3))
     assert all(r["changed_share"] <= 0.05 and not r["slugs_changed"] for r in result)
     bib, doc, _ = organize(papers, annotations, None, Settings())
