@@ -19,7 +19,7 @@ from ..latex import to_text
 from ..models import Annotation, Paper
 
 # Bump when extraction changes in a way that should invalidate cached annotations.
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 KEYPHRASES_STORED = 15
 EMBEDDING_DIGITS = 6
 

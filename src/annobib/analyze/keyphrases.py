@@ -47,7 +47,10 @@ NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
 LEADING_JUNK = frozenset(
     "such other many several various different same certain new novel own main "
     "further additional previous recent given particular possible first second third "
-    "important efficient effective useful good whole entire overall typical simple".split()
+    "important efficient effective useful good whole entire overall typical simple "
+    # evaluative words that open chunks in abstracts ("only collections", "superior performance")
+    "only superior powerful strong similar current existing significant remarkable impressive "
+    "promising competitive comparable better best".split()
 )
 _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:.+[A-Z].*|.*\d.*)$")
 
