@@ -7,6 +7,7 @@ decides what to do with the whole list.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -263,20 +264,12 @@ def _field_faults(values: dict[str, str], where: dict) -> list[Problem]:
 
 def split_authors(field: str) -> tuple[str, ...]:
     """Split on ' and ' outside braces ('{Barnes and Noble}' stays one name)."""
-    names, depth, start = [], 0, 0
-    lowered = field
-    i = 0
-    while i < len(field):
-        ch = field[i]
-        depth += ch == "{"
-        depth -= ch == "}"
-        if depth == 0 and re.match(r"\s+and\s+", lowered[i:], flags=re.I) and (i == 0 or field[i].isspace()):
-            match = re.match(r"\s+and\s+", lowered[i:], flags=re.I)
-            names.append(field[start:i])
-            i += match.end()
-            start = i
-            continue
-        i += 1
+    depth = list(itertools.accumulate((ch == "{") - (ch == "}") for ch in field))
+    names, start = [], 0
+    for separator in re.finditer(r"\s+and\s+", field, flags=re.I):
+        if depth[separator.start()] == 0:
+            names.append(field[start:separator.start()])
+            start = separator.end()
     names.append(field[start:])
     return tuple(n.strip() for n in names if n.strip())
 
