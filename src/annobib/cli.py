@@ -95,7 +95,6 @@ def keyphrases(infile: Path, outfile: Path, root: Path):
 
 def read_documents(path: Path):
     from .analyze import Document
-
     from .jsonl import read_jsonl
 
     documents, seen = [], set()

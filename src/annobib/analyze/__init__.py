@@ -9,11 +9,12 @@ or changed papers and loads no model when nothing changed.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..atomic import write_json
 from ..config import Settings
 from ..latex import to_text
 from ..models import Annotation, Paper
@@ -112,11 +113,7 @@ def _read_cached(path: Path, key: str) -> Annotation | None:
 
 
 def _write_cached(path: Path, annotation: Annotation) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = asdict(annotation)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)  # atomic: an interrupted build never leaves half a cache file
+    write_json(path, asdict(annotation))
 
 
 def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, progress: bool = True) -> AnnotateResult:
@@ -148,7 +145,6 @@ class CachedPhraseEmbedder:
         digest = hashlib.sha256(self.model_name.encode("utf-8")).hexdigest()[:16]
         self.path = cache_dir / f"phrases-{digest}.json"
         self._vectors: dict[str, list[float]] | None = None
-        self.encoded = 0
 
     def _load(self) -> dict[str, list[float]]:
         if self._vectors is None:
@@ -169,12 +165,5 @@ class CachedPhraseEmbedder:
             encoded = load_encoder(self.model_name).encode(
                 missing, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
             vectors.update({p: [round(float(x), EMBEDDING_DIGITS) for x in v] for p, v in zip(missing, encoded)})
-            self.encoded += len(missing)
-            self._save()
+            write_json(self.path, vectors, sort_keys=True)
         return np.asarray([vectors[p] for p in phrases], dtype=float)
-
-    def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._vectors, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        tmp.replace(self.path)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import write_json
+
 MapProjector = Callable[[list[str], np.ndarray, int], dict[str, tuple[float, float]]]
 
 EXACT_UP_TO = 600
@@ -111,6 +113,5 @@ class MemoisedProjection:
                 points[key] = place_among_neighbours(key, vectors[rows[key]], kept, kept_vectors, points)
         else:
             points = map_points(keys, vectors, seed)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps({"seed": seed, "digests": digests, "points": points}), encoding="utf-8")
+        write_json(self.path, {"seed": seed, "digests": digests, "points": points})
         return {k: points[k] for k in keys}
