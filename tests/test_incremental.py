@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -18,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from annobib.cli import main
-from conftest import FIXTURES, copy_project
 from annobib.corpus import load_corpus
+from conftest import FIXTURES, copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -28,23 +29,9 @@ SMALL_CORPUS = REPO / "tests" / "fixtures" / "small_corpus"
 # Used only while the project has no root mkdocs.yml of its own.
 MODEL_MODULES = ("spacy", "sentence_transformers", "torch")
 
-NEW_PAPER = """
-@inproceedings{muller2022instant,
-  author = {Thomas M{\\"u}ller and Alex Evans and Christoph Schied and Alexander Keller},
-  title = {Instant Neural Graphics Primitives with a Multiresolution Hash Encoding},
-  booktitle = {SIGGRAPH 2022},
-  year = {2022},
-  eprint = {2201.05989},
-  archiveprefix = {arXiv},
-  abstract = {Neural graphics primitives parameterized by fully connected neural networks can be costly
-    to train and evaluate. We reduce this cost with a versatile new input encoding that permits the use
-    of a smaller network without sacrificing quality: a small neural network is augmented by a
-    multiresolution hash table of trainable feature vectors optimized through stochastic gradient
-    descent. The multiresolution structure lets the network disambiguate hash collisions. We implement
-    the whole system with fully-fused CUDA kernels and train neural radiance fields, signed distance
-    functions and gigapixel images within seconds.}
-}
-"""
+# The first paper of the shared fixture (Instant NGP, key muller2022instant), not in the small corpus.
+NEW_PAPER = "\n" + re.findall(r"^@.*?^}", (FIXTURES / "added_papers.bib").read_text(encoding="utf-8"),
+                              flags=re.S | re.M)[0] + "\n"
 
 NO_MODEL_BUILD = textwrap.dedent("""
     import json, sys
