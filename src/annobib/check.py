@@ -40,7 +40,6 @@ import os
 import re
 import subprocess
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,15 +47,14 @@ import yaml
 from rapidfuzz import fuzz
 
 from .config import Settings
-from .corpus import ARXIV_ID, corpus_files, load_corpus
+from .corpus import ARXIV_ID, corpus_files, load_corpus, normal_title
 from .errors import Problem
-from .latex import to_text
+from .latex import percent_as_text, to_text
 from .models import Paper
 
 TITLE_RATIO = 95
 RENDERED_FIELDS = ("title", "abstract", "author", "journal", "journaltitle", "booktitle", "venue")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
-_BARE_PERCENT = re.compile(r"(?<!\\)%")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _FIELD_START = re.compile(r"^\s*([A-Za-z][\w:-]*)\s*=")
 
@@ -103,13 +101,6 @@ def check_project(root: Path, settings: Settings, base_refs: tuple[str, ...] = (
 
 
 # --- duplicates ----------------------------------------------------------------------
-
-def normal_title(title: str) -> str:
-    """Plain, lower-case, punctuation-free: '{NeRF}: Neural...' -> 'nerf neural ...'."""
-    folded = "".join(c if c.isascii() else "" if unicodedata.combining(c) else " "
-                     for c in unicodedata.normalize("NFKD", to_text(title).lower()))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
-
 
 def normal_doi(doi: str | None) -> str | None:
     if not doi:
@@ -221,7 +212,7 @@ def latex_problems(papers: list[Paper], locator: _FieldLocator | None = None) ->
                     f"unbalanced '$' in {field} ({dollars} unescaped): the text after it would be read as "
                     "math and the '$' would vanish from the page; write '\\$' for a dollar sign or close the formula")))
                 continue
-            prepared = _BARE_PERCENT.sub(r"\\%", value)  # bare '%' is already its own warning
+            prepared = percent_as_text(value)  # bare '%' is already its own warning
             try:
                 LatexWalker(prepared, tolerant_parsing=False).get_latex_nodes()
             except LatexWalkerError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -315,6 +316,15 @@ def _duplicate_keys_across(papers: list[Paper]) -> list[Problem]:
                 f"duplicate citation key up to case: '{other.key}' at {other.source}:{other.line} "
                 "(their URLs would collide)")))
     return problems
+
+
+def normal_title(title: str) -> str:
+    """Plain, lower-case, punctuation-free: '{NeRF}: Neural...' -> 'nerf neural ...'.
+
+    The comparison form of a title, for finding the same paper twice."""
+    folded = "".join(c if c.isascii() else "" if unicodedata.combining(c) else " "
+                     for c in unicodedata.normalize("NFKD", to_text(title).lower()))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
 
 
 def plain_title(paper: Paper) -> str:

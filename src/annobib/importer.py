@@ -16,11 +16,10 @@ import bibtexparser
 from rapidfuzz import fuzz
 
 from .bibtex import format_entry, plain_to_bibtex, protect_title_case
-from .corpus import load_file, read_text
+from .corpus import load_file, normal_title, read_text
 from .errors import AnnobibError, CorpusError
 from .jsonl import read_jsonl
 from .keys import base_key, unique_key
-from .latex import to_text
 from .models import Paper
 
 TRUSTED_CONFIDENCE = frozenset({"high", "medium"})
@@ -89,19 +88,15 @@ def load_metadata(path: Path) -> list[dict]:
     return rows
 
 
-def _normal_title(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", to_text(title).lower()).strip()
-
-
 def match_metadata(title: str, rows: list[dict]) -> dict | None:
     """The trusted row whose title is the same (or near-identical) paper title."""
-    wanted = _normal_title(title)
+    wanted = normal_title(title)
     trusted = [r for r in rows if r.get("confidence") in TRUSTED_CONFIDENCE]
     for row in trusted:
-        if _normal_title(row["title"]) == wanted:
+        if normal_title(row["title"]) == wanted:
             return row
-    best = max(trusted, key=lambda r: fuzz.ratio(_normal_title(r["title"]), wanted), default=None)
-    if best and fuzz.ratio(_normal_title(best["title"]), wanted) >= TITLE_MATCH_THRESHOLD:
+    best = max(trusted, key=lambda r: fuzz.ratio(normal_title(r["title"]), wanted), default=None)
+    if best and fuzz.ratio(normal_title(best["title"]), wanted) >= TITLE_MATCH_THRESHOLD:
         return best
     return None
 
@@ -141,17 +136,17 @@ def import_listing(listing: Path, metadata: Path | None, target: Path) -> Import
         if any(p.severity == "error" for p in problems):
             raise CorpusError(problems)
     taken = {p.key for p in existing}
-    known_titles = {_normal_title(p.title) for p in existing}
+    known_titles = {normal_title(p.title) for p in existing}
     known_arxiv = {p.arxiv for p in existing if p.arxiv}
     added, skipped, without, blocks = [], [], [], []
     for listed in parse_listing(listing):
         row = match_metadata(listed.title, rows)
-        if _normal_title(listed.title) in known_titles or (row and row.get("arxiv") in known_arxiv):
+        if normal_title(listed.title) in known_titles or (row and row.get("arxiv") in known_arxiv):
             skipped.append(f"{listed.title}: already in {target}")
             continue
         key = unique_key(base_key(tuple((row or {}).get("authors") or ()), (row or {}).get("year"), listed.title), taken)
         taken.add(key)
-        known_titles.add(_normal_title(listed.title))
+        known_titles.add(normal_title(listed.title))
         entry_type, fields = entry_fields(listed, row)
         blocks.append(format_entry(Paper(key=key, entry_type=entry_type, title="", abstract="", fields=fields)))
         added.append(key)

@@ -63,7 +63,7 @@ def to_text(latex: str) -> str:
     simple = _simple_text(latex)
     if simple is not None:
         return simple
-    prepared = _BARE_AMPERSAND.sub(r"\\&", _BARE_PERCENT.sub(r"\\%", latex))
+    prepared = _BARE_AMPERSAND.sub(r"\\&", percent_as_text(latex))
     prepared = _inline_math_scripts(_HREF.sub(r"\1", prepared))
     try:
         text = _CONVERTER.latex_to_text(prepared)
@@ -71,6 +71,11 @@ def to_text(latex: str) -> str:
         text = prepared.replace("{", "").replace("}", "")
     text = _scripts_to_unicode(text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def percent_as_text(latex: str) -> str:
+    """Escape bare '%' so it reads as a percent sign, not as the start of a comment."""
+    return _BARE_PERCENT.sub(r"\\%", latex)
 
 
 def has_bare_percent(latex: str) -> bool:
