@@ -27,8 +27,11 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-# Citation keys and theme slugs become file names and URL segments.
-PATH_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+from ..corpus import USER_KEY
+
+# Citation keys and theme slugs become file names and URL segments: the loader's key
+# rule, checked again here because a path is written from it.
+PATH_SEGMENT = USER_KEY
 RELATIVE_DOC = re.compile(r"^(\.\./)*([A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+\.(md|bib|json)$")
 _PUNCTUATION = frozenset(string.punctuation)
 _WHITESPACE = re.compile(r"\s+")
