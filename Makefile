@@ -21,12 +21,17 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $@
 
 # Browser tests use Debian's chromium (Playwright's own browser download cannot work
-# offline); the BibTeX tests run the real `bibtex` from texlive-binaries.
+# offline); the BibTeX tests run the real `bibtex` with the standard styles. Checked by
+# the files the tests use, not only by commands: `bibtex` (texlive-binaries) without
+# `plain.bst` (texlive-base) reports errors for every entry.
 system-deps:
-	@command -v chromium >/dev/null && command -v bibtex >/dev/null || { \
+	@command -v chromium >/dev/null && command -v bibtex >/dev/null && kpsewhich plain.bst >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium texlive-binaries; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    chromium texlive-binaries texlive-base; }
+	@kpsewhich plain.bst >/dev/null && command -v chromium >/dev/null || { \
+	  echo "system-deps: plain.bst or chromium still missing after apt-get install" >&2; exit 1; }
 
 site: venv
 	$(VENV)/bin/annobib build

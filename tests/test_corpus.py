@@ -79,11 +79,14 @@ def test_duplicate_keys_across_files_are_errors(tmp_path):
     assert "b.bib" in result.errors[0].file and "a.bib:1" in result.errors[0].message
 
 
-def test_unsafe_keys_are_refused(tmp_path):
-    write(tmp_path, "@article{../evil, title={A}, abstract={a}}\n@article{ok-key_1, title={B}, abstract={b}}\n")
+def test_keys_bibtex_accepts_are_kept_verbatim_and_keys_it_refuses_are_skipped(tmp_path):
+    write(tmp_path, "@article{../evil, title={A}, abstract={a}}\n@article{ok-key_1, title={B}, abstract={b}}\n"
+                    "@article{DBLP:conf/icfp/X10, title={C}}\n@article{AltonjiElderTaber:2005, title={D}}\n"
+                    "@article{bad%key, title={E}}\n")
     result = load_corpus(tmp_path)
-    assert [p.entry for p in result.errors] == ["../evil"]
-    assert [p.key for p in result.papers] == ["ok-key_1"]
+    assert [p.key for p in result.papers] == ["../evil", "ok-key_1", "DBLP:conf/icfp/X10", "AltonjiElderTaber:2005"]
+    assert [p.entry for p in result.errors] == ["bad%key"] and "BibTeX does not accept" in result.errors[0].message
+    assert result.entries_read == 5 == len(result.papers) + len(result.skipped)
 
 
 def test_non_utf8_file_is_located(tmp_path):

@@ -1,8 +1,9 @@
 """Hostile and broken corpus inputs (tests/hostile/cases.yml), through the real CLI.
 
-Every 'error' case must end in `annobib check` / `annobib build` exiting 1 with one
-message line that names the file, the line and the entry — never a traceback, never a
-site. Every 'literal' case must be accepted (what it shows is tested in
+Every 'error' case must end in `annobib check` / `annobib build --strict` exiting 1 with
+one message line that names the file, the line and the entry — never a traceback, never
+a site. Every 'accepted' case is published with its key verbatim at a safe, distinct URL.
+Every 'literal' case must be accepted (what it shows is tested in
 test_hostile_site.py and test_browser.py). No model is loaded here.
 """
 from __future__ import annotations
@@ -14,12 +15,14 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile.support import (HERE, error_cases, literal_cases, load_cases, make_project,  # noqa: E402
-                             materialise, run_cli, snapshot)
+from hostile.support import (HERE, accepted_cases, error_cases, literal_cases, load_cases,  # noqa: E402
+                             make_project, materialise, run_cli, snapshot)
 
-from annobib.corpus import load_corpus  # noqa: E402
+from annobib.corpus import load_corpus, paper_slugs  # noqa: E402
+from annobib.corpus.slugs import SLUG  # noqa: E402
 
 ERRORS = error_cases()
+ACCEPTED = accepted_cases()
 LITERALS = literal_cases()
 
 
@@ -71,13 +74,13 @@ def assert_clear_error(case: dict, done) -> None:
 
 def test_case_table(tmp_path):
     cases = load_cases()
-    ids = [c["id"] for c in cases["error"] + cases["literal"]]
+    ids = [c["id"] for c in cases["error"] + cases["literal"] + cases["accepted"]]
     assert len(ids) == len(set(ids)), "case ids must be unique"
     assert len(ids) >= 30
-    for case in cases["error"] + cases["literal"]:
+    for case in cases["error"] + cases["literal"] + cases["accepted"]:
         for name in case["files"]:
             assert (HERE / name).is_file(), f"{case['id']}: {name} is missing"
-        assert case.get("literal") or case.get("message"), f"{case['id']}: no expected behaviour"
+        assert case.get("literal") or case.get("message") or case.get("slugs"), f"{case['id']}: no expected behaviour"
     keys = [c["key"] for c in cases["literal"]]
     assert len(keys) == len(set(keys)), "literal cases share one site: keys must be unique"
     names = [Path(n).name for c in cases["literal"] for n in c["files"]]
@@ -91,15 +94,39 @@ def test_error_case_check(case, tmp_path):
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in ERRORS])
-def test_error_case_build(case, tmp_path):
+def test_error_case_build_strict(case, tmp_path):
     root = _project(tmp_path, case)
     before = snapshot(tmp_path)
-    done = run_cli("build", "--quiet", "--root", str(root), cwd=tmp_path)
+    done = run_cli("build", "--strict", "--quiet", "--root", str(root), cwd=tmp_path)
     assert_clear_error(case, done)
     assert not (root / "site").exists(), "a failed build must not publish a site"
     created = sorted(set(snapshot(tmp_path)) - set(before))
     outside = [p for p in created if not p.startswith("project/build/")]
     assert not outside, f"the failed build wrote files: {outside}"
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in ACCEPTED])
+def test_accepted_case_is_published_at_a_safe_url(case, tmp_path):
+    root = _project(tmp_path, case)
+    done = run_cli("check", "--root", str(root))
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "Traceback" not in output, output
+    if case.get("warning"):
+        assert re.search(case["warning"], output, re.I), output
+    loaded = load_corpus(root / "corpus")
+    keys = [p.key for p in loaded.papers]
+    assert keys == case["keys"]
+    slugs = paper_slugs(keys, {}, set())
+    assert [slugs[k] for k in keys] == case["slugs"]
+    assert all(SLUG.match(s) for s in slugs.values()) and len(set(slugs.values())) == len(keys)
+
+
+def test_case_only_keys_keep_the_url_published_first():
+    """The key listed in the themes file keeps /papers/casekey2020/ even when the other sorts first."""
+    keys = ["CaseKey2020", "casekey2020"]
+    assert paper_slugs(keys, {}, {"casekey2020"}) == {"casekey2020": "casekey2020", "CaseKey2020": "casekey2020-2"}
+    recorded = {"CaseKey2020": "casekey2020-2"}
+    assert paper_slugs(keys, recorded, set(keys)) == {"casekey2020": "casekey2020", "CaseKey2020": "casekey2020-2"}
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in LITERALS])
@@ -139,7 +166,7 @@ def test_good_entries_around_a_broken_one_still_load(tmp_path):
 def test_every_error_is_reported_at_once(tmp_path):
     """One run lists every broken file's fault, not just the first."""
     corpus = tmp_path / "project" / "corpus"
-    chosen = [c for c in ERRORS if c["id"] in {"missing_title", "key_path_traversal", "duplicate_key_same_file", "not_utf8"}]
+    chosen = [c for c in ERRORS if c["id"] in {"missing_title", "key_with_space", "duplicate_key_same_file", "not_utf8"}]
     for case in chosen:
         materialise(case, corpus)
     done = run_cli("check", "--root", str(tmp_path / "project"))

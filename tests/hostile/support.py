@@ -37,6 +37,10 @@ def error_cases() -> list[dict]:
     return load_cases()["error"]
 
 
+def accepted_cases() -> list[dict]:
+    return load_cases()["accepted"]
+
+
 def literal_cases() -> list[dict]:
     return load_cases()["literal"]
 

@@ -20,6 +20,7 @@ import numpy as np
 import yaml
 
 from ..config import Settings
+from ..corpus import slugs as url_slugs
 from ..errors import AnnobibError
 from ..models import Annotation, Bibliography, Paper, Theme
 from . import labels as labels_mod
@@ -98,8 +99,10 @@ def parse_themes_doc(doc, source: str) -> list[StoredTheme]:
     """Validated themes of a parsed themes file; [] for None / empty."""
     if doc is None:
         return []
-    if not isinstance(doc, dict) or set(doc) - {"themes"}:
-        raise AnnobibError(f"{source}: expected a mapping with one key, 'themes' (a list of themes)")
+    if not isinstance(doc, dict) or set(doc) - {"themes", "urls"}:
+        raise AnnobibError(f"{source}: expected a mapping with the keys 'themes' (a list of themes) "
+                           "and optionally 'urls'")
+    recorded_urls(doc, source)
     items = doc.get("themes") or []
     if not isinstance(items, list):
         raise AnnobibError(f"{source}: 'themes' must be a list")
@@ -117,6 +120,16 @@ def parse_themes_doc(doc, source: str) -> list[StoredTheme]:
     return themes
 
 
+def recorded_urls(doc, source: str) -> dict[str, str]:
+    """`urls:` of the themes file: key -> URL slug of papers whose URL is not their key's
+    plain slug (two keys that make one slug); written by the build, permanent."""
+    urls = (doc or {}).get("urls") or {}
+    if not isinstance(urls, dict) or not all(isinstance(k, str) and isinstance(v, str) and SLUG_RE.match(v)
+                                             for k, v in urls.items()):
+        raise AnnobibError(f"{source}: 'urls' must map citation keys to slugs (lower-case words joined by '-')")
+    return dict(urls)
+
+
 def load_themes_file(path) -> dict | None:
     """The parsed themes file, or None when it is absent or empty."""
     path = Path(path)
@@ -128,20 +141,23 @@ def load_themes_file(path) -> dict | None:
         raise AnnobibError(f"{path}: not valid YAML: {exc}") from None
     if doc is None:
         return None
-    return file_form(parse_themes_doc(doc, str(path)))
+    return file_form(parse_themes_doc(doc, str(path)), recorded_urls(doc, str(path)))
 
 
-def file_form(themes: list[StoredTheme]) -> dict:
+def file_form(themes: list[StoredTheme], urls: dict[str, str] | None = None) -> dict:
     """The file's form: themes sorted by slug, keys sorted, fields in a fixed order."""
-    return {"themes": [{"slug": t.slug, "label": t.label, "description": t.description,
-                        "pinned": sorted(set(t.pinned)), "papers": sorted(set(t.papers))}
-                       for t in sorted(themes, key=lambda t: t.slug)]}
+    form: dict = {"themes": [{"slug": t.slug, "label": t.label, "description": t.description,
+                              "pinned": sorted(set(t.pinned)), "papers": sorted(set(t.papers))}
+                             for t in sorted(themes, key=lambda t: t.slug)]}
+    if urls:
+        form["urls"] = dict(sorted(urls.items()))
+    return form
 
 
 def dump_themes_file(doc, path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = yaml.safe_dump(file_form(parse_themes_doc(doc, str(path))), sort_keys=False,
+    body = yaml.safe_dump(file_form(parse_themes_doc(doc, str(path)), recorded_urls(doc, str(path))), sort_keys=False,
                           allow_unicode=True, width=100, default_flow_style=False)
     path.write_text(HEADER + "\n" + body, encoding="utf-8")
 
@@ -174,17 +190,7 @@ def resolve_stored(stored: list[StoredTheme], corpus_keys: set[str]) -> tuple[li
 
 
 def slugify(label: str, taken: set[str]) -> str:
-    words = re.findall(r"[a-z0-9]+", label.lower().replace("&", " and "))
-    slug = ""
-    for word in words:
-        if slug and len(slug) + 1 + len(word) > SLUG_MAX:
-            break
-        slug = f"{slug}-{word}" if slug else word[:SLUG_MAX]
-    slug = slug or "theme"
-    candidate, n = slug, 2
-    while candidate in taken:
-        candidate, n = f"{slug}-{n}", n + 1
-    return candidate
+    return url_slugs.unique(url_slugs.slug(label, SLUG_MAX, fallback="theme"), taken)
 
 
 # --- the stage -----------------------------------------------------------------------
@@ -248,7 +254,11 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc
     papers = sorted(papers, key=lambda p: p.key)
     keys = [p.key for p in papers]
     vectors = embedding_matrix(keys, annotations)
-    stored, messages = resolve_stored(parse_themes_doc(themes_doc, settings.themes_file), set(keys))
+    stored_all = parse_themes_doc(themes_doc, settings.themes_file)
+    published = {k for t in stored_all for k in t.papers + t.pinned}
+    paper_slugs = url_slugs.paper_slugs([p.key for p in papers], recorded_urls(themes_doc, settings.themes_file),
+                                    published)
+    stored, messages = resolve_stored(stored_all, set(keys))
     grouping = group_papers(keys, vectors, stored, settings.organize_seed)
     groups = grouping.groups
     cents = centroids(vectors, groups) if groups else np.zeros((0, vectors.shape[1]))
@@ -257,7 +267,7 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc
     fixed = [t.label for t in grouping.stored] + [None] * grouping.new_count
     texts = labels_mod.theme_texts(
         key_groups, {k: annotations[k].keyphrases for k in keys}, cents, reps,
-        {p.key: p.title for p in papers}, embed_phrases or default_embedder(settings), fixed)
+        {p.key: p.title_text for p in papers}, embed_phrases or default_embedder(settings), fixed)
 
     slugs = [t.slug for t in grouping.stored]
     for text in texts[len(grouping.stored):]:
@@ -271,7 +281,8 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc
     themes.sort(key=lambda t: t.slug)
     pinned = {t.slug: t.pinned for t in grouping.stored}
     doc = file_form([StoredTheme(t.slug, t.label, t.description, pinned.get(t.slug, []),
-                                  list(t.papers)) for t in themes])
+                                  list(t.papers)) for t in themes],
+                    {k: s for k, s in paper_slugs.items() if s != url_slugs.slug(k, fallback="paper")})
 
     bib = Bibliography(
         papers=tuple(papers), annotations=dict(annotations), themes=tuple(themes),
@@ -279,7 +290,8 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc
         related=related_papers(keys, vectors, annotations, settings.organize_related_count),
         methods=method_index({k: annotations[k] for k in keys}),
         keywords=keyword_index({k: annotations[k] for k in keys}),
-        map_points=project_map(keys, vectors, settings.organize_seed))
+        map_points=project_map(keys, vectors, settings.organize_seed),
+        slugs=paper_slugs)
     report = build_report(keys, grouping, slugs, messages, len(themes))
     return bib, doc, report
 

@@ -21,7 +21,6 @@ from typing import Callable
 
 import numpy as np
 
-from ..latex import to_text
 
 # Words that never carry a label on their own: the whole field is about them.
 GENERIC_WORDS = frozenset("""
@@ -219,7 +218,7 @@ def characteristic(ranked: list[str], table: PhraseTable) -> tuple[str, ...]:
 def describe(keyphrases: tuple[str, ...], example_title: str) -> str:
     topics = list(keyphrases[:3])
     listed = ", ".join(topics[:-1]) + (" and " if len(topics) > 1 else "") + topics[-1] if topics else "related work"
-    title = to_text(example_title)
+    title = example_title   # plain text already (Paper.title_text)
     example = f", for example \u201c{title}\u201d" if title else ""
     return f"Papers on {listed}{example}."
 

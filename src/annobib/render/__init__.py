@@ -1,7 +1,7 @@
 """Render stage: Bibliography -> MkDocs docs folder (Markdown, BibTeX, JSON) + mkdocs config.
 
 Pages are Jinja2 templates (`render/templates/`) filled with *view* records built
-here: plain data whose corpus text is already readable unicode (`latex.to_text`).
+here: plain data whose corpus text is already readable unicode (`Paper.*_text`).
 Corpus text is only ever template data, never template source, and every value a
 template prints goes through `escape.finalize` (see `escape.py` for why that one
 rule makes it inert in both Markdown and HTML).
@@ -25,7 +25,6 @@ import yaml
 from .. import bibtex
 from ..config import Settings
 from ..errors import BuildError
-from ..latex import to_text
 from ..models import Annotation, Bibliography, MethodEntry, Paper, Theme
 from . import escape
 
@@ -89,9 +88,10 @@ class PaperView:
     authors: tuple[str, ...]
     year: int | None
     venue: str
-    abstract: str
+    abstract: str                    # "" when the entry has none (the page says so)
     links: tuple[tuple[str, str], ...]      # (validated http(s) href, label): arXiv, DOI, web page
     summary: str
+    author_keywords: tuple[Link, ...]       # the entry's own keywords, shown apart from extracted ones
     keyphrases: tuple[Link, ...]
     introduced: tuple[Link, ...]
     mentioned: tuple[Link, ...]
@@ -130,11 +130,10 @@ class Site:
     def build(cls, bib: Bibliography, settings: Settings) -> "Site":
         site = cls(bib, settings)
         for paper in bib.papers:
-            escape.path_segment(paper.key)
             if paper.key in site.papers:
                 raise BuildError(f"duplicate citation key in the bibliography: {paper.key}")
             site.papers[paper.key] = paper
-            site.titles[paper.key] = to_text(paper.title) or paper.key
+            site.titles[paper.key] = paper.title_text or paper.key
         for theme in bib.themes:
             escape.path_segment(theme.slug)
             site.themes[theme.slug] = theme
@@ -166,11 +165,15 @@ class Site:
     def annotation(self, key: str) -> Annotation:
         return self.bib.annotations.get(key) or Annotation(key=key, keyphrases=())
 
+    def paper_slug(self, key: str) -> str:
+        """The URL segment of a paper's page and files: /papers/<slug>/, /bib/papers/<slug>.bib."""
+        return escape.path_segment(self.bib.slugs.get(key, key))
+
     def paper_link(self, key: str, prefix: str, note: str = "") -> Link:
-        return Link(f"{prefix}papers/{escape.path_segment(key)}.md", self.titles[key], note)
+        return Link(f"{prefix}papers/{self.paper_slug(key)}.md", self.titles[key], note)
 
     def short_paper_link(self, key: str, prefix: str) -> Link:
-        return Link(f"{prefix}papers/{key}.md", _shorten(self.titles[key], SHORT_TITLE_LENGTH))
+        return Link(f"{prefix}papers/{self.paper_slug(key)}.md", _shorten(self.titles[key], SHORT_TITLE_LENGTH))
 
     def theme_link(self, slug: str, prefix: str) -> Link:
         return Link(f"{prefix}themes/{escape.path_segment(slug)}.md", self.themes[slug].label)
@@ -216,12 +219,13 @@ def _make_paper_view(site: Site, paper: Paper, prefix: str) -> PaperView:
         key=paper.key,
         page=site.paper_link(paper.key, prefix),
         title=site.titles[paper.key],
-        authors=tuple(to_text(a) for a in paper.authors),
+        authors=paper.authors_text,
         year=paper.year,
-        venue=to_text(paper.venue or ""),
-        abstract=to_text(paper.abstract),
+        venue=paper.venue_text,
+        abstract=paper.abstract_text,
         links=external_links(paper),
-        summary=note.summary,
+        summary=note.summary if paper.has_abstract else "",
+        author_keywords=site.keyphrase_links(paper.keywords, prefix),
         keyphrases=site.keyphrase_links(note.keyphrases[:shown], prefix),
         introduced=site.method_links("method", note.methods_introduced, prefix),
         mentioned=site.method_links("method", note.methods_mentioned, prefix),
@@ -229,7 +233,7 @@ def _make_paper_view(site: Site, paper: Paper, prefix: str) -> PaperView:
         theme=site.theme_link(theme_slug, prefix) if theme_slug else None,
         related=tuple(site.paper_link(r.key, prefix, r.reason) for r in site.bib.related.get(paper.key, ())),
         bibtex=bibtex.format_entry(paper),
-        download=Link(f"{prefix}bib/papers/{paper.key}.bib", "Download the BibTeX entry (.bib)"),
+        download=Link(f"{prefix}bib/papers/{site.paper_slug(paper.key)}.bib", "Download the BibTeX entry (.bib)"),
     )
 
 
@@ -322,15 +326,15 @@ def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
     for relative, content in sorted(pages.items()):
         writer.write(relative, content)
     return RenderResult(
-        paper_pages=len(bib.papers),
-        theme_pages=len(bib.themes),
+        paper_pages=sum(1 for f in writer.written if f.startswith("papers/")),
+        theme_pages=sum(1 for f in writer.written if f.startswith("themes/") and f != "themes/index.md"),
         bib_entries=len(bib.papers),
         files=tuple(sorted(writer.written)),
     )
 
 
 def _paper_pages(site: Site) -> dict[str, str]:
-    return {f"papers/{p.key}.md": render("paper.md.j2", paper=paper_view(site, p)) for p in site.bib.papers}
+    return {f"papers/{site.paper_slug(p.key)}.md": render("paper.md.j2", paper=paper_view(site, p)) for p in site.bib.papers}
 
 
 def _theme_pages(site: Site) -> dict[str, str]:
@@ -359,6 +363,7 @@ def _home_context(site: Site) -> dict:
     methods = [m for m in site.bib.methods if m.kind == "method"]
     return dict(
         site_name=site.settings.site_name,
+        site_description=site.settings.site_description,
         paper_count=len(site.bib.papers),
         theme_count=len(site.bib.themes),
         method_count=len(methods),
@@ -366,20 +371,21 @@ def _home_context(site: Site) -> dict:
         first_year=min(years) if years else None,
         last_year=max(years) if years else None,
         themes=[(site.theme_link(t.slug, ""), len(t.papers)) for t in site.bib.themes],
-        charts=_charts(site.bib),
+        charts=_charts(site),
         has_about="about.md" in site.hand_written,
     )
 
 
-def _charts(bib: Bibliography) -> list[tuple[str, str]]:
+def _charts(site: Site) -> list[tuple[str, str]]:
     """(caption, svg) for the home page; none until `render.charts` exists."""
     try:
         from . import charts
     except ImportError:
         return []
+    bib = site.bib
     made = [
         ("Map of the papers: nearby papers are about similar things",
-         charts.map_svg(bib, lambda key: f"papers/{key}/", lambda slug: f"themes/{slug}/")),
+         charts.map_svg(bib, lambda key: f"papers/{site.paper_slug(key)}/", lambda slug: f"themes/{slug}/")),
         ("Papers per theme", charts.themes_chart_svg(bib, lambda slug: f"themes/{slug}/")),
         ("Papers per year", charts.years_chart_svg(bib)),
     ]
@@ -424,12 +430,14 @@ def _keyword_groups(site: Site) -> list[tuple[str, list[dict]]]:
 
 def _downloads(site: Site) -> dict[str, str]:
     by_key = sorted(site.bib.papers, key=lambda p: p.key)
-    files = {"bib/all.bib": bibtex.format_bibliography(by_key)}
+    # Collections are for `bibtex` (BibLaTeX-only types and fields mapped); a paper's own
+    # file keeps the entry as written, for BibLaTeX users (see bibtex.py).
+    files = {"bib/all.bib": bibtex.format_bibliography(by_key, flavour="bibtex")}
     for paper in by_key:
-        files[f"bib/papers/{paper.key}.bib"] = bibtex.format_entry(paper)
+        files[f"bib/papers/{site.paper_slug(paper.key)}.bib"] = bibtex.format_entry(paper)
     for theme in site.bib.themes:
         papers = [site.papers[k] for k in sorted(theme.papers)]
-        files[f"bib/themes/{theme.slug}.bib"] = bibtex.format_bibliography(papers)
+        files[f"bib/themes/{theme.slug}.bib"] = bibtex.format_bibliography(papers, flavour="bibtex")
     files["data/papers.json"] = papers_json(site, by_key)
     return files
 
@@ -441,9 +449,12 @@ def papers_json(site: Site, papers: list[Paper]) -> str:
         records.append(dict(
             key=paper.key,
             title=site.titles[paper.key],
-            authors=[to_text(a) for a in paper.authors],
+            url_slug=site.paper_slug(paper.key),
+            has_abstract=paper.has_abstract,
+            author_keywords=list(paper.keywords),
+            authors=list(paper.authors_text),
             year=paper.year,
-            venue=to_text(paper.venue) if paper.venue else None,
+            venue=paper.venue_text or None,
             arxiv=paper.arxiv,
             doi=paper.doi,
             url=paper.url if escape.http_url(paper.url) else None,   # http(s) only, as on the pages
@@ -475,8 +486,9 @@ def write_mkdocs_config(bib: Bibliography, docs_dir: Path, site_dir: Path, confi
     }
     if settings is not None:
         config["site_name"] = settings.site_name
-        if settings.site_url:
-            config["site_url"] = settings.site_url
+        identity = {"site_description": settings.site_description, "site_url": settings.site_url,
+                    "site_author": settings.site_author, "repo_url": settings.site_repo_url}
+        config.update({name: value for name, value in identity.items() if value})
     config["nav"] = _nav(bib, with_about=(docs_dir / "about.md").is_file())
     # Papers are reachable from themes, methods, keywords and search, not from the nav.
     config["not_in_nav"] = "/papers/"

@@ -11,7 +11,6 @@ from collections import Counter
 from html import escape
 from typing import Callable
 
-from ..latex import to_text
 from ..models import Bibliography
 
 # Colour-blind-safe, distinct on white (Okabe-Ito + Tol), cycled past 16 themes.
@@ -39,7 +38,7 @@ def map_svg(bib: Bibliography, paper_url: Callable[[str], str], theme_url: Calla
     themes = sorted(bib.themes, key=lambda t: t.slug)
     height = max(plot + 2 * margin, margin * 2 + row * len(themes))
     colours = theme_colours(bib)
-    titles = {p.key: to_text(p.title) for p in bib.papers}
+    titles = {p.key: p.title_text for p in bib.papers}
     parts = [svg_open(plot + 2 * margin + legend_width, height, "Map of papers, coloured by theme")]
     parts.append('<g class="points">\n')
     for key in sorted(bib.map_points):

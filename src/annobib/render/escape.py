@@ -27,17 +27,16 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-from ..corpus import USER_KEY
+from ..corpus import slugs
+from ..corpus.ids import DOI, arxiv_id
 
-# Citation keys and theme slugs become file names and URL segments: the loader's key
-# rule, checked again here because a path is written from it.
-PATH_SEGMENT = USER_KEY
-RELATIVE_DOC = re.compile(r"^(\.\./)*([A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+\.(md|bib|json)$")
+# URL slugs of papers and themes become file names and URL segments: the slug rule
+# (lower-case ASCII letters, digits, '-', '_'), checked again here because a path is written from it.
+PATH_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+RELATIVE_DOC = re.compile(r"^(\.\./)*([A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+\.(md|bib|json|ris|xml)$")
 _PUNCTUATION = frozenset(string.punctuation)
 _WHITESPACE = re.compile(r"\s+")
 _TAG = re.compile(r"(<[^>]*>)")       # attribute values never hold '>': charts escape them
-ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}(v\d+)?|[a-z\-]+(\.[A-Z]{2})?/\d{7}(v\d+)?)$")
-DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
 class Safe(Markup):
@@ -115,6 +114,63 @@ def front_matter(value: str) -> Safe:
     return Safe(json.dumps(html.escape(plain, quote=True), ensure_ascii=False))
 
 
+# Front-matter values the theme prints into the page <head> without escaping (see
+# render/overrides/main.html and Material's `meta` list): names are the renderer's own.
+META_NAME = re.compile(r"^[A-Za-z]+([._:][A-Za-z]+)*$")
+SITE_PATH = re.compile(r"^([A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+\.(xml|json|ris|bib)$")
+_CHARACTER_REFERENCE = re.compile(r"&#(\d+);")
+
+
+def front_matter_text(value: object) -> Safe:
+    """Corpus text as a front-matter value that the theme prints into an HTML attribute.
+
+    The value is `text` (so it holds no quote, '<' or '&' but its own character
+    references, which HTML attributes decode), written as a JSON string: valid YAML.
+    """
+    return Safe(json.dumps(str(text(value)), ensure_ascii=False))
+
+
+def meta_name(value: str) -> Safe:
+    """A <meta> name or property the renderer chose ('citation_title', 'og:title', 'DC.type')."""
+    if not isinstance(value, str) or not META_NAME.match(value):
+        raise ValueError(f"not a meta tag name: {value!r}")
+    return Safe(json.dumps(value))
+
+
+def site_path(value: str) -> Safe:
+    """A site-relative file path the renderer made ('feeds/themes/x.xml'), for the theme's `url` filter."""
+    if not isinstance(value, str) or not SITE_PATH.match(value):
+        raise ValueError(f"not a site file path: {value!r}")
+    return Safe(json.dumps(value))
+
+
+def json_ld(data) -> Safe:
+    """A JSON-LD object for a <script type="application/ld+json">, as a front-matter string.
+
+    A script element does not decode character references, but JSON decodes `\\uXXXX`:
+    so every string (keys too) passes `text` and each reference it made is spelt as a
+    JSON escape. No string then holds any ASCII punctuation (no '<', '&', quote or
+    backslash), so nothing in it can end the string, the JSON or the script element.
+    """
+    return Safe(json.dumps(_json_value(data), ensure_ascii=False))
+
+
+def _json_value(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_json_string(k)}:{_json_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_json_value(v) for v in value) + "]"
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
+    return _json_string(value)
+
+
+def _json_string(value) -> str:
+    return '"' + _CHARACTER_REFERENCE.sub(lambda m: f"\\u{int(m.group(1)):04x}", text(value)) + '"'
+
+
 def markdown_link(link) -> Safe:
     """`[text](target#anchor)` for a link between generated pages (`render.Link`).
 
@@ -130,7 +186,7 @@ def markdown_link(link) -> Safe:
 
 
 def path_segment(value: str) -> Safe:
-    """A citation key or theme slug used in a file path or URL; anything else is a bug."""
+    """A paper or theme slug used in a file path or URL; anything else is a bug."""
     if not isinstance(value, str) or not PATH_SEGMENT.match(value):
         raise ValueError(f"not a safe path segment (expected [A-Za-z0-9_-]): {value!r}")
     return Safe(value)
@@ -161,10 +217,10 @@ def http_url(value: str | None) -> Safe | None:
     return Safe(html.escape(candidate, quote=True))
 
 
-def arxiv_url(arxiv_id: str | None) -> Safe | None:
-    if not arxiv_id or not ARXIV_ID.match(arxiv_id):
+def arxiv_url(value: str | None) -> Safe | None:
+    if not value or arxiv_id(value) != value:
         return None
-    return http_url(f"https://arxiv.org/abs/{arxiv_id}")
+    return http_url(f"https://arxiv.org/abs/{value}")
 
 
 def doi_url(doi: str | None) -> Safe | None:
@@ -192,8 +248,7 @@ def svg(value: str) -> Safe:
 
 def slug(value: str) -> str:
     """ASCII slug of a name, for element ids ('Instant-NGP' -> 'instant-ngp')."""
-    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return slugs.slug(value)
 
 
 def anchor_ids(names: list[str], prefix: str) -> dict[str, str]:
@@ -224,4 +279,8 @@ FILTERS = {
     "http_url": http_url,
     "arxiv_url": arxiv_url,
     "doi_url": doi_url,
+    "front_matter_text": front_matter_text,
+    "meta_name": meta_name,
+    "site_path": site_path,
+    "json_ld": json_ld,
 }

@@ -15,12 +15,13 @@ from pathlib import Path
 import bibtexparser
 from rapidfuzz import fuzz
 
-from .bibtex import format_entry, plain_to_bibtex, protect_title_case
-from .corpus import load_file, normal_title, read_text
-from .errors import AnnobibError, CorpusError
-from .jsonl import read_jsonl
+from ..bibtex import format_entry, plain_to_bibtex, protect_title_case
+from .load import read_text
+from .rules import load_file, normal_title
+from ..errors import AnnobibError, CorpusError
+from ..jsonl import read_jsonl
 from .keys import base_key, unique_key
-from .models import Paper
+from ..models import Paper
 
 TRUSTED_CONFIDENCE = frozenset({"high", "medium"})
 CHROME_MARKERS = ("Get trending papers", "Subscribe")

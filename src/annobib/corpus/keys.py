@@ -11,7 +11,7 @@ import re
 import string
 import unicodedata
 
-from .latex import to_text
+from ..latex import to_text
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Words that never make a title word of a key: they say nothing about the paper.

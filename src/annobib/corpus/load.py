@@ -1,0 +1,290 @@
+"""Read the corpus: `corpus/*.bib` -> entries -> Paper records, plus every problem found.
+
+bibtexparser 2 does the parsing. What real exports carry and bibtexparser leaves as
+written is resolved here, once: `#` concatenation, @string macros (also macros built
+from other macros), month macros, crossref inheritance (an @inproceedings takes
+`booktitle`, `year`, `publisher` ... from its @proceedings), BibLaTeX `date`,
+`journaltitle`, `eprint` + `eprinttype`. Which entries are usable is decided by the
+one rule set in `rules.py`; this module only reads.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser import model as bibmodel
+
+from ..errors import Problem
+from .ids import arxiv_id, clean_doi
+
+MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(), range(1, 13)))
+VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "eventtitle", "venue", "school",
+                "institution", "organization", "publisher", "howpublished")
+# Fields a crossref target does not pass on: they describe the target, not the paper.
+NOT_INHERITED = frozenset("""title subtitle abstract keywords doi url ee eprint eprinttype archiveprefix
+    pages biburl bibsource timestamp file urldate ids annote note crossref""".split())
+# Zotero / Better BibTeX tags and export noise that are no keywords of the paper.
+_KEYWORD_NOISE = re.compile(r"^(?:[/#]|.*(?:⛔|no doi found|no isbn found|#nosource))", re.I)
+
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One parsed entry before the rules: its fields resolved, its place in the file."""
+
+    key: str
+    entry_type: str
+    values: dict[str, str]           # lower-case field name -> resolved value
+    order: tuple[str, ...]           # field names in the order written
+    source: str
+    line: int                        # 1-based line of the '@'
+    region: str = ""                 # the file's text of the entry (to explain early ends)
+    inherited: tuple[str, ...] = ()  # field names taken from the crossref target
+
+
+@dataclass
+class FileRead:
+    """Everything one file holds: entries, failed blocks (as problems), and counts."""
+
+    entries: list[RawEntry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    blocks: int = 0                  # entry-like blocks read: entries + failed ones
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    return sorted(corpus_dir.glob("*.bib"))
+
+
+def read_text(path: Path) -> tuple[str | None, list[Problem]]:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        before = data[: exc.start].decode("utf-8", errors="replace")
+        keys = re.findall(r"@\s*\w+\s*[{(]\s*([^,\s}=]+)\s*,", before)
+        entry = keys[-1] if keys else ""
+        return None, [Problem(str(path), line, entry, (
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8; no entry of this file is read"))]
+
+
+def read_file(path: Path, strings: dict[str, str] | None = None) -> FileRead:
+    """The entries of one .bib file, macros and concatenation resolved (crossref not yet).
+
+    `strings`: @string macros of the files read before this one (bibtex reads its .bib
+    files in order and a macro holds for the rest of them); this file's are added to it.
+    """
+    read = FileRead()
+    strings = {} if strings is None else strings
+    text, read.problems = read_text(path)
+    if text is None:
+        return read   # no entry can be read safely: the file-level error says so
+    if not text.strip():
+        read.problems.append(Problem(str(path), 1, "", "file is empty: no entries (add entries or delete the file)"))
+        return read
+    library = bibtexparser.parse_string(text)
+    read.problems += [_failed_block_problem(path, block) for block in library.failed_blocks]
+    read.blocks = len(library.entries) + len(library.failed_blocks)
+    _resolve_strings(library.strings, strings)
+    lines = text.splitlines()
+    for entry in library.entries:
+        values: dict[str, str] = {}
+        for f in entry.fields:
+            values.setdefault(f.key.lower(), _field_value(f, strings))
+        start = entry.start_line or 0
+        read.entries.append(RawEntry(
+            key=entry.key, entry_type=entry.entry_type.lower(), values=values,
+            order=tuple(dict.fromkeys(f.key.lower() for f in entry.fields)),
+            source=str(path), line=start + 1, region=_entry_region(lines, start)))
+    if not library.entries and not library.failed_blocks:
+        read.problems.append(Problem(str(path), 1, "", "no BibTeX entries found in the file"))
+    return read
+
+
+def resolve_crossrefs(entries: list[RawEntry]) -> list[RawEntry]:
+    """Each entry with a `crossref` takes the fields it lacks from its target (BibTeX rule:
+    the target's `title` becomes the entry's `booktitle`); targets are looked up
+    case-insensitively across all files, as bibtex does."""
+    by_key = {e.key.lower(): e for e in entries}
+    resolved = []
+    for entry in entries:
+        target = by_key.get(entry.values.get("crossref", "").strip().lower())
+        if target is None or target is entry:
+            resolved.append(entry)
+            continue
+        values, inherited = dict(entry.values), []
+        for name, value in target.values.items():
+            if name not in values and name not in NOT_INHERITED:
+                values[name] = value
+                inherited.append(name)
+        if "booktitle" not in values and target.values.get("title"):
+            values["booktitle"] = target.values["title"]
+            inherited.append("booktitle")
+        resolved.append(RawEntry(entry.key, entry.entry_type, values, entry.order, entry.source,
+                                 entry.line, entry.region, tuple(inherited)))
+    return resolved
+
+
+# --- values ----------------------------------------------------------------------------
+
+def _failed_block_problem(path: Path, block) -> Problem:
+    line = (block.start_line or 0) + 1
+    key = _key_of_raw(block.raw)
+    if re.match(r"\s*@\s*\w+\s*[{(]\s*[A-Za-z_][\w-]*\s*=\s*([{\"\d]|$)", block.raw or ""):
+        return Problem(str(path), line, "", "entry has no citation key: write one after '{', then a comma; the entry is skipped")
+    if isinstance(block, bibmodel.DuplicateBlockKeyBlock):
+        message = f"duplicate citation key '{block.key}': this entry is skipped until the key is unique"
+    elif isinstance(block, bibmodel.DuplicateFieldKeyBlock):
+        message = f"a field is repeated in the entry ({_first_line(block.error)}); the entry is skipped"
+    else:
+        message = (f"BibTeX syntax error: {_first_line(getattr(block, 'error', None)) or 'unparseable block'} "
+                   "(check for unbalanced braces or a missing comma); the entry is skipped")
+    return Problem(str(path), line, key, message)
+
+
+def _first_line(error) -> str:
+    text = str(getattr(error, "abort_reason", "") or error or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _key_of_raw(raw: str) -> str:
+    match = re.match(r"\s*@\s*\w+\s*[{(]\s*([^,\s}]*)", raw or "")
+    return match.group(1) if match else ""
+
+
+def _resolve_strings(blocks, strings: dict[str, str]) -> None:
+    """Add @string macros to `strings` in file order; a macro may use the ones defined before it."""
+    for block in blocks:
+        strings[block.key.lower()] = _expand(str(block.value), strings)
+
+
+def _field_value(f, strings: dict[str, str]) -> str:
+    """The field's text; only a bare (unenclosed) value can hold macros or '#' concatenation."""
+    value = str(f.value)
+    if getattr(f, "enclosing", "no-enclosing") == "no-enclosing":
+        value = _expand(value, strings)
+    return value.strip()
+
+
+def _expand(value: str, strings: dict[str, str]) -> str:
+    """Resolve `a # "b"` concatenation and @string / month macros."""
+    parts = _split_concatenation(value)
+    if len(parts) == 1 and not _is_macro(parts[0], strings):
+        return _unquote(value.strip())
+    return "".join(_resolve_part(part, strings) for part in parts)
+
+
+def _split_concatenation(value: str) -> list[str]:
+    parts, depth, quoted, current = [], 0, False, []
+    for ch in value:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        if ch == "#" and depth == 0 and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current).strip())
+    return parts
+
+
+def _is_macro(part: str, strings: dict[str, str]) -> bool:
+    return part.lower() in strings or part.lower() in MONTHS
+
+
+def _unquote(part: str) -> str:
+    if len(part) >= 2 and (part[0] == part[-1] == '"' or (part[0] == "{" and part[-1] == "}")):
+        return part[1:-1]
+    return part
+
+
+def _resolve_part(part: str, strings: dict[str, str]) -> str:
+    if part.lower() in strings:
+        return strings[part.lower()]
+    if part.lower() in MONTHS:
+        return str(MONTHS[part.lower()])
+    return _unquote(part)
+
+
+def _entry_region(lines: list[str], start: int) -> str:
+    """The file's text from an entry's first line to the next line starting with '@'.
+
+    A stray '}' ends the entry early for the parser; the region still shows the fields
+    the maintainer wrote, so the error can point at the brace instead of a missing field.
+    """
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("@")), len(lines))
+    return "\n".join(lines[start:end])
+
+
+# --- what an entry says ------------------------------------------------------------------
+
+def split_authors(value: str) -> tuple[str, ...]:
+    """Split on ' and ' outside braces ('{Barnes and Noble}' stays one name)."""
+    names, start, depth = [], 0, 0
+    depths = []
+    for ch in value:
+        depth += (ch == "{") - (ch == "}")
+        depths.append(depth)
+    for separator in re.finditer(r"\s+and\s+", value, flags=re.I):
+        if depths[separator.start()] == 0:
+            names.append(value[start:separator.start()])
+            start = separator.end()
+    names.append(value[start:])
+    return tuple(n.strip() for n in names if n.strip())
+
+
+def year_of(values: dict[str, str]) -> tuple[int | None, str | None]:
+    """The year from `year`, else BibLaTeX `date` (YYYY, YYYY-MM, YYYY-MM-DD, ranges)."""
+    raw = values.get("year") or values.get("date") or ""
+    if not raw:
+        return None, None
+    match = re.search(r"\b(1[5-9]\d\d|20\d\d|2100)\b", raw)
+    if not match:
+        return None, f"year '{raw}' is not a year; the paper is shown without one"
+    return int(match.group(1)), None
+
+
+def venue_of(values: dict[str, str]) -> str | None:
+    return next((values[f] for f in VENUE_FIELDS if values.get(f)), None)
+
+
+def arxiv_of(values: dict[str, str]) -> str | None:
+    prefix = (values.get("archiveprefix") or values.get("eprinttype") or "").lower()
+    if values.get("eprint") and prefix in {"arxiv", ""}:
+        found = arxiv_id(values["eprint"])
+        if found:
+            return found
+    for name in ("journal", "journaltitle", "note", "url", "howpublished", "eprint"):
+        text = values.get(name, "")
+        if "arxiv" in text.lower():
+            found = arxiv_id(text)
+            if found:
+                return found
+    return None
+
+
+def doi_of(values: dict[str, str]) -> str | None:
+    return clean_doi(values.get("doi"))
+
+
+def keywords_of(values: dict[str, str]) -> tuple[str, ...]:
+    """The entry's `keywords` (author keywords or Zotero tags), export noise dropped."""
+    from ..latex import to_text
+
+    raw = values.get("keywords", "")
+    separator = ";" if ";" in raw else ","
+    seen: dict[str, str] = {}
+    for item in raw.split(separator):
+        word = to_text(item).strip().strip(".")
+        if word and len(word) <= 80 and not _KEYWORD_NOISE.match(word) and any(c.isalpha() for c in word):
+            seen.setdefault(word.lower(), word)
+    return tuple(seen.values())

@@ -1,0 +1,359 @@
+"""The one rule set of the corpus, used by both `annobib check` and `annobib build`.
+
+Each rule says whether its problem is an error or a warning:
+
+errors: the entry cannot be used, so it is skipped (and `check` / `build --strict` exit 1)
+- an unparseable block, a block without a key, a repeated field (bibtexparser's failed blocks);
+- a repeated citation key (the later entry is skipped; keys equal but for case are
+  two papers and both get pages, see `slugs.paper_slugs`);
+- no title; a key BibTeX itself refuses (whitespace, braces, quotes, comma, '#', '%', ...);
+- a control character in a field, or a field too long to be one (a pasted paper);
+- a file that is not UTF-8 (none of its entries can be read safely);
+- no abstract, only when the maintainer set `require_abstract: true`.
+
+warnings: the entry is published as it is
+- no abstract: the page shows title, authors, venue, links, theme and the entry's own keywords;
+- a likely duplicate paper: the same DOI or arXiv id, or near-identical titles (both named);
+- LaTeX that reads differently from what was probably meant: a bare `%`, an unbalanced
+  `$`, LaTeX that does not parse in strict mode;
+- an unknown entry type, a year that is not a year.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from ..errors import CorpusError, Problem
+from ..latex import has_bare_percent, percent_as_text, to_text
+from ..models import Paper
+from .ids import normal_doi
+from .load import (RawEntry, arxiv_of, corpus_files, doi_of, keywords_of, read_file, resolve_crossrefs,
+                   split_authors, venue_of, year_of)
+
+KNOWN_ENTRY_TYPES = frozenset(
+    """article book booklet inbook incollection inproceedings conference manual mastersthesis
+    misc phdthesis proceedings techreport unpublished online report thesis preprint software
+    dataset collection mvbook reference inreference periodical suppbook patent standard
+    electronic www webpage""".split()
+)
+# What real `bibtex` refuses in a key (and what would end it early in a .bib file).
+BAD_KEY_CHARACTER = re.compile(r"[\s,{}()\"#%'=\\~]")
+# An abstract is a paragraph; anything this long is a pasted paper or a mistake, and
+# spaCy refuses texts over 1,000,000 characters anyway.
+MAX_FIELD_CHARS = 20_000
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TITLE_RATIO = 95
+RENDERED_FIELDS = ("title", "abstract", "author", "journal", "journaltitle", "booktitle", "venue")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The usable papers, every problem, and the count that proves nothing was lost:
+    `entries_read == len(papers) + len(skipped)`."""
+
+    papers: list[Paper]
+    problems: list[Problem]
+    entries_read: int = 0
+    skipped: tuple[Problem, ...] = ()     # one error per entry that was not used
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+    @property
+    def without_abstract(self) -> int:
+        return sum(not p.has_abstract for p in self.papers)
+
+    def raise_on_errors(self) -> list[Paper]:
+        """The papers, or CorpusError listing every problem when there is any error."""
+        if self.errors:
+            raise CorpusError(self.problems)
+        return self.papers
+
+
+def load_corpus(corpus_dir: Path, require_abstract: bool = False) -> LoadResult:
+    """Every usable paper of every `*.bib` file in `corpus_dir`, and every problem found."""
+    files = corpus_files(corpus_dir)
+    if not files:
+        return LoadResult([], [Problem(str(corpus_dir), 0, "", "no .bib files in the corpus folder")])
+    entries, problems, skipped, blocks = [], [], [], 0
+    strings: dict[str, str] = {}
+    for path in files:
+        read = read_file(path, strings)
+        entries += read.entries
+        problems += read.problems
+        blocks += read.blocks
+        # Each failed block is one entry that was read and not used.
+        unused = read.blocks - len(read.entries)
+        skipped += [p for p in read.problems if p.severity == "error"][:unused]
+    papers: list[Paper] = []
+    seen: dict[str, RawEntry] = {}
+    seen_folded: set[str] = set()
+    for entry in resolve_crossrefs(entries):
+        entry_problems = entry_rules(entry, require_abstract)
+        if entry.key in seen:
+            other = seen[entry.key]
+            entry_problems.insert(0, _problem(entry, (
+                f"duplicate citation key: also at {other.source}:{other.line}; this entry is skipped")))
+        errors = [p for p in entry_problems if p.severity == "error"]
+        problems += entry_problems
+        if errors:
+            skipped.append(errors[0])
+            continue
+        folded = next((k for k in seen if k.lower() == entry.key.lower()), None) if entry.key.lower() in seen_folded else None
+        if folded:
+            other = seen[folded]
+            problems.append(_problem(entry, (
+                f"key equal but for case to '{other.key}' at {other.source}:{other.line}: both are published "
+                "(at different URLs), but `bibtex` reads them as one key; rename one if you cite both"), "warning"))
+        seen[entry.key] = entry
+        seen_folded.add(entry.key.lower())
+        papers.append(paper_from(entry))
+    problems += duplicate_papers(papers)
+    problems += latex_problems(papers)
+    if not papers and not any(p.severity == "error" for p in problems):
+        problems.append(Problem(str(corpus_dir), 0, "", "the corpus has no papers: nothing to build"))
+    problems.sort(key=lambda p: (p.file, p.line, p.severity != "error", p.entry, p.message))
+    return LoadResult(papers, problems, blocks, tuple(skipped))
+
+
+def load_file(path: Path) -> tuple[list[Paper], list[Problem]]:
+    """The usable papers of one file (its own crossrefs resolved) and its problems."""
+    read = read_file(path)
+    papers, problems = [], list(read.problems)
+    for entry in resolve_crossrefs(read.entries):
+        entry_problems = entry_rules(entry)
+        problems += entry_problems
+        if not any(p.severity == "error" for p in entry_problems):
+            papers.append(paper_from(entry))
+    return papers, problems
+
+
+def paper_from(entry: RawEntry) -> Paper:
+    values = entry.values
+    names = list(entry.order) + [n for n in entry.inherited if n not in entry.order]
+    return Paper(
+        key=entry.key,
+        entry_type=entry.entry_type,
+        title=values.get("title", ""),
+        abstract=values.get("abstract", "") if _has_text(values.get("abstract", "")) else "",
+        authors=split_authors(values.get("author", "")),
+        year=year_of(values)[0],
+        venue=venue_of(values),
+        arxiv=arxiv_of(values),
+        doi=doi_of(values),
+        url=values.get("url") or None,
+        fields=tuple((n, values[n]) for n in names if n != "crossref" and n in values),
+        source=entry.source,
+        line=entry.line,
+        keywords=keywords_of(values),
+    )
+
+
+# --- one entry -----------------------------------------------------------------------------
+
+def _problem(entry: RawEntry, message: str, severity: str = "error") -> Problem:
+    return Problem(entry.source, entry.line, entry.key, message, severity)
+
+
+def entry_rules(entry: RawEntry, require_abstract: bool = False) -> list[Problem]:
+    problems: list[Problem] = []
+    values = entry.values
+    bad = BAD_KEY_CHARACTER.search(entry.key or "")
+    if not entry.key or bad:
+        problems.append(_problem(entry, (
+            f"citation key '{entry.key}' holds {bad.group(0)!r}, which BibTeX does not accept in a key; "
+            "the entry is skipped" if bad else "entry has no citation key; the entry is skipped")))
+    if not _has_text(values.get("title", "")):
+        problems.append(_problem(entry, _missing_message(entry, "title")))
+    if not _has_text(values.get("abstract", "")):
+        if require_abstract:
+            problems.append(_problem(entry, _missing_message(entry, "abstract") + " (require_abstract is set)"))
+        elif "abstract" not in values and _swallowed(entry, "abstract"):
+            problems.append(_problem(entry, _missing_message(entry, "abstract") + "; the entry is skipped"))
+        else:
+            problems.append(_problem(entry, (
+                "no abstract: the page shows the title, authors, venue and the entry's keywords; "
+                "annotations come from the title"), "warning"))
+    problems += _field_faults(entry)
+    if problems and any(p.severity == "error" for p in problems):
+        return problems
+    if entry.entry_type not in KNOWN_ENTRY_TYPES:
+        problems.append(_problem(entry, f"unknown entry type '@{entry.entry_type}'; shown as a generic work", "warning"))
+    for name in ("title", "abstract"):
+        if has_bare_percent(values.get(name, "")):
+            problems.append(_problem(entry, (
+                f"bare '%' in {name} starts a LaTeX comment; read as a percent sign, write '\\%'"), "warning"))
+    year_problem = year_of(values)[1]
+    if year_problem:
+        problems.append(_problem(entry, year_problem, "warning"))
+    return problems
+
+
+def _swallowed(entry: RawEntry, name: str) -> bool:
+    return bool(re.search(rf"\b{name}\s*=", entry.region, re.I))
+
+
+def _missing_message(entry: RawEntry, name: str) -> str:
+    if name not in entry.values and _swallowed(entry, name):
+        return (f"BibTeX syntax error before field '{name}': a missing comma or an unbalanced brace "
+                "ends the entry early")
+    return f"missing required field(s): {name}" + ("; the entry is skipped" if name == "title" else "")
+
+
+def _has_text(value: str) -> bool:
+    """Whether a value shows any text once LaTeX is read ('{ }' does not).
+
+    A letter or digit outside a macro name settles it cheaply; only the rare rest pays
+    for the full LaTeX conversion (which dominates `annobib check` otherwise).
+    """
+    return bool(re.search(r"(?<![\\A-Za-z])[A-Za-z0-9]", value or "")) or bool(to_text(value or ""))
+
+
+def _field_faults(entry: RawEntry) -> list[Problem]:
+    faults = []
+    for name, value in entry.values.items():
+        bad = CONTROL_CHARACTER.search(value)
+        if bad:
+            faults.append(_problem(entry, (
+                f"field '{name}' holds the control character U+{ord(bad.group(0)):04X}; remove it")))
+        if len(value) > MAX_FIELD_CHARS:
+            faults.append(_problem(entry, (
+                f"field '{name}' is too long ({len(value):,} characters; the limit is {MAX_FIELD_CHARS:,}): "
+                "an abstract is one paragraph")))
+    return faults
+
+
+# --- across entries ------------------------------------------------------------------------
+
+def _where(paper: Paper) -> str:
+    return f"{paper.source}:{paper.line} (entry '{paper.key}')"
+
+
+def duplicate_papers(papers: list[Paper]) -> list[Problem]:
+    """The same paper twice (same arXiv id or DOI, near-identical titles): a warning at the
+    later entry naming the earlier one. Both stay published until the maintainer removes one."""
+    problems: list[Problem] = []
+    reported: set[tuple[str, str]] = set()
+
+    def report(first: Paper, later: Paper, why: str, advice: str) -> None:
+        if (first.key, later.key) in reported:
+            return
+        reported.add((first.key, later.key))
+        problems.append(Problem(later.source, later.line, later.key,
+                                f"likely duplicate paper: {why}, also at {_where(first)}; {advice}", "warning"))
+
+    keep_one = "both are published; delete one entry if they are the same paper"
+    for label, ident in (("same arXiv id", lambda p: p.arxiv), ("same DOI", lambda p: normal_doi(p.doi))):
+        first_with: dict[str, Paper] = {}
+        for paper in papers:
+            value = ident(paper)
+            if value and value in first_with:
+                report(first_with[value], paper, f"{label} {value}", keep_one)
+            elif value:
+                first_with[value] = paper
+
+    # Near-identical titles. ratio >= 95 needs lengths within 2.5% of each other, so
+    # compare only neighbours in length order: O(n log n + pairs), not O(n^2).
+    order = {id(p): i for i, p in enumerate(papers)}
+    titled = sorted(((normal_title(p.title), p) for p in papers), key=lambda tp: (len(tp[0]), order[id(tp[1])]))
+    for i, (title_a, a) in enumerate(titled):
+        if not title_a:
+            continue
+        for title_b, b in titled[i + 1:]:
+            if 2 * len(title_a) < TITLE_RATIO / 100 * (len(title_a) + len(title_b)):
+                break
+            score = fuzz.ratio(title_a, title_b, score_cutoff=TITLE_RATIO)
+            if not score:
+                continue
+            first, later = (a, b) if order[id(a)] < order[id(b)] else (b, a)
+            distinct = _distinct_ids(first, later)
+            advice = (f"but {distinct} differ: two versions of one work, or two papers? " + keep_one
+                      if distinct else keep_one)
+            report(first, later, f"near-identical title (similarity {score:.0f}%)", advice)
+    return problems
+
+
+def _distinct_ids(a: Paper, b: Paper) -> str:
+    if a.arxiv and b.arxiv and a.arxiv != b.arxiv:
+        return f"the arXiv ids ({a.arxiv}, {b.arxiv})"
+    if a.doi and b.doi and normal_doi(a.doi) != normal_doi(b.doi):
+        return f"the DOIs ({a.doi}, {b.doi})"
+    return ""
+
+
+def normal_title(title: str) -> str:
+    """Plain, lower-case, punctuation-free: 'NeRF: Neural...' -> 'nerf neural ...'.
+
+    The comparison form of a (plain-text) title, for finding the same paper twice."""
+    import unicodedata
+
+    folded = "".join(c if c.isascii() else "" if unicodedata.combining(c) else " "
+                     for c in unicodedata.normalize("NFKD", to_text(title).lower()))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
+
+
+# --- LaTeX -----------------------------------------------------------------------------------
+
+class FieldLocator:
+    """Line of a field inside an entry, reading each file once."""
+
+    _FIELD_START = re.compile(r"^\s*([A-Za-z][\w:-]*)\s*=")
+
+    def __init__(self):
+        self._lines: dict[str, list[str]] = {}
+
+    def line(self, paper: Paper, name: str) -> int:
+        if paper.source not in self._lines:
+            try:
+                self._lines[paper.source] = Path(paper.source).read_text(encoding="utf-8-sig").splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._lines[paper.source] = []
+        lines = self._lines[paper.source]
+        for number in range(paper.line, min(len(lines), paper.line + 500) + 1):
+            text = lines[number - 1]
+            if number > paper.line and text.lstrip().startswith("@"):
+                break
+            match = self._FIELD_START.match(text) if number > paper.line else None
+            if match and match.group(1).lower() == name:
+                return number
+        return paper.line
+
+
+def latex_problems(papers: list[Paper], locator: FieldLocator | None = None) -> list[Problem]:
+    """LaTeX the page cannot show as written: warnings (the tolerant reader still renders text)."""
+    from pylatexenc.latexwalker import LatexWalker, LatexWalkerError
+
+    locator = locator or FieldLocator()
+    problems = []
+    for paper in papers:
+        for name, value in paper.fields:
+            if name not in RENDERED_FIELDS or ("\\" not in value and "$" not in value):
+                continue  # text without '\' or '$' cannot fail a strict parse: keeps check fast
+            where = dict(file=paper.source, line=locator.line(paper, name), entry=paper.key, severity="warning")
+            dollars = len(_UNESCAPED_DOLLAR.findall(value))
+            if dollars % 2:
+                problems.append(Problem(**where, message=(
+                    f"unbalanced '$' in {name} ({dollars} unescaped): the text after it is read as "
+                    "math and the '$' vanishes from the page; write '\\$' for a dollar sign or close the formula")))
+                continue
+            try:
+                LatexWalker(percent_as_text(value), tolerant_parsing=False).get_latex_nodes()
+            except LatexWalkerError as exc:
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                problems.append(Problem(**where, message=(
+                    f"LaTeX in {name} does not parse ({detail}); the page shows a best guess: "
+                    f"{_shorten(to_text(value))!r}")))
+    return problems
+
+
+def _shorten(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
