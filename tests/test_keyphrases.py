@@ -4,12 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from annobib.analyze import rerank as rr
 from annobib.analyze.keyphrases import (
     KeyphraseExtractor,
     KeyphraseSettings,
-    mmr_order,
+    author_keywords,
+    generic_words,
+    is_generic,
     stem_key,
 )
+from annobib.analyze.rerank import NO_RERANK, RerankSettings
 
 STYLESDF_TITLE = "StyleSDF: High-Resolution 3D-Consistent Image and Geometry Generation"
 STYLESDF = (
@@ -84,11 +88,82 @@ def test_stem_key_merges_singular_and_plural():
     assert stem_key("images") == stem_key("image")
 
 
-def test_mmr_keeps_best_first_and_avoids_repeats():
-    embeddings = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0]])
-    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
-    order = mmr_order(np.array([0.9, 0.85, 0.5]), embeddings, top_n=2, diversity=0.7)
-    assert order == [0, 2]
+def test_generic_list_is_the_reviewed_file_and_names_the_issue_words():
+    heads, modifiers = generic_words()
+    for word in ("work", "reason", "relationship", "network", "adoption"):
+        assert stem_key(word) in heads, word
+    assert stem_key("wide") in modifiers
+    # topics in some field on their own: never generic
+    for word in ("attention", "entropy", "graph", "image", "robot", "protein", "inflation"):
+        assert stem_key(word) not in heads, word
+
+
+@pytest.mark.parametrize("phrase, generic", [
+    ("work", True), ("networks", True), ("Relationship", True), ("wide adoption", True),
+    ("related work", True), ("recent works", True), ("reason", True),
+    ("neural network", False), ("network performance", False), ("data augmentation", False),
+    ("StyleGAN2", False), ("wide baseline stereo", False), ("attention", False),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_is_generic(phrase, generic):
+    assert is_generic(phrase) is generic
+
+
+def test_author_keywords_are_deduplicated_by_stem_in_order():
+    assert author_keywords(["Neural fields", " neural  field ", "SDF", "", "sdfs"]) == ["Neural fields", "SDF"]
+    assert author_keywords(None) == []
+
+
+# ------------------------------------------------------------------ re-ranker (rerank.py), no models
+
+
+def _signals(n=4):
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(n, 8))
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    return dict(first_position=np.linspace(0, 0.9, n), words=np.array([1, 2, 3, 1][:n]),
+                occurrences=np.array([3, 1, 1, 2][:n]), masked_drop=np.array([0.01, 0.03, np.nan, 0.02][:n]),
+                embeddings=emb)
+
+
+def test_rerank_off_returns_keybert_scores():
+    scores = np.array([0.5, 0.4, 0.3, 0.2])
+    assert np.array_equal(rr.rerank(scores, settings=NO_RERANK, **_signals()), scores)
+    zero = RerankSettings(masked_weight=0, centrality_weight=0, position_power=0, length_weight=0)
+    assert np.allclose(rr.rerank(scores, settings=zero, **_signals()), scores)
+
+
+@pytest.mark.parametrize("signal", ["masked_weight", "centrality_weight", "position_power", "length_weight"])
+def test_each_rerank_signal_is_switchable(signal):
+    scores = np.array([0.5, 0.4, 0.3, 0.2])
+    only = {k: 0 for k in ("masked_weight", "centrality_weight", "position_power", "length_weight")}
+    only[signal] = getattr(RerankSettings(), signal)
+    changed = rr.rerank(scores, settings=RerankSettings(**only), **_signals())
+    assert not np.allclose(changed, scores)  # the signal alone moves the scores
+
+
+def test_position_and_length_favour_early_and_longer_phrases():
+    scores = np.array([0.5, 0.5])
+    settings = RerankSettings(masked_weight=0, centrality_weight=0)
+    early = rr.rerank(scores, np.array([0.0, 0.8]), np.array([1, 1]), np.ones(2), settings)
+    assert early[0] > early[1]
+    longer = rr.rerank(scores, np.array([0.3, 0.3]), np.array([1, 3]), np.ones(2), settings)
+    assert longer[1] > longer[0]
+
+
+def test_shortlist_keeps_document_order_and_size():
+    keep = rr.shortlist(np.linspace(0, 1, 50), np.ones(50), RerankSettings(shortlist_size=10))
+    assert list(keep) == sorted(keep) and len(keep) == 10 and keep[0] == 0
+    assert len(rr.shortlist(np.linspace(0, 1, 50), np.ones(50), NO_RERANK)) == 50
+
+
+def test_masked_drop_is_nan_for_truncated_candidates():
+    tokens = np.eye(3)
+    doc = tokens.sum(axis=0) / np.sqrt(3)
+    drops = rr.masked_document_drops(tokens, [(0, 0), (0, 5), (6, 10)], [[(0, 5)], [(20, 30)]], doc)
+    assert drops[0] > 0 and np.isnan(drops[1])
+
+
+# ------------------------------------------------------------------ extractor with stand-in encoder
 
 
 def test_each_distinct_candidate_embedded_once(small_nlp):
@@ -121,7 +196,7 @@ def test_empty_and_phraseless_documents(small_nlp):
     extractor = KeyphraseExtractor(small_nlp, HashEncoder())
     assert extractor.extract([]) == []
     assert extractor.extract(["", "and of the"]) == [[], []]
-    assert extractor.extract_diverse(["", "and of the"]) == [[], []]
+    assert extractor.extract(["", "and of the"], keywords=[["implicit fields"], ()]) == [["implicit fields"], []]
 
 
 # ------------------------------------------------------------------ real models
@@ -156,26 +231,67 @@ def test_real_encoder_embeds_each_candidate_once(models):
 
 
 @pytest.mark.slow
-def test_deterministic_and_diverse_uses_same_candidates(models):
+def test_deterministic_and_mmr_picks_from_the_reranked_pool(models):
     nlp, encoder = models
     extractor = KeyphraseExtractor(nlp, encoder)
     first = extractor.extract([STYLESDF, OTHER], [STYLESDF_TITLE, None], top_n=8)
     assert first == extractor.extract([STYLESDF, OTHER], [STYLESDF_TITLE, None], top_n=8)
-    diverse = extractor.extract_diverse([STYLESDF, OTHER], [STYLESDF_TITLE, None], top_n=8, diversity=0.5)
-    everything = extractor.extract([STYLESDF, OTHER], [STYLESDF_TITLE, None], top_n=1000)
-    for picked, pool, ranked in zip(diverse, everything, first):
-        assert picked[0] == ranked[0]  # the best phrase stays first
+    ranked = KeyphraseExtractor(nlp, encoder, KeyphraseSettings(use_mmr=False)).extract(
+        [STYLESDF, OTHER], [STYLESDF_TITLE, None], top_n=KeyphraseSettings().mmr_pool)
+    for picked, pool in zip(first, ranked):
+        assert picked[0] == pool[0]  # the best phrase stays first
         assert set(picked) <= set(pool)
-        assert len(picked) == len(set(picked)) == 8
+        assert picked == [p for p in pool if p in picked]  # listed in re-ranked order
+        assert len(picked) == len(set(picked)) == min(8, len(pool))
 
 
-def test_phrase_inside_a_better_one_moves_back(small_nlp):
-    text = ("Neural radiance fields model scenes. A radiance field is continuous. "
+@pytest.mark.slow
+def test_keybert_alone_ranks_by_cosine_to_the_document(models):
+    nlp, encoder = models
+    settings = KeyphraseSettings(rerank=NO_RERANK, use_mmr=False, drop_generic=False, merge_nested=False)
+    scored = KeyphraseExtractor(nlp, encoder, settings).score([STYLESDF])[0]
+    cosine = np.array([c for c in scored.embeddings @ scored.doc_vector])
+    assert np.allclose(scored.keybert, cosine, atol=1e-4)  # KeyBERT rounds to 4 decimals
+    assert np.array_equal(scored.scores, scored.keybert)
+
+
+def test_phrase_inside_a_better_one_is_merged(small_nlp):
+    text = ("We study neural radiance fields. A radiance field is continuous. "
             "Neural radiance fields need many views.")
-    settings = KeyphraseSettings(demote_nested=True)
-    result = KeyphraseExtractor(small_nlp, HashEncoder(), settings).extract([text], top_n=20)[0]
+    result = KeyphraseExtractor(small_nlp, HashEncoder()).extract([text], top_n=20)[0]
     assert "neural radiance fields" in result
-    assert result[-1] == "radiance field"  # after every phrase that is not nested
+    assert "radiance field" not in result
+    unmerged = KeyphraseExtractor(small_nlp, HashEncoder(), KeyphraseSettings(merge_nested=False)).extract(
+        [text], top_n=20)[0]
+    assert "radiance field" in unmerged
+
+
+def test_generic_phrases_are_not_shown_and_author_keywords_come_first(small_nlp):
+    text = ("This work studies the reason for the relationship between networks and their wide adoption. "
+            "Graph sparsification keeps spectral properties of graphs.")
+    extractor = KeyphraseExtractor(small_nlp, HashEncoder())
+    result = extractor.extract([text], top_n=10)[0]
+    assert result and not any(is_generic(p) for p in result), result
+    assert "graph sparsification" in result
+    unfiltered = KeyphraseExtractor(small_nlp, HashEncoder(), KeyphraseSettings(drop_generic=False)).extract(
+        [text], top_n=10)[0]
+    assert any(is_generic(p) for p in unfiltered)
+    authors = extractor.extract([text], top_n=10, keywords=[["Spectral graph sparsification", "graphs"]])[0]
+    assert authors[:2] == ["Spectral graph sparsification", "graphs"]
+    assert "graph sparsification" not in authors  # inside an author keyword
+    assert len(authors) == len(set(authors)) and len(authors) <= 10
+
+
+def test_long_documents_are_cut(small_nlp):
+    head = "Graph sparsification keeps spectral properties. "
+    tail = " ".join(["filler"] * 600) + " Quantum chromodynamics lattice simulations."
+    settings = KeyphraseSettings(document_words=50)
+    result = KeyphraseExtractor(small_nlp, HashEncoder(), settings).extract([head + tail], top_n=50)[0]
+    assert "graph sparsification" in result
+    assert not any("chromodynamics" in p for p in result)
+    docs = list(small_nlp.pipe([head + tail]))  # a full parse given in is cut as well
+    assert KeyphraseExtractor(small_nlp, HashEncoder(), settings).extract(
+        [head + tail], spacy_docs=docs, top_n=50)[0] == result
 
 
 def test_vague_openers_are_cut(small_nlp):

@@ -20,7 +20,7 @@ from ..latex import to_text
 from ..models import Annotation, Paper
 
 # Bump when extraction changes in a way that should invalidate cached annotations.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"  # 3: KeyBERT engine + re-ranker, generic phrases left out, author keywords first
 KEYPHRASES_STORED = 15
 EMBEDDING_DIGITS = 6
 
@@ -30,6 +30,7 @@ class Document:
     id: str
     text: str              # plain text (LaTeX already converted)
     title: str | None = None
+    keywords: tuple[str, ...] = ()   # the entry's own keywords (author keywords, tags)
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
         titles = [d.title for d in documents]
         spacy_docs = list(_progress(nlp.pipe(texts, batch_size=32), len(texts), "parsing", progress))
         encoder = encoder_future.result()
-    keyphrases = KeyphraseExtractor(nlp, encoder).extract_diverse(
-        texts, titles=titles, spacy_docs=spacy_docs, top_n=KEYPHRASES_STORED)
+    keyphrases = KeyphraseExtractor(nlp, encoder).extract(
+        texts, titles=titles, spacy_docs=spacy_docs, top_n=KEYPHRASES_STORED,
+        keywords=[d.keywords for d in documents])
     embeddings = encoder.encode([_embedding_text(d) for d in documents], batch_size=32,
                                 normalize_embeddings=True, show_progress_bar=False)
     annotations = []

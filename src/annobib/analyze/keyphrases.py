@@ -1,46 +1,53 @@
-"""Unsupervised keyphrase extraction: grammatical candidates ranked by embedding similarity.
+"""Keyphrases with spaCy and KeyBERT: part-of-speech candidates, KeyBERT ranking, MMR.
 
 How a document's keyphrases are chosen
 --------------------------------------
-1. Candidates are noun phrases found with part-of-speech tags, the chunk grammar
+1. Candidates (spaCy): noun phrases found with part-of-speech tags, the chunk grammar
    ``{<NN.*|JJ>*<NN.*>}`` of EmbedRank (Bennani-Smires et al., CoNLL 2018), also used by
    SIFRank, MDERank and PromptRank. Hyphenated compounds ("3D-consistent", "SDF-based")
    count as one word, and tokens that are plainly names (internal capitals or digits:
    StyleGAN2, NeRF) count as nouns whatever the tagger says, because taggers trained on
    news text often mislabel them. Vague openers ("such", "several", "novel") are cut
-   off; chunks longer than ``max_words`` are dropped.
+   off; chunks longer than ``max_words`` are dropped. A document longer than
+   ``document_words`` whitespace words is cut to its first ``document_words`` (512, as
+   PromptRank does); abstracts are far shorter.
 2. Occurrences are grouped by their Porter-stemmed, lower-cased word sequence, so
    "image" and "images" are one candidate; its display form keeps the casing seen in
    the running text (acronyms and names survive, title and sentence-start capitals do not).
-3. The document (title first, when given) is encoded once. From that same pass we get
-   a masked-document signal: how far the document embedding moves when a candidate's
-   contextual token vectors are taken out of the mean pooling. This is a no-extra-cost
-   approximation of MDERank (Zhang et al., ACL 2022), which re-encodes a masked copy
-   of the document per candidate.
-4. The candidates that look best on the free signals (masked drop, position, length)
-   are shortlisted, and each distinct shortlisted string of the whole batch is embedded
-   once. Relevance is the cosine between candidate and document (EmbedRank), plus the
-   z-scored masked drop, minus the z-scored centrality (mean similarity to the other
-   candidates: phrases close to everything are generic).
-5. Relevance is multiplied by a position factor favouring an early first mention, like
-   PromptRank's position penalty (Kong et al., ACL 2023); the title is the start of the
-   document, so its phrases get the strongest boost. A small bonus per extra word
-   counters the embedding's preference for one-word generic terms.
-6. A phrase contained in a better-ranked one ("radiance field" after "neural radiance
-   fields") moves behind the phrases that are not.
-7. ``extract_diverse`` re-orders the same scored candidates with Maximal Marginal
-   Relevance (Carbonell & Goldstein, 1998; as KeyBERT does), our scores as relevance.
+3. Embeddings, each computed once: the document (title first, when given) in one
+   encoder pass, which also yields the contextual token vectors the re-ranker's masked
+   signal needs; then every distinct candidate string of the batch.
+4. KeyBERT (Grootendorst, 2020) is the engine: ``KeyBERT.extract_keywords`` gets the
+   candidates through a ``vectorizer`` (a CountVectorizer whose analyzer returns each
+   document's spaCy candidates), and the embeddings through ``doc_embeddings=`` and
+   ``word_embeddings=``, and scores every candidate by its cosine to the document.
+5. The re-ranker (``rerank.py``: masked-document drop, centrality, position, length;
+   each switchable, all off with ``rerank=NO_RERANK``) adjusts KeyBERT's scores.
+6. What a reader sees: phrases made of generic words only ("work", "wide adoption";
+   the reviewed list in ``data/generic_heads.txt``) are left out, and a phrase whose
+   words lie inside a better-ranked one ("radiance field" after "neural radiance
+   fields") is merged into it. The best ``mmr_pool`` that remain go to KeyBERT's
+   Maximal Marginal Relevance (``use_mmr=True``, Carbonell & Goldstein, 1998), which
+   picks ``top_n`` of them, dropping near-repeats; they are listed best first by the
+   re-ranked score (KeyBERT sorts its MMR picks by cosine alone, which would undo the
+   re-ranker: measured in bench/RESULTS.md). With the re-ranker off the order is KeyBERT's.
+7. Author keywords given for a document come first, in the authors' order; extracted
+   phrases that repeat one (same stems, or inside it) are left out.
 
-Measured on Inspec (bench/keyphrases.py, results in bench/RESULTS.md); every default in
-``KeyphraseSettings`` was tuned on the 1500 non-test documents only.
+``KeyphraseExtractor.extract`` is that whole path; the site (``analyze_documents``) and
+the benchmark (bench/keyphrases.py) both call it. Defaults were tuned on the Inspec
+tuning split and checked on development collections of other kinds (bench/RESULTS.md).
 """
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 
 import numpy as np
+
+from .rerank import RerankSettings, masked_document_drops, rerank, shortlist
 
 NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
 # Modifiers that open many chunks but never belong to a keyphrase ("such systems").
@@ -55,43 +62,69 @@ LEADING_JUNK = frozenset(
 _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:.+[A-Z].*|.*\d.*)$")
 
 
+def _read_word_list(name: str) -> dict[str, frozenset[str]]:
+    """Sections ``[heads]`` / ``[modifiers]`` of a word list in analyze/data; '#' comments."""
+    sections: dict[str, set[str]] = {}
+    current = None
+    text = resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip().lower()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], set())
+        elif current is not None:
+            current.update(line.split())
+    return {k: frozenset(v) for k, v in sections.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def generic_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(generic heads, generic modifiers), Porter-stemmed, from data/generic_heads.txt."""
+    lists = _read_word_list("generic_heads.txt")
+    heads = frozenset(_stem(w) for w in lists.get("heads", ()))
+    modifiers = frozenset(_stem(w) for w in lists.get("modifiers", ()) | LEADING_JUNK)
+    return heads, modifiers
+
+
+def is_generic(phrase: str) -> bool:
+    """True for a phrase of generic words only: a generic head ("work", "networks"),
+    preceded by nothing or by generic modifiers only ("wide adoption", "recent work")."""
+    words = phrase.lower().split()
+    if not words:
+        return True
+    heads, modifiers = generic_words()
+    stems = [_stem(w) for w in words]
+    return stems[-1] in heads and all(s in modifiers for s in stems[:-1])
+
+
 @dataclass(frozen=True)
 class KeyphraseSettings:
-    """Every knob of the ranking, with the default tuned on the Inspec tuning split."""
+    """Every knob of the extraction, with the default tuned as bench/RESULTS.md says."""
 
+    # ---- candidates (spaCy)
     max_words: int = 5
     adjective_tags: tuple[str, ...] = ("JJ",)
     # Words dropped from the start of a chunk; empty to keep chunks whole.
     leading_junk: frozenset[str] = LEADING_JUNK
     subphrases: bool = False
-    # relevance = cosine + std(cosine) * (masked_weight * zscore(masked-document drop)
-    #                                     + centrality_weight * zscore(centrality))
-    masked_weight: float = 0.5
-    # Negative: a phrase close to all the other phrases of the document is generic
-    # ("method", "system"), not what this document is about.
-    centrality_weight: float = -0.3
-    # score = relevance * (position_offset + first_position) ** -position_power,
-    # first_position = index of the first word of the first mention / document length.
-    position_power: float = 0.3
-    position_offset: float = 0.1
-    # Extra multiplier for phrases that occur in a title given separately.
-    title_boost: float = 1.0
-    # score += frequency_weight * log(occurrences)
-    frequency_weight: float = 0.0
-    # score += length_weight * (words - 1)
-    length_weight: float = 0.08
-    # Only the best this many per document (by the signals known before embedding:
-    # masked drop, position, length) are embedded; 0 embeds all. Saves ~30% of the
-    # phrase encoding at no measured loss on the tuning split.
-    shortlist_size: int = 20
-    # A phrase inside a better-ranked one ("neural networks" after "Cohen-Grossberg
-    # neural networks") goes after the phrases that are not.
-    demote_nested: bool = True
+    # Documents are cut to their first this many whitespace words (PromptRank: 512); 0 keeps all.
+    document_words: int = 512
+    # ---- scoring: KeyBERT's cosine, then the re-ranker (rerank.py)
+    rerank: RerankSettings = RerankSettings()
+    # ---- what is shown
+    drop_generic: bool = True       # phrases of generic words only (data/generic_heads.txt)
+    merge_nested: bool = True       # a phrase inside a better-ranked one is merged into it
+    use_mmr: bool = True            # KeyBERT's MMR picks the shown phrases from a pool
+    diversity: float = 0.5
+    mmr_pool: int = 20              # the best this many (after the two filters above) go to MMR
+    # ---- batching
     document_batch_size: int = 32
     document_group_size: int = 256
     candidate_batch_size: int = 64
     spacy_batch_size: int = 64
-    # spaCy components not needed for tags; skipped when we parse ourselves.
+    # spaCy components not needed for tags; skipped when we parse ourselves (tags are
+    # the same with and without them).
     disabled_pipes: tuple[str, ...] = ("parser", "ner", "lemmatizer", "attribute_ruler")
 
 
@@ -265,176 +298,190 @@ def _preferred_form(forms: list[str]) -> str:
     return max(counts, key=lambda f: (counts[f], f != f.lower(), -forms.index(f)))
 
 
-# ---------------------------------------------------------------- scoring
+# ---------------------------------------------------------------- what is shown
 
 
-def score_candidates(candidates: list[Candidate], similarity: np.ndarray,
-                     settings: KeyphraseSettings, masked_drop: np.ndarray | None = None,
-                     embeddings: np.ndarray | None = None) -> np.ndarray:
-    """Final score of each candidate from its cosine to the document."""
-    if not candidates:
-        return np.zeros(0)
-    # Secondary signals are z-scored and put on the scale of this document's cosines.
-    relevance = similarity.copy()
-    if masked_drop is not None and settings.masked_weight:
-        relevance += settings.masked_weight * similarity.std() * _zscore(masked_drop)
-    if embeddings is not None and settings.centrality_weight and len(candidates) > 1:
-        occurrences = np.array([c.occurrences for c in candidates], dtype=float)
-        relevance += settings.centrality_weight * similarity.std() * _zscore(
-            centrality(embeddings, occurrences))
-    first = np.array([c.first_position for c in candidates])
-    position = (settings.position_offset + first) ** -settings.position_power
-    scores = relevance * position
-    if settings.title_boost != 1.0:
-        scores = scores * np.where([c.in_title for c in candidates], settings.title_boost, 1.0)
-    if settings.frequency_weight:
-        scores = scores + settings.frequency_weight * np.log([c.occurrences for c in candidates])
-    if settings.length_weight:
-        scores = scores + settings.length_weight * (np.array([c.words for c in candidates]) - 1)
-    return scores
+def _merge_form(key: str) -> str:
+    """A stem key with hyphens as spaces: "3d-consist imag" and "3d consist imag" meet."""
+    return " " + " ".join(key.replace("-", " ").split()) + " "
 
 
-def shortlist(candidates: list[Candidate], masked_drop: np.ndarray | None,
-              settings: KeyphraseSettings):
-    """The candidates worth embedding, ranked on the signals that cost nothing."""
-    size = settings.shortlist_size
-    if not size or len(candidates) <= size:
-        return candidates, masked_drop
-    cheap = np.ones(len(candidates))
-    if masked_drop is not None:
-        cheap += settings.masked_weight * _zscore(masked_drop)
-    first = np.array([c.first_position for c in candidates])
-    cheap = cheap * (settings.position_offset + first) ** -settings.position_power
-    cheap += settings.length_weight * (np.array([c.words for c in candidates]) - 1)
-    keep = np.sort(np.argsort(-cheap, kind="stable")[:size])
-    return [candidates[i] for i in keep], (masked_drop[keep] if masked_drop is not None else None)
+def shown_order(candidates: list[Candidate], scores: np.ndarray, settings: KeyphraseSettings,
+                taken: list[str] = ()) -> list[int]:
+    """Indices best first, without generic phrases and without phrases inside a better one.
 
-
-def centrality(embeddings: np.ndarray, occurrences: np.ndarray) -> np.ndarray:
-    """Mean cosine of each candidate to the other candidates' occurrences (graph degree,
-    as in TextRank-style rankers, here used as a penalty)."""
-    pairwise = embeddings @ embeddings.T
-    np.fill_diagonal(pairwise, 0.0)
-    return pairwise @ occurrences / max(occurrences.sum() - 1.0, 1.0)
-
-
-def _zscore(values: np.ndarray) -> np.ndarray:
-    finite = np.isfinite(values)
-    if not finite.any():
-        return np.zeros_like(values)
-    values = np.where(finite, values, values[finite].min())
-    return (values - values.mean()) / (values.std() or 1.0)
-
-
-def rank(candidates: list[Candidate], scores: np.ndarray, settings: KeyphraseSettings) -> list[int]:
-    """Indices best first; with demote_nested, phrases inside a better one go last."""
-    order = [int(i) for i in np.argsort(-scores, kind="stable")]
-    if not settings.demote_nested:
-        return order
+    taken: stem keys already shown (author keywords): phrases inside one are left out."""
     kept: list[int] = []
-    nested: list[int] = []
-    for i in order:
-        key = f" {candidates[i].key} "
-        inside = any(key in f" {candidates[j].key} " for j in kept)
-        (nested if inside else kept).append(i)
-    return kept + nested
+    forms = [_merge_form(k) for k in taken]
+    for i in np.argsort(-np.asarray(scores), kind="stable"):
+        cand = candidates[int(i)]
+        if settings.drop_generic and is_generic(cand.text):
+            continue
+        form = _merge_form(cand.key)
+        if any(form == other for other in forms) or (
+                settings.merge_nested and any(form in other for other in forms)):
+            continue
+        kept.append(int(i))
+        forms.append(form)
+    return kept
 
 
-def masked_document_drops(token_vectors: np.ndarray, offsets, spans_per_candidate,
-                          doc_vector: np.ndarray) -> np.ndarray:
-    """How far the document embedding moves when a candidate's tokens are left out.
-
-    MDERank (Zhang et al., ACL 2022) re-encodes the document with each candidate masked;
-    we approximate that for free from the one document pass by removing the candidate's
-    contextual token vectors from the mean pooling. NaN when no token survived truncation.
-    """
-    starts = np.array([a for a, _ in offsets])
-    ends = np.array([b for _, b in offsets])
-    real = ends > starts
-    total = token_vectors.sum(axis=0)
-    drops = np.full(len(spans_per_candidate), np.nan)
-    for row, spans in enumerate(spans_per_candidate):
-        mask = np.zeros(len(offsets), dtype=bool)
-        for start, end in spans:
-            mask |= real & (starts >= start) & (ends <= end)
-        if mask.any():
-            masked = total - token_vectors[mask].sum(axis=0)
-            drops[row] = 1.0 - float(masked @ doc_vector) / (np.linalg.norm(masked) or 1.0)
-    return drops
+def author_keywords(keywords) -> list[str]:
+    """The authors' keywords, stripped, without repeats (same stems), in their order."""
+    result, seen = [], set()
+    for keyword in keywords or ():
+        keyword = " ".join(str(keyword).split())
+        key = stem_key(keyword)
+        if key and key not in seen:
+            seen.add(key)
+            result.append(keyword)
+    return result
 
 
-def mmr_order(scores: np.ndarray, embeddings: np.ndarray, top_n: int, diversity: float) -> list[int]:
-    """Maximal Marginal Relevance with our scores as the relevance term."""
-    if len(scores) == 0:
+# ---------------------------------------------------------------- KeyBERT glue
+
+
+def _keybert_backend(encoder):
+    """The encoder as a KeyBERT backend. Embeddings are always passed in, so KeyBERT
+    never calls it; without it, KeyBERT would try to download a model of its own."""
+    from keybert.backend import BaseEmbedder
+
+    class EncoderBackend(BaseEmbedder):
+        def embed(self, documents, verbose=False):
+            return _unit(np.asarray(encoder.encode(list(documents)), dtype=np.float32))
+
+    return EncoderBackend(encoder)
+
+
+def _candidate_vectorizer(phrases: dict[str, list[str]]):
+    """A CountVectorizer whose 'analysis' of a document is its list of candidates."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(analyzer=phrases.__getitem__, lowercase=False)
+
+
+def keybert_keywords(model, docs: list[str], phrases: list[list[str]], doc_vectors: np.ndarray,
+                     vectors: dict[str, np.ndarray], top_n: int, **options) -> list[list[tuple[str, float]]]:
+    """``model.extract_keywords`` over our candidates and embeddings, one list per document."""
+    if not docs:
         return []
-    relevance = (scores - scores.min()) / (np.ptp(scores) or 1.0)
-    pairwise = embeddings @ embeddings.T
-    chosen = [int(np.argmax(relevance))]
-    remaining = [i for i in range(len(scores)) if i != chosen[0]]
-    while remaining and len(chosen) < top_n:
-        redundancy = pairwise[np.ix_(remaining, chosen)].max(axis=1)
-        mmr = (1 - diversity) * relevance[remaining] - diversity * redundancy
-        chosen.append(remaining.pop(int(np.argmax(mmr))))
-    return chosen
+    if not any(phrases):
+        return [[] for _ in docs]
+    table = dict(zip(docs, phrases))
+    vectorizer = _candidate_vectorizer(table)
+    names = vectorizer.fit(docs).get_feature_names_out()
+    word_embeddings = np.array([vectors[name] for name in names])
+    result = model.extract_keywords(docs, vectorizer=_candidate_vectorizer(table), top_n=top_n,
+                                    doc_embeddings=doc_vectors, word_embeddings=word_embeddings, **options)
+    return [result] if len(docs) == 1 else result  # KeyBERT flattens a single document's list
 
 
 # ---------------------------------------------------------------- extractor
 
 
 @dataclass
-class _Scored:
+class Scored:
+    """One document's candidates with KeyBERT's scores, the re-ranked scores, embeddings."""
+
     candidates: list[Candidate]
+    keybert: np.ndarray
     scores: np.ndarray
     embeddings: np.ndarray
+    doc_vector: np.ndarray
+    text: str  # what the encoder saw (title first)
 
 
 class KeyphraseExtractor:
-    """Ranks noun-phrase candidates of each document; see the module docstring."""
+    """spaCy candidates, KeyBERT scores, re-ranker, KeyBERT's MMR; see the module docstring."""
 
     def __init__(self, nlp, encoder, settings: KeyphraseSettings = KeyphraseSettings()):
+        from keybert import KeyBERT
+
         self.nlp = nlp
         self.encoder = encoder
         self.settings = settings
+        self.keybert = KeyBERT(model=_keybert_backend(encoder))
 
     def extract(self, texts: list[str], titles: list[str | None] | None = None,
-                spacy_docs: list | None = None, top_n: int = 10) -> list[list[str]]:
-        """Ranked keyphrases per document, best first, original casing of acronyms/names
-        kept (StyleGAN2, NeRF), near-duplicates (singular/plural, same stem) removed.
+                spacy_docs: list | None = None, top_n: int = 10,
+                keywords: list | None = None) -> list[list[str]]:
+        """The keyphrases shown for each document, best first (the site's and the
+        benchmark's path). keywords: optional author keywords per document, shown first.
         spacy_docs: optional already-parsed docs of `texts` (nlp.pipe output)."""
-        return [[s.candidates[i].text for i in rank(s.candidates, s.scores, self.settings)[:top_n]]
-                for s in self.score(texts, titles, spacy_docs)]
+        scored = self.score(texts, titles, spacy_docs)
+        keywords = list(keywords) if keywords is not None else [()] * len(scored)
+        authors = [author_keywords(k)[:top_n] for k in keywords]
+        orders = [shown_order(s.candidates, s.scores, self.settings, [stem_key(a) for a in mine])
+                  for s, mine in zip(scored, authors)]
+        wanted = [max(top_n - len(mine), 0) for mine in authors]
+        size = self.settings.mmr_pool  # 0: every candidate goes to MMR, as in plain KeyBERT
+        pools = [order[:max(size, n)] if size else order for order, n in zip(orders, wanted)]
+        if self.settings.use_mmr:
+            picked = self._mmr(scored, pools, wanted)
+        else:
+            picked = [pool[:n] for pool, n in zip(pools, wanted)]
+        return [mine + [s.candidates[i].text for i in chosen]
+                for mine, s, chosen in zip(authors, scored, picked)]
 
-    def extract_diverse(self, texts: list[str], titles: list[str | None] | None = None,
-                        spacy_docs: list | None = None, top_n: int = 10,
-                        diversity: float = 0.5) -> list[list[str]]:
-        """The same candidates and scores, re-ordered with MMR for display."""
-        return [[s.candidates[i].text for i in mmr_order(s.scores, s.embeddings, top_n, diversity)]
-                for s in self.score(texts, titles, spacy_docs)]
+    def _mmr(self, scored: list[Scored], pools: list[list[int]], wanted: list[int]) -> list[list[int]]:
+        """KeyBERT's MMR over each document's pool; the picks in pool (re-ranked) order."""
+        result: list[list[int]] = [[] for _ in scored]
+        for n in sorted(set(wanted)):  # KeyBERT takes one top_n per call
+            rows = [r for r, w in enumerate(wanted) if w == n and n > 0 and pools[r]]
+            if not rows:
+                continue
+            phrases = [[scored[r].candidates[i].text for i in pools[r]] for r in rows]
+            vectors = {scored[r].candidates[i].text: scored[r].embeddings[i] for r in rows for i in pools[r]}
+            docs = [scored[r].text for r in rows]
+            chosen = keybert_keywords(self.keybert, docs, phrases, np.array([scored[r].doc_vector for r in rows]),
+                                      vectors, n, use_mmr=True, diversity=self.settings.diversity)
+            for r, doc_phrases, picks in zip(rows, phrases, chosen):
+                picked = {phrase for phrase, _ in picks}
+                result[r] = [i for i, phrase in zip(pools[r], doc_phrases) if phrase in picked]
+        return result
 
-    def score(self, texts, titles=None, spacy_docs=None) -> list[_Scored]:
-        """Candidates of every document with their scores and embeddings."""
+    def score(self, texts, titles=None, spacy_docs=None) -> list[Scored]:
+        """Candidates of every document with KeyBERT's and the re-ranked scores."""
+        if not texts:
+            return []
+        settings = self.settings
         titles = list(titles) if titles is not None else [None] * len(texts)
-        segments = self._segments(texts, titles, spacy_docs)
-        candidates = [collect_candidates(segs, self.settings) for segs in segments]
-        full_texts, starts = zip(*(_join(title, text) for title, text in zip(titles, texts))) if texts else ((), ())
+        cut = [_truncate(t, settings.document_words) for t in texts]
+        if spacy_docs is not None:
+            spacy_docs = [_fit_doc(doc, c) for doc, c in zip(spacy_docs, cut)]
+        segments = self._segments(cut, titles, spacy_docs)
+        candidates = [collect_candidates(segs, settings) for segs in segments]
+        full_texts, starts = zip(*(_join(title, text) for title, text in zip(titles, cut)))
         doc_vectors, drops = self._encode_documents(list(full_texts), candidates, starts)
-        candidates, drops = zip(*(shortlist(c, d, self.settings) for c, d in zip(candidates, drops))) \
-            if texts else ((), ())
+        kept = []
+        for cands, drop in zip(candidates, drops):
+            keep = shortlist(np.array([c.first_position for c in cands]), np.array([c.words for c in cands]),
+                             settings.rerank, drop)
+            kept.append(([cands[i] for i in keep], drop[keep] if drop is not None else None))
+        candidates = [c for c, _ in kept]
         vectors = self._embed_candidates(candidates)
+        phrases = [[c.text for c in cands] for cands in candidates]
+        top = max(map(len, phrases))
+        keybert = keybert_keywords(self.keybert, list(full_texts), phrases, doc_vectors, vectors, top)
         result = []
-        for doc_vector, cands, drop in zip(doc_vectors, candidates, drops):
+        for text, doc_vector, (cands, drop), found in zip(full_texts, doc_vectors, kept, keybert):
+            cosine = dict(found)
+            similarity = np.array([cosine[c.text] for c in cands], dtype=float)
             emb = np.array([vectors[c.text] for c in cands]) if cands else np.zeros((0, doc_vector.size))
-            scores = score_candidates(cands, emb @ doc_vector, self.settings, drop, emb)
-            result.append(_Scored(cands, scores, emb))
+            scores = rerank(similarity, np.array([c.first_position for c in cands]),
+                            np.array([c.words for c in cands]), np.array([c.occurrences for c in cands]),
+                            settings.rerank, drop, emb)
+            result.append(Scored(cands, similarity, scores, emb, doc_vector, text))
         return result
 
     def _encode_documents(self, full_texts, candidates, segment_starts):
         """Document vectors, and each candidate's masked-document drop (or None).
 
         The drop needs the encoder's token vectors, which a SentenceTransformer returns
-        from the same single pass; other encoders just get the cosine ranking."""
+        from the same single pass; other encoders just get KeyBERT's ranking."""
         tokenizer = getattr(self.encoder, "tokenizer", None)
-        if not self.settings.masked_weight or not getattr(tokenizer, "is_fast", False) or not full_texts:
+        rerank_settings = self.settings.rerank
+        if not (rerank_settings.enabled and rerank_settings.masked_weight) or not getattr(tokenizer, "is_fast", False):
             return self._encode(full_texts, self.settings.document_batch_size), [None] * len(full_texts)
         vectors, drops = [], []
         step = self.settings.document_group_size  # bounds the memory held in token vectors
@@ -456,12 +503,17 @@ class KeyphraseExtractor:
 
     def _segments(self, texts, titles, spacy_docs):
         if spacy_docs is None:
-            spacy_docs = self._parse(texts)
+            spacy_docs = [None] * len(texts)
+        missing = [t for t, d in zip(texts, spacy_docs) if d is None]
+        parsed = iter(self._parse(missing))
+        docs = [d if d is not None else next(parsed) for d in spacy_docs]
         title_docs = iter(self._parse([t for t in titles if t]))
         return [([(next(title_docs), True)] if title else []) + [(doc, False)]
-                for title, doc in zip(titles, spacy_docs)]
+                for title, doc in zip(titles, docs)]
 
     def _parse(self, texts):
+        if not texts:
+            return []
         disabled = [p for p in self.settings.disabled_pipes if p in self.nlp.pipe_names]
         return list(self.nlp.pipe(texts, batch_size=self.settings.spacy_batch_size, disable=disabled))
 
@@ -480,6 +532,29 @@ class KeyphraseExtractor:
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.where(norms == 0, 1.0, norms)
+
+
+_WORD = re.compile(r"\S+")
+
+
+def _truncate(text: str, words: int) -> str:
+    """The text up to the end of its `words`-th whitespace word (all of it if shorter)."""
+    if not words:
+        return text
+    for count, match in enumerate(_WORD.finditer(text), start=1):
+        if count == words:
+            return text[:match.end()]
+    return text
+
+
+def _fit_doc(doc, text: str):
+    """A parse of `text`: `doc` itself, its first tokens when `doc` parses a longer text
+    that starts with `text` (a cut document), or None (parse again)."""
+    if doc is None or len(doc.text) < len(text) or not doc.text.startswith(text):
+        return None
+    if len(doc.text) == len(text):
+        return doc
+    return doc[:sum(1 for token in doc if token.idx < len(text))].as_doc()
 
 
 def _join(title: str | None, text: str) -> tuple[str, tuple[int, ...]]:
