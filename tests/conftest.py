@@ -29,11 +29,12 @@ def encoder():
 
 
 def copy_project(root: Path, corpus: Path | None = None) -> Path:
-    """A buildable project in `root`: mkdocs.yml, docs/ and a corpus (the shipped one by default)."""
+    """A buildable project in `root`: mkdocs.yml, annobib.yml, docs/ and a corpus (the shipped one by default)."""
     import shutil
 
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copy(REPO / "annobib.yml", root / "annobib.yml")
     shutil.copytree(REPO / "docs", root / "docs")
     (root / "corpus").mkdir()
     source = corpus or REPO / "corpus"

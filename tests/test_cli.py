@@ -52,3 +52,91 @@ def test_keyphrases_command_annotates_jsonl(tmp_path):
     assert "StyleGAN2" in rows[0]["methods_mentioned"]
     assert rows[0]["summary"].startswith("We introduce a high resolution")
     assert any("graph neural network" in k.lower() for k in rows[1]["keyphrases"])
+
+
+# --- bad input: one line, exit 2, never a traceback -------------------------------------
+
+def _one_line_error(result, code: int = 2) -> str:
+    output = result.output.strip()
+    assert result.exit_code == code, output
+    assert "Traceback" not in output and not isinstance(result.exception, (TypeError, AttributeError, KeyError))
+    lines = output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), output
+    return lines[0]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["serve", "--dev-addr", "8000"], "HOST:PORT"),
+    (["serve", "--dev-addr", "localhost:99999"], "HOST:PORT"),
+    (["build", "--root", "/no/such/folder"], "does not exist"),
+    (["check", "--root", "/no/such/folder"], "does not exist"),
+    (["serve", "--root", "/no/such/folder"], "does not exist"),
+    (["keyphrases", "/no/such.jsonl", "out.jsonl"], "does not exist"),
+    (["import", "/no/such/listing.txt"], "does not exist"),
+    (["new"], "Missing argument"),
+    (["build", "--no-such-option"], "No such option"),
+    (["no-such-command"], "No such command"),
+], ids=lambda value: "-".join(value) if isinstance(value, list) else None)
+def test_bad_arguments_get_one_line_and_exit_2(args, says):
+    line = _one_line_error(CliRunner().invoke(main, args))
+    assert says in line
+
+
+@pytest.mark.parametrize("config, says", [
+    ("site_name: [unclosed\n", "not valid YAML"),
+    ("organize_seed: thirteen\n", "'organize_seed' must be a whole number"),
+    ("require_abstract: maybe\n", "'require_abstract' must be true or false"),
+    ("analyze_keyphrases_shown: 1.5\n", "'analyze_keyphrases_shown' must be a whole number"),
+    ("no_such_setting: 1\n", "unknown setting(s): no_such_setting"),
+    ("- a list\n", "expected a mapping"),
+    (b"site_name: \xff\xfe\n", "cannot be read"),
+])
+@pytest.mark.parametrize("command", ["check", "build", "serve"])
+def test_a_bad_annobib_yml_gets_one_line_naming_the_key(tmp_path, config, says, command):
+    target = tmp_path / "annobib.yml"
+    target.write_bytes(config if isinstance(config, bytes) else config.encode("utf-8"))
+    line = _one_line_error(CliRunner().invoke(main, [command, "--root", str(tmp_path)]))
+    assert says in line and "annobib.yml" in line
+
+
+def test_new_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
+    line = _one_line_error(CliRunner().invoke(main, ["new", str(tmp_path)]))
+    assert "not an empty folder" in line
+    assert (tmp_path / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_serve_without_a_built_site_says_to_build(tmp_path):
+    line = _one_line_error(CliRunner().invoke(main, ["serve", "--root", str(tmp_path)]), code=1)
+    assert "annobib build" in line
+
+
+def test_new_writes_a_project_that_check_accepts(tmp_path):
+    import yaml
+
+    target = tmp_path / "mybib"
+    result = CliRunner().invoke(main, ["new", str(target), "--title", "My bibliography: \"quoted\" & more",
+                                       "--maintainer", "Ada Lovelace", "--url", "https://ada.example/bib/"])
+    assert result.exit_code == 0, result.output
+    settings = yaml.safe_load((target / "annobib.yml").read_text(encoding="utf-8"))
+    assert settings["site_name"] == "My bibliography: \"quoted\" & more"
+    assert settings["site_author"] == "Ada Lovelace" and settings["site_url"] == "https://ada.example/bib/"
+    for name in ("mkdocs.yml", "docs/about.md", ".gitignore", "corpus/README.md",
+                 ".github/workflows/check.yml", ".github/workflows/pages.yml"):
+        assert (target / name).is_file(), name
+    workflows = "".join(p.read_text(encoding="utf-8") for p in (target / ".github" / "workflows").glob("*.yml"))
+    assert "make venv" not in workflows and "make site" not in workflows   # annobib as a package
+    assert '"${ANNOBIB}[check]"' in workflows and '"${ANNOBIB}[site]"' in workflows
+    # An empty corpus is a clear error, not a crash; one .bib file makes it pass.
+    empty = CliRunner().invoke(main, ["check", "--root", str(target)])
+    assert empty.exit_code == 1 and "no .bib files" in empty.output
+    (target / "corpus" / "mine.bib").write_text("@book{Knuth:1984, title={The {\\TeX}book}, year=1984}\n",
+                                               encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", "--root", str(target)])
+    assert checked.exit_code == 0 and "1 paper(s)" in checked.output, checked.output
+
+
+def test_the_repository_mkdocs_yml_is_the_one_new_projects_get(repo_root):
+    from annobib.scaffold import BASE_MKDOCS
+
+    assert (repo_root / "mkdocs.yml").read_text(encoding="utf-8") == BASE_MKDOCS.read_text(encoding="utf-8")

@@ -163,3 +163,31 @@ def test_labelled_fixture_is_well_formed():
     for record in labelled:
         assert record["title"] in listing
         assert set(record) == {"title", "introduced", "mentioned", "datasets"}
+
+
+def test_a_project_vocabulary_extends_the_general_one(tmp_path):
+    from annobib.analyze import Document, cache_key
+    from annobib.analyze.vocabulary import default_vocabulary, load_vocabulary
+    from annobib.config import Settings
+
+    text = "We evaluate on the QM9 set and on OC20. DFT references are used throughout."
+    plain = extract_names("", text)
+    assert "OC20" not in plain.datasets
+    (tmp_path / "vocabulary.yml").write_text("datasets: [OC20]\ngeneric_terms: [QM9]\n", encoding="utf-8")
+    vocabulary = load_vocabulary(tmp_path)
+    extended = extract_names("", text, vocabulary=vocabulary)
+    assert "OC20" in extended.datasets
+    assert "QM9" not in extended.mentioned + extended.datasets
+    assert "DFT" not in extended.mentioned          # the general stop-list still holds
+    # A changed vocabulary re-annotates: it is part of the cache key.
+    document = Document(id="x", text=text)
+    assert cache_key(document, Settings(), vocabulary) != cache_key(document, Settings(), default_vocabulary())
+
+
+def test_a_bad_project_vocabulary_is_a_clear_error(tmp_path):
+    from annobib.analyze.vocabulary import load_vocabulary
+    from annobib.errors import AnnobibError
+
+    (tmp_path / "vocabulary.yml").write_text("datasets: OC20\n", encoding="utf-8")
+    with pytest.raises(AnnobibError, match="'datasets' must be a list"):
+        load_vocabulary(tmp_path)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from ..atomic import write_json
 from ..config import Settings
-from ..latex import to_text
 from ..models import Annotation, Paper
+from .vocabulary import Vocabulary, default_vocabulary, load_vocabulary
 
 # Bump when extraction changes in a way that should invalidate cached annotations.
 ANALYSIS_VERSION = "3"  # 3: KeyBERT engine + re-ranker, generic phrases left out, author keywords first
@@ -28,7 +28,7 @@ EMBEDDING_DIGITS = 6
 @dataclass(frozen=True)
 class Document:
     id: str
-    text: str              # plain text (LaTeX already converted)
+    text: str              # plain text (LaTeX already converted); the title when there is no abstract
     title: str | None = None
     keywords: tuple[str, ...] = ()   # the entry's own keywords (author keywords, tags)
 
@@ -38,6 +38,7 @@ class AnnotateResult:
     annotations: dict[str, Annotation]
     analysed: int
     cached: int
+    unreadable: int = 0   # cache entries found truncated or corrupt (those papers were analysed again)
 
 
 def _progress(iterable, total: int, label: str, enabled: bool):
@@ -48,7 +49,8 @@ def _progress(iterable, total: int, label: str, enabled: bool):
     return tqdm(iterable, total=total, desc=label, unit="paper", leave=False)
 
 
-def analyze_documents(documents: list[Document], settings: Settings, progress: bool = False) -> list[Annotation]:
+def analyze_documents(documents: list[Document], settings: Settings, progress: bool = False,
+                      vocabulary: Vocabulary | None = None) -> list[Annotation]:
     """Annotate documents in one batch: one spaCy pass, one encoder pass over candidates."""
     if not documents:
         return []
@@ -72,7 +74,7 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
                                 normalize_embeddings=True, show_progress_bar=False)
     annotations = []
     for document, doc, phrases, vector in zip(documents, spacy_docs, keyphrases, embeddings):
-        names = extract_names(document.title or "", document.text, doc=doc, nlp=nlp)
+        names = extract_names(document.title or "", document.text, doc=doc, nlp=nlp, vocabulary=vocabulary)
         annotations.append(Annotation(
             key=document.id,
             keyphrases=tuple(phrases),
@@ -86,21 +88,27 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
 
 
 def _embedding_text(document: Document) -> str:
-    return f"{document.title}. {document.text}" if document.title else document.text
+    text = f"{document.title}. {document.text}" if document.title else document.text
+    return f"{text}. {'; '.join(document.keywords)}" if document.keywords else text
 
 
 def paper_document(paper: Paper) -> Document:
-    return Document(id=paper.key, text=to_text(paper.abstract), title=to_text(paper.title))
+    """What analysis reads of a paper: its abstract, or only its title when it has none
+    (an entry without abstract is annotated from what it has: title and keywords)."""
+    return Document(id=paper.key, text=paper.abstract_text or paper.title_text,
+                    title=paper.title_text if paper.has_abstract else None, keywords=paper.keywords)
 
 
-def cache_key(document: Document, settings: Settings) -> str:
+def cache_key(document: Document, settings: Settings, vocabulary: Vocabulary | None = None) -> str:
     from .keyphrases import KeyphraseSettings
 
     material = json.dumps({
         "title": document.title, "text": document.text,
+        **({"keywords": list(document.keywords)} if document.keywords else {}),
         "spacy": settings.analyze_spacy_model, "encoder": settings.analyze_encoder_model,
         "keyphrases": asdict(KeyphraseSettings()), "stored": KEYPHRASES_STORED,
         "version": ANALYSIS_VERSION,
+        "vocabulary": (vocabulary or default_vocabulary()).digest,
     }, sort_keys=True, ensure_ascii=False, default=sorted)  # sets in settings hash in a fixed order
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
@@ -109,18 +117,33 @@ def _read_cached(path: Path, key: str) -> Annotation | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         data["key"] = key  # the same abstract under a renamed key reuses the analysis
-        return Annotation(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        annotation = Annotation(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
     except (OSError, ValueError, TypeError):
         return None  # missing or corrupt: analyse again
+    return annotation if _well_formed(annotation) else None
+
+
+def _well_formed(a: Annotation) -> bool:
+    """A cache entry that parsed but holds the wrong shapes (a damaged file) is not used."""
+    texts = (*a.keyphrases, *a.methods_introduced, *a.methods_mentioned, *a.datasets, a.summary)
+    numbers = a.embedding if isinstance(a.embedding, tuple) else ()
+    return (all(isinstance(x, tuple) for x in (a.keyphrases, a.methods_introduced, a.methods_mentioned, a.datasets))
+            and all(isinstance(x, str) for x in texts) and bool(numbers)
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in numbers))
 
 
 def _write_cached(path: Path, annotation: Annotation) -> None:
     write_json(path, asdict(annotation))
 
 
-def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, progress: bool = True) -> AnnotateResult:
+def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, progress: bool = True,
+                    vocabulary: Vocabulary | None = None) -> AnnotateResult:
+    """Annotations of every paper, from the cache where the same input was analysed before.
+
+    `vocabulary`: the name extractor's words (default: the general vocabulary; a build
+    passes the project's, see `vocabulary.load_vocabulary`)."""
     documents = [paper_document(p) for p in papers]
-    paths = {d.id: cache_dir / "annotations" / f"{cache_key(d, settings)}.json" for d in documents}
+    paths = {d.id: cache_dir / "annotations" / f"{cache_key(d, settings, vocabulary)}.json" for d in documents}
     annotations = {}
     missing = []
     for document in documents:
@@ -129,10 +152,12 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
             missing.append(document)
         else:
             annotations[document.id] = cached
-    for annotation in analyze_documents(missing, settings, progress=progress):
+    unreadable = sum(paths[d.id].exists() for d in missing)
+    for annotation in analyze_documents(missing, settings, progress=progress, vocabulary=vocabulary):
         _write_cached(paths[annotation.key], annotation)
         annotations[annotation.key] = annotation
-    return AnnotateResult(annotations, analysed=len(missing), cached=len(documents) - len(missing))
+    return AnnotateResult(annotations, analysed=len(missing), cached=len(documents) - len(missing),
+                          unreadable=unreadable)
 
 
 class CachedPhraseEmbedder:

@@ -12,8 +12,8 @@ and a handful of phrase rules instead:
   made in a first-person sentence ('we propose a ... (ACR)') or whose long form
   repeats the title;
 * every other name-shaped token (and every other acronym definition) is
-  *mentioned*, unless it is a generic field term (GENERIC_TERMS);
-* datasets come from a short curated list plus 'the X dataset', 'X benchmark',
+  *mentioned*, unless it is a generic field term (the vocabulary's stop-list);
+* datasets come from a short curated list (the vocabulary, extendable per project) plus 'the X dataset', 'X benchmark',
   'A, B and C datasets', 'datasets such as X'.
 
 The spaCy Doc, when given, is used only for sentence boundaries: every rule is
@@ -22,10 +22,12 @@ the rules also run without the model.
 """
 from __future__ import annotations
 
+import contextvars
 import re
 from dataclasses import dataclass
 
 from .summary import sentence_spans
+from .vocabulary import Vocabulary, default_vocabulary
 
 __all__ = ["Names", "extract_names", "GENERIC_TERMS", "KNOWN_DATASETS", "is_name_shaped"]
 
@@ -37,54 +39,20 @@ class Names:
     datasets: tuple[str, ...]     # named datasets / benchmarks
 
 
-# The stop-list: acronyms and shaped tokens that look like names but name a
-# whole field, model family, task, metric, unit or piece of hardware.  They are
-# never reported.  Compared case-insensitively after plural normalisation
-# ('INRs' -> 'INR').  NeRF is deliberately absent: it is one specific method.
-GENERIC_TERMS = frozenset(w.lower() for w in (
-    # model families and building blocks
-    "GNN", "INR", "GAN", "MLP", "CNN", "RNN", "LSTM", "GRU", "DNN", "NN", "DN", "ANN",
-    "SNN", "VAE", "AE", "MoE", "LLM", "VLM", "LM", "PLM", "ViT", "ReLU", "GeLU", "SiLU",
-    "SDF", "UDF", "TSDF", "PE", "CPWL", "DEQ", "ODE", "SDE", "PDE", "NODE", "GCN",
-    "MRF", "CRF", "HMM", "GMM", "PCA", "SVM", "KNN", "BSDF", "BTDF",
-    # fields, tasks and training regimes
-    "AI", "ML", "DL", "RL", "DRL", "NLP", "CV", "KD", "SSL", "PEFT", "BP", "GD", "SGD", "TL",
-    "CL", "ICL", "IL", "FC", "GT", "MI", "IID", "T2I", "HOI", "SSM", "MPNN", "FFN",
-    "SfM", "MVS", "VFI", "SLAM", "OCR", "QA", "VQA", "NAS", "SR", "HR", "LR", "SOTA",
-    "SDP", "IMEX", "XR", "VR", "AR", "MR", "CG", "NVS",
-    # signals, data and file formats
-    "RGB", "RGBD", "RGB-D", "SVG", "LUT", "UV", "CT", "MRI", "fMRI", "LiDAR", "HDR", "LDR",
-    "ID", "URL", "API", "JSON", "PDF", "SVBRDF", "BRDF",
-    # metrics
-    "PSNR", "SSIM", "MS-SSIM", "LPIPS", "FID", "KID", "IoU", "mIoU", "FPS", "CTR", "AUC",
-    "MSE", "RMSE", "BLEU", "ROUGE",
-    # hardware, platforms and organisations (not methods)
-    "CPU", "GPU", "TPU", "ISP", "CUDA", "GitHub", "arXiv", "LinkedIn",
-))
+# The words behind the rules (stop-listed terms, venues, known datasets and multi-word
+# methods) are data: `vocabulary.py` (general defaults, extended by a project's own
+# vocabulary.yml). The one in force for a call of `extract_names` is this context
+# variable, set by it for the duration of the call.
+_VOCABULARY: contextvars.ContextVar[Vocabulary] = contextvars.ContextVar("annobib_vocabulary")
 
-# Conference and workshop acronyms: all-caps like method names, but never one.
-# Kept apart from GENERIC_TERMS because a title may pun on one ('ICLR: In-Context
-# Learning of Representations'), so they only filter *mentions*.
-VENUE_NAMES = frozenset(w.lower() for w in (
-    "CVPR", "ICCV", "ECCV", "NeurIPS", "NIPS", "ICML", "ICLR", "AAAI", "IJCAI", "ACL", "EMNLP",
-    "NAACL", "COLING", "WASSA", "SIGGRAPH", "KDD", "WWW", "SIGIR", "WSDM", "BMVC", "WACV", "3DV",
-))
 
-# Datasets and benchmarks common in this literature; pattern rules find the rest.
-KNOWN_DATASETS = (
-    "ShapeNet", "ShapeNetCore", "FFHQ", "AFHQ Cats", "AFHQ Dogs", "AFHQ Wild", "AFHQ", "DTU",
-    "LLFF", "ScanNet", "KITTI", "ImageNet", "CIFAR-10", "CIFAR-100", "MNIST", "Fashion-MNIST", "Tiny-ImageNet",
-    "SVHN", "CelebA-HQ", "CelebA", "LSUN", "MS-COCO", "COCO", "Cityscapes", "UVG",
-    "Tanks and Temples", "BlendedMVS", "Matterport3D", "ModelNet40", "Human3.6M", "Objaverse",
-    "Thingi10K", "People-Snapshot", "ZJU-MoCap", "VoxCeleb1", "VoxCeleb2", "VoxCeleb",
-    "Cora", "Citeseer", "CiteSeer", "PubMed", "BlogCatalog", "OGB", "ALE", "D4RL", "GLUE",
-    "SQuAD", "Kinetics-400", "UCF101", "DAVIS", "OpenRooms", "Replica", "Argoverse 2",
-)
-# 'Blender' is also a piece of software: count it only in a dataset context.
-_CONTEXT_ONLY_DATASETS = ("Blender",)
+def _vocabulary() -> Vocabulary:
+    return _VOCABULARY.get(None) or default_vocabulary()
 
-# Multi-word method names that no shape rule can see.
-KNOWN_MULTIWORD_METHODS = ("Stable Diffusion", "Gaussian Splatting")
+
+# The default stop-list, for callers that ask whether a term is generic.
+GENERIC_TERMS = default_vocabulary().generic_terms
+KNOWN_DATASETS = default_vocabulary().datasets
 
 # Capitalised function words inside compounds ('Virtual Try-ON'): not acronyms.
 _UPPERCASE_WORDS = frozenset({"ON", "IN", "OF", "TO", "AND", "OR", "AT", "BY", "FOR", "THE", "A"})
@@ -191,10 +159,11 @@ def _singular(token: str, vocabulary: set[str]) -> str:
 
 def _is_generic(name: str) -> bool:
     """Stop-listed, '3D', or a stop-listed term with lower-case words hyphened on ('single-MLP')."""
-    if name.lower() in GENERIC_TERMS or re.fullmatch(r"\d+D", name):
+    generic = _vocabulary().generic_terms
+    if name.lower() in generic or re.fullmatch(r"\d+D", name):
         return True
     parts = name.split("-")
-    return len(parts) > 1 and all(p.lower() in GENERIC_TERMS or re.fullmatch(r"[a-z]+|\d+D", p) for p in parts)
+    return len(parts) > 1 and all(p.lower() in generic or re.fullmatch(r"[a-z]+|\d+D", p) for p in parts)
 
 
 # ----------------------------------------------------------------- text plumbing
@@ -515,10 +484,10 @@ def _enumerated_with(text: str, known: list[tuple[int, str]]) -> list[tuple[int,
 
 def _dataset_names(text: str) -> list[tuple[int, str]]:
     known = []
-    for name in KNOWN_DATASETS:
+    for name in _vocabulary().datasets:
         for match in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
             known.append((match.start(), name))
-    for name in _CONTEXT_ONLY_DATASETS:
+    for name in _vocabulary().context_only_datasets:
         for match in re.finditer(r"\b" + name + r"\b", text):
             if _DATASET_WORD.search(text[max(0, match.start() - 80):match.end() + 40]):
                 known.append((match.start(), name))
@@ -549,8 +518,18 @@ def _plausible_dataset(name: str) -> bool:
 
 # ----------------------------------------------------------------- the public function
 
-def extract_names(title: str, abstract: str, doc=None, nlp=None) -> Names:
-    """Introduced, mentioned and dataset names of one paper, each in order of first appearance."""
+def extract_names(title: str, abstract: str, doc=None, nlp=None, vocabulary: Vocabulary | None = None) -> Names:
+    """Introduced, mentioned and dataset names of one paper, each in order of first appearance.
+
+    `vocabulary`: the words behind the rules (default: the general one of `vocabulary.py`)."""
+    token = _VOCABULARY.set(vocabulary or default_vocabulary())
+    try:
+        return _extract_names(title, abstract, doc, nlp)
+    finally:
+        _VOCABULARY.reset(token)
+
+
+def _extract_names(title: str, abstract: str, doc, nlp) -> Names:
     text = _mask_urls(abstract or "")
     title = (title or "").strip()
     sentences = sentence_spans(text, doc if doc is not None and doc.text == abstract else None, nlp)
@@ -589,7 +568,7 @@ def extract_names(title: str, abstract: str, doc=None, nlp=None) -> Names:
         inside_long_form = any(a <= position < b for a, b in long_form_spans)
         if is_name_shaped(token) and _shaped_enough(token) and not inside_long_form:
             mentioned.add(canonical(token), position)
-    for name in KNOWN_MULTIWORD_METHODS:
+    for name in _vocabulary().multiword_methods:
         found = re.search(r"\b" + name + r"\b", text)
         if found:
             mentioned.add(name, found.start())
@@ -597,7 +576,7 @@ def extract_names(title: str, abstract: str, doc=None, nlp=None) -> Names:
     dataset_words = {w.lower() for n in datasets.ordered() for w in n.split()}
     mentioned_names = tuple(
         n for n in mentioned.ordered()
-        if n not in introduced and n not in datasets and n.lower() not in dataset_words and n.lower() not in VENUE_NAMES
+        if n not in introduced and n not in datasets and n.lower() not in dataset_words and n.lower() not in _vocabulary().venues
     )
     return Names(introduced.ordered(), mentioned_names, datasets.ordered())
 

@@ -26,10 +26,16 @@ from ..models import Paper
 TRUSTED_CONFIDENCE = frozenset({"high", "medium"})
 CHROME_MARKERS = ("Get trending papers", "Subscribe")
 # Venues that are conference proceedings (-> @inproceedings); the rest are journals.
-CONFERENCE_WORDS = re.compile(
-    r"\b(CVPR|ICCV|ECCV|NeurIPS|NIPS|ICLR|ICML|AAAI|IJCAI|SIGGRAPH|3DV|WACV|BMVC|ACCV|"
-    r"CoRL|ICRA|IROS|RSS|MICCAI|Conference|Proceedings|Workshop|Symposium|Asia)\b", re.I)
+CONFERENCE_WORDS = re.compile(r"\b(Conference|Proceedings|Workshop|Symposium|Congress|Meeting|Colloquium)\b", re.I)
 TITLE_MATCH_THRESHOLD = 95
+
+
+def _is_conference(venue: str) -> bool:
+    """'CVPR 2024', 'Proceedings of ...': a conference (the vocabulary knows the acronyms)."""
+    from ..analyze.vocabulary import default_vocabulary
+
+    conferences = default_vocabulary().conferences
+    return bool(CONFERENCE_WORDS.search(venue)) or any(w.lower() in conferences for w in re.findall(r"\w+", venue))
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,7 @@ def entry_fields(listed: ListedPaper, row: dict | None) -> tuple[str, tuple[tupl
     venue = row.get("venue")
     entry_type = "misc"
     if venue:
-        entry_type = "inproceedings" if CONFERENCE_WORDS.search(venue) else "article"
+        entry_type = "inproceedings" if _is_conference(venue) else "article"
         fields.append(("booktitle" if entry_type == "inproceedings" else "journal", plain_to_bibtex(venue)))
     if row.get("year"):
         fields.append(("year", str(int(row["year"]))))

@@ -88,9 +88,12 @@ def read_file(path: Path, strings: dict[str, str] | None = None) -> FileRead:
         read.problems.append(Problem(str(path), 1, "", "file is empty: no entries (add entries or delete the file)"))
         return read
     library = bibtexparser.parse_string(text)
-    read.problems += [_failed_block_problem(path, block) for block in library.failed_blocks]
-    read.blocks = len(library.entries) + len(library.failed_blocks)
+    macros = [b for b in library.failed_blocks if _is_macro_block(b)]
+    failed = [b for b in library.failed_blocks if not _is_macro_block(b)]
+    read.problems += [_failed_block_problem(path, block) for block in failed]
+    read.blocks = len(library.entries) + len(failed)
     _resolve_strings(library.strings, strings)
+    read.problems += _redefined_macros(path, macros, strings)
     lines = text.splitlines()
     for entry in library.entries:
         values: dict[str, str] = {}
@@ -145,6 +148,30 @@ def _failed_block_problem(path: Path, block) -> Problem:
         message = (f"BibTeX syntax error: {_first_line(getattr(block, 'error', None)) or 'unparseable block'} "
                    "(check for unbalanced braces or a missing comma); the entry is skipped")
     return Problem(str(path), line, key, message)
+
+
+def _is_macro_block(block) -> bool:
+    """A failed @string / @preamble / @comment block: no entry, so no page is lost."""
+    return bool(re.match(r"\s*@\s*(string|preamble|comment)\b", block.raw or "", re.I))
+
+
+def _redefined_macros(path: Path, blocks, strings: dict[str, str]) -> list[Problem]:
+    """A macro defined twice: like bibtex, the later definition holds from there on.
+
+    (Applied after the whole file, which matters only if an entry between the two
+    definitions uses the macro; the warning names the line.)"""
+    problems = []
+    for block in blocks:
+        line = (block.start_line or 0) + 1
+        parsed = bibtexparser.parse_string(block.raw or "")
+        if not parsed.strings:
+            problems.append(Problem(str(path), line, "", "unreadable @string/@preamble/@comment block; ignored",
+                                    "warning"))
+            continue
+        _resolve_strings(parsed.strings, strings)
+        problems.append(Problem(str(path), line, "", (
+            f"@string '{parsed.strings[0].key}' is defined again; the later definition is used"), "warning"))
+    return problems
 
 
 def _first_line(error) -> str:
