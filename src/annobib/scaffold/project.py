@@ -10,6 +10,7 @@ be new or empty.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import yaml
@@ -47,12 +48,13 @@ def annobib_yml(title: str, description: str, url: str, maintainer: str, repo_ur
 
 def project_files(title: str, description: str = "", url: str = "", maintainer: str = "",
                   repo_url: str = "") -> dict[str, str]:
-    """Relative path -> text of every file of a new project."""
-    from ..render.escape import text as inert
+    """Relative path -> text of every file of a new project.
 
+    docs/about.md is the maintainer's own page to edit: the description goes in as
+    HTML-escaped text (and the light `annobib new` imports no renderer)."""
     about = (FILES / "docs" / "about.md").read_text(encoding="utf-8").format(
-        description=inert(description or title),
-        maintainer=f"\nThis bibliography is kept by {inert(maintainer)}.\n" if maintainer else "")
+        description=html.escape(description or title),
+        maintainer=f"\nThis bibliography is kept by {html.escape(maintainer)}.\n" if maintainer else "")
     return {
         "annobib.yml": annobib_yml(title, description, url, maintainer, repo_url),
         "mkdocs.yml": BASE_MKDOCS.read_text(encoding="utf-8"),
