@@ -43,3 +43,22 @@ def test_urls_are_written_verbatim_and_fields_in_stable_order():
         "@misc{x2020y,\n  author = {X Y},\n  title = {T},\n  url = {https://e.org/a_b%20c},\n"
         "  custom = {c},\n  abstract = {A}\n}\n")
     assert "abstract" not in format_entry(paper, include_abstract=False)
+
+
+def test_collections_map_biblatex_to_bibtex_and_paper_files_keep_it():
+    from annobib.bibtex import format_entry
+    from annobib.models import Paper
+
+    paper = Paper(key="AltonjiElderTaber:2005", entry_type="online", title="Selection", abstract="",
+                  fields=(("title", "Selection"), ("date", "2005-03"), ("journaltitle", "J. Pol. Econ."),
+                          ("location", "Chicago")))
+    classic = format_entry(paper, flavour="bibtex")
+    assert classic.startswith("@misc{AltonjiElderTaber:2005,")
+    assert "year = {2005}" in classic and "month = {3}" in classic and "journal = {J. Pol. Econ.}" in classic
+    assert "address = {Chicago}" in classic and "date" not in classic and "journaltitle" not in classic
+    original = format_entry(paper)
+    assert original.startswith("@online{AltonjiElderTaber:2005,") and "date = {2005-03}" in original
+    thesis = Paper(key="t", entry_type="thesis", title="T", abstract="",
+                   fields=(("title", "T"), ("type", "Master's thesis"), ("institution", "MIT")))
+    assert format_entry(thesis, flavour="bibtex").startswith("@mastersthesis{t,")
+    assert "school = {MIT}" in format_entry(thesis, flavour="bibtex")

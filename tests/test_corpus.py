@@ -97,3 +97,41 @@ def test_non_utf8_file_is_located(tmp_path):
 
 def test_authors_split_on_and_outside_braces():
     assert split_authors("A. One and {Barnes and Noble} AND C. Three") == ("A. One", "{Barnes and Noble}", "C. Three")
+
+
+def test_shipped_corpus_urls_do_not_change(repo_root):
+    """Every shipped key is already a slug: /papers/<key>/ stays where it was published."""
+    import yaml
+
+    from annobib.corpus import paper_slugs
+
+    keys = [p.key for p in load_corpus(repo_root / "corpus").papers]
+    themes = yaml.safe_load((repo_root / "corpus" / "themes.yml").read_text(encoding="utf-8"))
+    published = {k for t in themes["themes"] for k in t["papers"]}
+    assert set(keys) == published
+    assert paper_slugs(keys, themes.get("urls") or {}, published) == {k: k for k in keys}
+
+
+def test_crossref_biblatex_dates_and_keywords(tmp_path):
+    write(tmp_path, r"""
+@string{acm = "ACM"}
+@string{icfp = "Proc. " # acm # " ICFP"}
+@proceedings{DBLP:conf/icfp/2010, title = icfp # " 2010", year = 2010, publisher = acm, editor = {Hudak, Paul}}
+@inproceedings{Pierce:gridapple, author = {Pierce, Benjamin C. and M{\"u}ller, J.~K.}, title = {Grid Apples},
+  crossref = {DBLP:conf/icfp/2010}, pages = {1--10}, month = may}
+@online{AltonjiElderTaber:2005, title = {{Selection} on Observed Variables}, date = {2005-03},
+  journaltitle = {Journal of Political Economy}, doi = {10/fvn296},
+  keywords = {econometrics, /unread, #nosource, ⛔ No DOI found, selection}}
+""")
+    result = load_corpus(tmp_path)
+    papers = {p.key: p for p in result.papers}
+    assert result.errors == [] and set(papers) == {"DBLP:conf/icfp/2010", "Pierce:gridapple", "AltonjiElderTaber:2005"}
+    pierce = papers["Pierce:gridapple"]
+    assert pierce.venue == "Proc. ACM ICFP 2010" and pierce.year == 2010      # inherited through crossref
+    assert dict(pierce.fields)["publisher"] == "ACM" and "crossref" not in dict(pierce.fields)
+    assert pierce.authors_text == ("Pierce, Benjamin C.", "Müller, J. K.")
+    biblatex = papers["AltonjiElderTaber:2005"]
+    assert biblatex.year == 2005 and biblatex.venue_text == "Journal of Political Economy"
+    assert biblatex.doi == "10/fvn296" and biblatex.title_text == "Selection on Observed Variables"
+    assert biblatex.keywords == ("econometrics", "selection")
+    assert not biblatex.has_abstract

@@ -6,7 +6,12 @@ the click group, every file a script or requirement refers to must exist in the 
 from __future__ import annotations
 
 import glob
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -23,8 +28,24 @@ GENERATED_PREFIXES = (".venv/", "build/", "site/", Settings().themes_file)
 FILE_TOKEN = re.compile(r"(?<![\w./${-])((?:\.?[\w-]+/)*[\w.-]+\.(?:txt|py|sh|toml|yml|yaml|cfg|bib|json)|\.ci/\w+|scripts/[\w./-]+|bench/[\w./-]+)(?![\w/])")
 
 
+# Folders that hold installed, generated or built files, never workflows the project ships.
+NOT_SHIPPED = {".git", ".venv", "build", "site", "node_modules", ".pytest_cache", "__pycache__"}
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+
+
 def workflow_files() -> list[Path]:
     return sorted(WORKFLOWS.glob("*.yml")) + sorted(WORKFLOWS.glob("*.yaml"))
+
+
+def shipped_workflow_files() -> list[Path]:
+    """Every *.yml / *.yaml in a `workflows` folder of the repository: .github/workflows and
+    any workflow templates under src/ that `annobib new` hands to new projects."""
+    found = []
+    for folder, subfolders, files in os.walk(REPO):
+        subfolders[:] = sorted(d for d in subfolders if d not in NOT_SHIPPED and not d.endswith(".egg-info"))
+        if Path(folder).name == "workflows":
+            found += [Path(folder) / name for name in sorted(files) if name.endswith((".yml", ".yaml"))]
+    return found
 
 
 def load(path: Path) -> dict:
@@ -84,13 +105,15 @@ def test_pull_requests_touching_corpus_or_code_check_and_build():
     assert re.search(r"annobib check --format github", scripts)
     assert re.search(r"\bmake site\b", scripts)
     assert not any("deploy-pages" in u for u in uses(doc)), "pull requests must not deploy"
-    assert doc["permissions"] == {"contents": "read"}
+    assert doc["permissions"] == {}, "permissions are granted per job"
+    for job in doc["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
 
 
 def test_pushes_to_main_build_and_deploy_to_pages():
     doc = by_trigger("push")
     assert triggers(doc)["push"]["branches"] == ["main"]
-    assert doc["permissions"]["pages"] == "write" and doc["permissions"]["id-token"] == "write"
+    assert doc["permissions"] == {}, "permissions are granted per job"
     assert doc["concurrency"]["group"] and doc["concurrency"]["cancel-in-progress"] is False
     actions = uses(doc)
     assert any(u.startswith("actions/upload-pages-artifact@") for u in actions)
@@ -101,6 +124,10 @@ def test_pushes_to_main_build_and_deploy_to_pages():
                       if any(s.get("uses", "").startswith("actions/deploy-pages@") for s in j["steps"]))
     assert deploy_job["environment"]["name"] == "github-pages"
     assert deploy_job["needs"]
+    assert deploy_job["permissions"] == {"pages": "write", "id-token": "write"}
+    for job in doc["jobs"].values():
+        if job is not deploy_job:
+            assert "write" not in job.get("permissions", {}).values(), "only the deploy job writes"
     assert re.search(r"\bmake site\b", "\n".join(run_scripts(doc)))
 
 
@@ -120,10 +147,63 @@ def test_builds_cache_annotations_and_pip_and_install_cpu_torch_first(trigger):
     assert scripts.index("make venv") < scripts.index("make site")
 
 
-def test_every_action_is_pinned_to_a_version():
-    for path in workflow_files():
-        for action in uses(load(path)):
-            assert re.search(r"@v\d+$|@[0-9a-f]{40}$", action), f"{path.name}: {action}"
+def test_every_action_is_pinned_to_a_commit_with_its_version_in_a_comment():
+    files = shipped_workflow_files()
+    assert set(workflow_files()) <= set(files)
+    for path in files:
+        actions = [u for u in uses(load(path)) if not u.startswith(("./", "docker://"))]
+        lines = [re.sub(r"^\s*(-\s*)?uses:\s*", "", line).strip()
+                 for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(-\s*)?uses:", line)]
+        assert actions and len(lines) >= len(actions), path
+        for line in lines:
+            if not line.startswith(("./", "docker://")):
+                assert PINNED.match(line), f"{path.relative_to(REPO)}: {line} (want owner/repo@<40-hex sha> # vX.Y.Z)"
+
+
+def test_checkouts_keep_no_credentials_and_run_scripts_expand_no_expressions():
+    for path in shipped_workflow_files():
+        doc = load(path)
+        for step in steps(doc):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert (step.get("with") or {}).get("persist-credentials") is False, f"{path.name}: {step}"
+        for script in run_scripts(doc):
+            assert "${{" not in script, f"{path.name}: pass values to run: scripts through env:, not ${{{{ }}}}"
+
+
+def zizmor_command() -> str:
+    beside_python = Path(sys.executable).parent / "zizmor"
+    found = str(beside_python) if beside_python.exists() else shutil.which("zizmor")
+    assert found, "zizmor is a dev dependency (requirements-dev.txt): run 'make venv'"
+    return found
+
+
+def test_zizmor_finds_nothing_at_medium_or_above_in_any_shipped_workflow():
+    """`zizmor --offline` on every workflow the project ships; no config file and no inline
+    ignore comments may hide a finding."""
+    files = shipped_workflow_files()
+    for path in files:
+        assert "zizmor: ignore" not in path.read_text(encoding="utf-8"), f"{path}: no suppressions"
+    env = {k: v for k, v in os.environ.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_CONFIG")}
+    done = subprocess.run(
+        [zizmor_command(), "--offline", "--no-config", "--no-progress", "--format", "json",
+         "--min-severity", "medium", *map(str, files)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    try:
+        findings = json.loads(done.stdout)
+    except ValueError:
+        pytest.fail(f"zizmor exited {done.returncode} without a report:\n{done.stderr[-3000:]}")
+    assert not findings, "\n".join(map(describe_finding, findings))
+
+
+def describe_finding(finding: dict) -> str:
+    try:
+        where = finding["locations"][0]
+        path = Path(where["symbolic"]["key"]["Local"]["verbatim_path"])
+        line = where["concrete"]["location"]["start_point"]["row"] + 1
+        return (f"{finding['determinations']['severity']} {finding['ident']}: {finding['desc']} "
+                f"at {path.resolve().relative_to(REPO)}:{line}")
+    except (KeyError, IndexError, TypeError, ValueError):
+        return json.dumps(finding)[:500]
 
 
 def test_every_make_target_exists():

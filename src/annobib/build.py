@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -19,10 +17,12 @@ from pathlib import Path
 import bibtexparser
 
 from .analyze import CachedPhraseEmbedder, annotate_papers
+from .atomic import replacing
 from .config import Settings
 from .corpus import load_corpus
-from .errors import BuildError
+from .errors import BuildError, OutputNotWritable
 from .models import Bibliography
+from .staging import STAGING_PREFIX, build_dir, guarded_build, module_command, os_error_in_output, publish
 
 
 @dataclass
@@ -48,6 +48,7 @@ class BuildSummary:
         ]
 
 
+@guarded_build  # one build at a time per folder; leftovers of a killed build removed first
 def build_site(root: Path, settings: Settings, log=print, progress: bool = True) -> BuildSummary:
     started = time.perf_counter()
     summary = BuildSummary()
@@ -61,6 +62,8 @@ def build_site(root: Path, settings: Settings, log=print, progress: bool = True)
     result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress)
     summary.analysed, summary.cached = result.analysed, result.cached
     log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
+    if result.unreadable:
+        log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
 
     bib, themes_doc = _organize(root, settings, papers, result.annotations, summary, log)
     _render_and_publish(root, settings, bib, summary)
@@ -90,7 +93,8 @@ def _write_themes_file(path: Path, themes_doc: dict, log) -> None:
     from .organize import dump_themes_file
 
     before = path.read_text(encoding="utf-8") if path.exists() else None
-    dump_themes_file(themes_doc, path)
+    with replacing(path) as tmp:  # a build killed while writing never truncates themes.yml
+        dump_themes_file(themes_doc, tmp)
     if path.read_text(encoding="utf-8") != before:
         log(f"updated {path}: review and commit it to keep theme assignments stable")
 
@@ -98,10 +102,9 @@ def _write_themes_file(path: Path, themes_doc: dict, log) -> None:
 def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summary: BuildSummary) -> None:
     from .render import render_site, write_mkdocs_config
 
-    build_dir = root / "build"
-    build_dir.mkdir(parents=True, exist_ok=True)
+    build_dir(root).mkdir(parents=True, exist_ok=True)
     site_dir = root / settings.render_site_dir
-    with tempfile.TemporaryDirectory(dir=build_dir, prefix="staging-") as staging:
+    with tempfile.TemporaryDirectory(dir=build_dir(root), prefix=STAGING_PREFIX) as staging:
         staging = Path(staging)
         docs_dir, new_site = staging / "docs", staging / "site"
         docs_dir.mkdir()
@@ -112,15 +115,17 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
         summary.paper_pages, summary.theme_pages = rendered.paper_pages, rendered.theme_pages
         summary.bib_entries = rendered.bib_entries
         check_conservation(bib, new_site)
-        _swap_into_place(new_site, site_dir)
+        publish(new_site, site_dir)
 
 
 def _run_mkdocs(config_path: Path, root: Path) -> None:
     env = dict(os.environ)
     env.setdefault("SOURCE_DATE_EPOCH", _source_date_epoch(root))
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_path)],
-        cwd=root, env=env, capture_output=True, text=True)
+    done = subprocess.run(module_command("mkdocs", "build", "--strict", "-f", str(config_path)),
+                          cwd=root, env=env, capture_output=True, text=True)
+    os_error = os_error_in_output(done.stderr) if done.returncode != 0 else None
+    if os_error:
+        raise OutputNotWritable(f"mkdocs could not write the site: {os_error}; the previous site is untouched")
     if done.returncode != 0:
         detail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-20:])
         raise BuildError(f"mkdocs build --strict failed; the previous site is untouched:\n{detail}")
@@ -169,14 +174,3 @@ def _data_faults(path: Path, keys: list[str]) -> list[str]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return [f"{path.name} is missing or unreadable ({exc.__class__.__name__})"]
     return [f"papers.json has {len(data_keys)} papers for {len(keys)}"] if data_keys != keys else []
-
-
-def _swap_into_place(new_site: Path, site_dir: Path) -> None:
-    old = site_dir.with_name(site_dir.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if site_dir.exists():
-        site_dir.rename(old)
-    shutil.move(str(new_site), str(site_dir))
-    if old.exists():
-        shutil.rmtree(old)

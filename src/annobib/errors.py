@@ -44,3 +44,11 @@ class ModelNotAvailable(AnnobibError):
 
 class BuildError(AnnobibError):
     """The build could not produce a consistent site; the previous site is untouched."""
+
+
+class BuildLocked(AnnobibError):
+    """Another build holds the lock of this project folder; nothing was done."""
+
+
+class OutputNotWritable(BuildError):
+    """A file the build needed to write could not be written (disk full, permission denied, ...)."""
