@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # e.g. TORCH_PIP_OPTIONS="--index-url <the PyTorch CPU wheel index>" (see the workflows).
 TORCH_PIP_OPTIONS ?=
 
-.PHONY: venv site test test-fast system-deps check serve bench bench-build bench-keyphrases bench-names bench-themes clean
+.PHONY: venv site test test-fast system-deps check serve bench bench-build bench-keyphrases bench-names bench-themes bench-realbib clean
 
 venv: $(STAMP)
 
@@ -50,7 +50,7 @@ test-fast: venv
 	$(PY) -m pytest -m "not slow and not browser"
 
 # Benchmarks print tables and record them in bench/RESULTS.md (timings are ratios within one run).
-bench: bench-keyphrases bench-names bench-themes bench-build
+bench: bench-keyphrases bench-names bench-themes bench-build bench-realbib
 
 bench-keyphrases: venv
 	$(PY) bench/keyphrases.py --split test --write-results
@@ -63,6 +63,9 @@ bench-names: venv
 
 bench-themes: venv
 	$(PY) bench/themes.py --write-results
+
+bench-realbib: venv
+	$(PY) bench/realbib.py
 
 clean:
 	rm -rf build site
