@@ -16,31 +16,37 @@ from pathlib import Path
 
 import bibtexparser
 
-from .analyze import CachedPhraseEmbedder, annotate_papers
+from .analyze import CachedPhraseEmbedder, annotate_papers, load_vocabulary
 from .atomic import replacing
 from .config import Settings
-from .corpus import load_corpus
-from .errors import BuildError, OutputNotWritable
+from .errors import BuildError, CorpusError, OutputNotWritable, Problem
 from .models import Bibliography
 from .staging import STAGING_PREFIX, build_dir, guarded_build, module_command, os_error_in_output, publish
 
 
 @dataclass
 class BuildSummary:
+    entries_read: int = 0
+    skipped: int = 0
     papers_in: int = 0
+    without_abstract: int = 0
     analysed: int = 0
     cached: int = 0
     paper_pages: int = 0
     theme_pages: int = 0
     bib_entries: int = 0
     themes: int = 0
+    errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
         return [
-            f"papers in: {self.papers_in} (analysed {self.analysed}, from cache {self.cached})",
+            f"entries read: {self.entries_read} = {self.paper_pages} published + {self.skipped} skipped "
+            f"({len(self.errors)} error(s), {len(self.warnings)} warning(s))",
+            f"papers: {self.papers_in} ({self.without_abstract} without abstract; "
+            f"analysed {self.analysed}, from cache {self.cached})",
             f"pages out: {self.paper_pages} paper pages, {self.theme_pages} theme pages",
             f"BibTeX entries out: {self.bib_entries}",
             f"themes: {self.themes}",
@@ -49,17 +55,35 @@ class BuildSummary:
 
 
 @guarded_build  # one build at a time per folder; leftovers of a killed build removed first
-def build_site(root: Path, settings: Settings, log=print, progress: bool = True) -> BuildSummary:
+def build_site(root: Path, settings: Settings, log=lambda line: None, progress: bool = True,
+               strict: bool = False) -> BuildSummary:
+    """Build the site of the project at `root` into `settings.render_site_dir`.
+
+    Every usable entry is published; each problem is passed to `log` (file, line, entry).
+    `strict`: any error (a skipped entry, a renamed published key) stops the build
+    before anything is analysed, as `annobib check` would fail.
+    """
+    from .check import check_project
+
+    require_site_extra()
     started = time.perf_counter()
     summary = BuildSummary()
-    loaded = load_corpus(root / settings.corpus_dir)
-    papers = loaded.raise_on_errors()
-    summary.warnings = [str(p) for p in loaded.problems]
-    for warning in summary.warnings:
-        log(warning)
-    summary.papers_in = len(papers)
+    report = check_project(root, settings)
+    loaded = report.loaded
+    if strict and report.errors:
+        raise CorpusError(report.problems)
+    for problem in report.problems:
+        log(str(problem))
+    papers = loaded.papers
+    if not papers:
+        raise CorpusError(report.problems or [Problem(str(root / settings.corpus_dir), 0, "", "no papers")])
+    summary.errors = [str(p) for p in report.errors]
+    summary.warnings = [str(p) for p in report.warnings]
+    summary.entries_read, summary.skipped = loaded.entries_read, len(loaded.skipped)
+    summary.papers_in, summary.without_abstract = len(papers), loaded.without_abstract
 
-    result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress)
+    result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress,
+                             vocabulary=load_vocabulary(root))
     summary.analysed, summary.cached = result.analysed, result.cached
     log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
     if result.unreadable:
@@ -70,6 +94,19 @@ def build_site(root: Path, settings: Settings, log=print, progress: bool = True)
     _write_themes_file(root / settings.themes_file, themes_doc, log)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+SITE_MODULES = ("numpy", "sklearn", "spacy", "sentence_transformers", "keybert", "jinja2", "mkdocs", "material")
+
+
+def require_site_extra() -> None:
+    """Fail at once, with the install hint, when `annobib[site]` is not installed."""
+    import importlib.util
+
+    missing = [name for name in SITE_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise BuildError(f"annobib build needs the 'site' extra (missing: {', '.join(missing)}): "
+                         "pip install 'annobib[site]' (install torch==2.13.0, the CPU build, first)")
 
 
 def _organize(root, settings, papers, annotations, summary, log):
@@ -99,9 +136,14 @@ def _write_themes_file(path: Path, themes_doc: dict, log) -> None:
         log(f"updated {path}: review and commit it to keep theme assignments stable")
 
 
-def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summary: BuildSummary) -> None:
-    from .render import render_site, write_mkdocs_config
+def _write_added_file(path: Path, added, log) -> None:
+    from .render.feeds import write_added_file
 
+    write_added_file(path, added, log)     # the feeds' dates, kept like themes.yml
+
+
+def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summary: BuildSummary):
+    from .render import render_site, write_mkdocs_config
     build_dir(root).mkdir(parents=True, exist_ok=True)
     site_dir = root / settings.render_site_dir
     with tempfile.TemporaryDirectory(dir=build_dir(root), prefix=STAGING_PREFIX) as staging:
@@ -110,12 +152,25 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
         docs_dir.mkdir()
         rendered = render_site(bib, docs_dir, settings, hand_written_docs=root / "docs")
         config_path = staging / "mkdocs.yml"
-        write_mkdocs_config(bib, docs_dir, new_site, config_path, root / "mkdocs.yml", settings=settings)
+        write_mkdocs_config(bib, docs_dir, new_site, config_path, _base_mkdocs(root), settings=settings)
         _run_mkdocs(config_path, root)
-        summary.paper_pages, summary.theme_pages = rendered.paper_pages, rendered.theme_pages
+        # Counted in the built site, not taken from the input: the conservation check's evidence.
+        summary.paper_pages = sum(1 for _ in (new_site / "papers").glob("*/index.html"))
+        summary.theme_pages = rendered.theme_pages
         summary.bib_entries = rendered.bib_entries
         check_conservation(bib, new_site)
+        if summary.paper_pages + summary.skipped != summary.entries_read:
+            raise BuildError(f"entries read ({summary.entries_read}) != pages ({summary.paper_pages}) "
+                             f"+ skipped ({summary.skipped}); nothing was published")
         publish(new_site, site_dir)
+
+
+def _base_mkdocs(root: Path) -> Path:
+    """The project's mkdocs.yml, or the one `annobib new` writes when it has none."""
+    from .scaffold import BASE_MKDOCS
+
+    own = root / "mkdocs.yml"
+    return own if own.is_file() else BASE_MKDOCS
 
 
 def _run_mkdocs(config_path: Path, root: Path) -> None:
@@ -142,7 +197,7 @@ def check_conservation(bib: Bibliography, site: Path) -> None:
     """Every input paper exactly once: page, all.bib, papers.json, one theme. Else fail."""
     keys = sorted(p.key for p in bib.papers)
     faults = []
-    missing_pages = [k for k in keys if not (site / "papers" / k / "index.html").is_file()]
+    missing_pages = [k for k in keys if not (site / "papers" / bib.slugs.get(k, k) / "index.html").is_file()]
     if missing_pages:
         faults.append(f"{len(missing_pages)} paper page(s) missing, e.g. {missing_pages[:3]}")
     faults += _bib_faults(site / "bib" / "all.bib", keys) + _data_faults(site / "data" / "papers.json", keys)
