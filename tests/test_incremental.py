@@ -150,13 +150,13 @@ def test_a_changed_abstract_is_analysed_again(project):
 BROKEN_ENTRY = "\n@article{broken2024entry,\n  title = {Never Closed,\n  abstract = {Text.},\n}\n"
 
 
-def test_corpus_syntax_error_fails_cleanly_and_keeps_the_site(project):
+def test_corpus_syntax_error_fails_a_strict_build_cleanly_and_keeps_the_site(project):
     before = tree_hashes(project / "site")
     bib = project / "corpus" / "papers.bib"
     with bib.open("a", encoding="utf-8") as out:
         out.write(BROKEN_ENTRY)
     line = bib.read_text(encoding="utf-8").splitlines().index("@article{broken2024entry,") + 1
-    done = annobib_subprocess("build", "--root", str(project), "--quiet")
+    done = annobib_subprocess("build", "--strict", "--root", str(project), "--quiet")
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
     assert f"{bib}:{line}: entry 'broken2024entry' error: BibTeX syntax error" in done.stderr
@@ -165,6 +165,13 @@ def test_corpus_syntax_error_fails_cleanly_and_keeps_the_site(project):
     # `annobib check` reports the same place.
     check = CliRunner().invoke(main, ["check", "--root", str(project)])
     assert check.exit_code == 1 and f"{bib}:{line}: entry 'broken2024entry'" in check.output
+    # Without --strict the build publishes every other entry and names the skipped one.
+    pages = sorted(p.parent.name for p in (project / "site" / "papers").glob("*/index.html"))
+    lenient = annobib_subprocess("build", "--root", str(project), "--quiet")
+    assert lenient.returncode == 0, lenient.stderr[-2000:]
+    assert f"{bib}:{line}: entry 'broken2024entry' error: BibTeX syntax error" in lenient.stdout
+    assert f"entries read: {len(pages) + 1} = {len(pages)} published + 1 skipped" in lenient.stdout
+    assert sorted(p.parent.name for p in (project / "site" / "papers").glob("*/index.html")) == pages
 
 
 def test_mkdocs_failure_keeps_the_site(project):
