@@ -40,6 +40,8 @@ class BuildSummary:
     warnings: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    pages_rendered: int = 0    # pages MkDocs converted and templated in this build
+    pages_reused: int = 0      # unchanged pages whose HTML came from the page cache
 
     def lines(self) -> list[str]:
         return [
@@ -153,7 +155,9 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
         rendered = render_site(bib, docs_dir, settings, hand_written_docs=root / "docs")
         config_path = staging / "mkdocs.yml"
         write_mkdocs_config(bib, docs_dir, new_site, config_path, _base_mkdocs(root), settings=settings)
+        pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py
         _run_mkdocs(config_path, root)
+        _reuse_pages_and_index(pages, bib, settings, config_path, new_site, summary)
         # Counted in the built site, not taken from the input: the conservation check's evidence.
         summary.paper_pages = sum(1 for _ in (new_site / "papers").glob("*/index.html"))
         summary.theme_pages = rendered.theme_pages
@@ -163,6 +167,23 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
             raise BuildError(f"entries read ({summary.entries_read}) != pages ({summary.paper_pages}) "
                              f"+ skipped ({summary.skipped}); nothing was published")
         publish(new_site, site_dir)
+
+
+def _page_cache_plan(root: Path, settings: Settings, docs_dir: Path, config_path: Path):
+    from .render import incremental, search
+
+    cache = root / settings.analyze_cache_dir / "pages" if settings.render_page_cache else None
+    return incremental.prepare(config_path, _base_mkdocs(root), docs_dir, cache,
+                               extra={"annobib_search": search.search_mode(settings)})
+
+
+def _reuse_pages_and_index(plan, bib: Bibliography, settings: Settings, config_path: Path, new_site: Path,
+                           summary: BuildSummary) -> None:
+    from .render import incremental, search
+
+    incremental.restore_reused(plan, config_path, new_site)
+    summary.pages_rendered, summary.pages_reused = plan.rendered, plan.reused
+    search.build_search_index(bib, new_site, settings, plan.search_config)
 
 
 def _base_mkdocs(root: Path) -> Path:

@@ -117,7 +117,9 @@ def import_command(listing: Path, metadata: Path | None, out: Path):
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option("--strict", is_flag=True,
               help="Stop before building when the corpus has any error (as 'annobib check' fails).")
-def build(root: Path, quiet: bool, strict: bool):
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Analyse on the Dask cluster at ADDRESS (tcp://host:8786); needs annobib[cluster].")
+def build(root: Path, quiet: bool, strict: bool, scheduler: str | None):
     """Analyse the corpus and build the site into site/ (swapped in only on success).
 
     Every usable entry is published; each skipped entry is listed with file, line and
@@ -125,7 +127,8 @@ def build(root: Path, quiet: bool, strict: bool):
     """
     from .build import build_site
 
-    summary = build_site(root, load_settings(root), log=click.echo, progress=not quiet, strict=strict)
+    settings = load_settings(root, analyze_scheduler=scheduler)
+    summary = build_site(root, settings, log=click.echo, progress=not quiet, strict=strict)
     for line in summary.lines():
         click.echo(line)
 

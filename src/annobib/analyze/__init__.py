@@ -153,7 +153,9 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
         else:
             annotations[document.id] = cached
     unreadable = sum(paths[d.id].exists() for d in missing)
-    for annotation in analyze_documents(missing, settings, progress=progress, vocabulary=vocabulary):
+    from .distributed import analyze_in_chunks   # chunk by chunk here, or on a Dask cluster
+
+    for annotation in analyze_in_chunks(missing, settings, progress=progress, vocabulary=vocabulary):
         _write_cached(paths[annotation.key], annotation)
         annotations[annotation.key] = annotation
     return AnnotateResult(annotations, analysed=len(missing), cached=len(documents) - len(missing),

@@ -1,0 +1,104 @@
+"""Analysis in chunks: one after another on this machine, or spread over a Dask cluster.
+
+The papers the annotation cache lacks are cut into consecutive chunks of
+`analyze_chunk_size` papers (in corpus order). Each chunk is one `analyze_documents`
+call: one spaCy pass, one encoder pass over its documents, one over its distinct
+candidate phrases. Serially the chunks run in turn, so memory is bounded by one chunk,
+not by the corpus. With `analyze_scheduler` (a Dask scheduler address, or
+`annobib build --scheduler ADDRESS`) every chunk is one task on the cluster: the
+workers need annobib and the models installed (the same `pip install 'annobib[site]'`),
+the client needs `annobib[cluster]`. The results come back to the build, which writes
+the cache as usual, under the same keys: a cluster run and a laptop run share the cache.
+
+Why the same chunks in both paths: the encoder's floats depend (in the last bits) on
+which texts share a padded batch and on the number of threads, so byte-identical
+output across the two paths needs the same chunks and the same thread count (set
+`analyze_threads` on both sides to be sure; 0 = the machine's default, and on a worker,
+where Dask starts processes with one BLAS thread, every core of the worker's machine).
+
+Dask, not Ray: for this job (a map over independent chunks, results gathered in order)
+both do the same; `dask[distributed]` adds about 10 pure-Python packages (~8 MB
+installed) while Ray is one ~70 MB binary wheel with its own object store and dashboard
+processes, and a Dask worker is one `dask worker ADDRESS` command on any machine with
+Python. Figures: bench/RESULTS.md, `## Scale`.
+"""
+from __future__ import annotations
+
+import os
+
+from ..errors import AnnobibError
+
+DEFAULT_CHUNK = 128
+
+
+class ClusterError(AnnobibError):
+    """The Dask client is missing or the cluster could not run the analysis."""
+
+
+def chunks(items: list, size: int) -> list[list]:
+    size = max(1, int(size or DEFAULT_CHUNK))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _set_threads(threads: int) -> None:
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def analyze_chunk(documents: list, settings, threads: int = 0, vocabulary=None) -> list:
+    """One chunk, where it runs (this process or a Dask worker); threads -1: every core here."""
+    from . import analyze_documents
+
+    _set_threads(os.cpu_count() or 1 if threads < 0 else threads)
+    return analyze_documents(documents, settings, progress=False, vocabulary=vocabulary)
+
+
+def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabulary=None):
+    """Yield the annotations of `documents` in their order, chunk by chunk (so the caller
+    can cache each chunk as it arrives): serial by default, on Dask when
+    `settings.analyze_scheduler` names a scheduler."""
+    if not documents:
+        return
+    parts = chunks(documents, getattr(settings, "analyze_chunk_size", DEFAULT_CHUNK))
+    address = getattr(settings, "analyze_scheduler", "")
+    threads = getattr(settings, "analyze_threads", 0)
+    if address:
+        yield from on_cluster(parts, settings, address, threads, vocabulary)
+        return
+    from . import analyze_documents
+
+    _set_threads(threads)
+    for part in parts:
+        yield from analyze_documents(part, settings, progress=progress, vocabulary=vocabulary)
+
+
+def dask_client(address: str):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClusterError(f"analyze_scheduler is set ({address}) but Dask is not installed: "
+                           "pip install 'annobib[cluster]'") from None
+    try:
+        return Client(address, set_as_default=False, timeout="30s")
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+
+def on_cluster(parts: list[list], settings, address: str, threads: int = 0, vocabulary=None):
+    """Every chunk one task; yields the annotations in chunk order as chunks finish."""
+    client = dask_client(address)
+    try:
+        # A worker's processes start with one BLAS thread (Dask's default): -1 uses its cores.
+        futures = client.map(analyze_chunk, parts, settings=settings, threads=threads or -1,
+                             vocabulary=vocabulary, pure=False)
+        for future in futures:
+            try:
+                part = future.result()
+            except Exception as exc:   # noqa: BLE001 - a worker's error arrives as its own type
+                raise ClusterError(f"analysis failed on the cluster at {address}: "
+                                   f"{exc.__class__.__name__}: {exc}") from exc
+            yield from part
+    finally:
+        client.close()

@@ -1,0 +1,204 @@
+"""Rebuilds proportional to the change: unchanged pages' HTML is reused, not re-rendered.
+
+MkDocs' share of a rebuild was measured first (bench/RESULTS.md, `## Scale`): on a
+no-change rebuild it is most of the time, and it grows with the number of pages because
+MkDocs converts and templates every page again. MkDocs 1.x has no incremental build
+(`--dirty` compares file times and is documented as unsafe), so annobib keeps a page
+cache keyed by the page's SOURCE:
+
+    key = sha256(site fingerprint, page path, page Markdown)
+
+The site fingerprint holds everything else a page's HTML depends on: the generated and
+the base mkdocs.yml (nav, site identity, theme settings), the titles of the pages in the
+nav (the nav is in every page), the theme override files, this hook, and the versions
+of MkDocs, Material, Markdown, Pygments and annobib. A page whose key is in the cache is
+skipped by MkDocs (render/mkdocs_hook.py) and its cached HTML is hard-linked (or copied)
+into the new site; every other page is rendered and stored. Same source, same bytes: the
+output is what a full build writes, so builds stay byte-identical and the site is still
+built in a staging folder and swapped in whole (staging.py).
+
+Pages out of the nav (papers, authors/venues/years pages) are reused one by one; the
+pages in the nav only when every page is unchanged (the nav printed in each rendered page
+takes their titles from them), so a no-change rebuild renders no page at all. A page that
+links to a file missing from this build is always rendered (MkDocs then reports the
+broken link as in a full build). The cache keeps only the current build's pages.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from ..atomic import TMP_SUFFIX
+from ..errors import BuildError
+
+HOOK_FILE = Path(__file__).with_name("mkdocs_hook.py")   # loaded by MkDocs, by path, not imported here
+PLAN_FILE, BUILT_FILE = "annobib-pages.json", "annobib-pages-built.json"   # as in mkdocs_hook.py
+OVERRIDES_DIR = Path(__file__).parent / "overrides"   # the theme's custom_dir (render/overrides)
+VERSIONED = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2", "annobib")
+LINK = re.compile(r"\]\(([^)\s]+)\)|href=\"([^\"]+)\"")
+
+
+@dataclass
+class PagePlan:
+    cache_dir: Path | None            # None: the page cache is off
+    keys: dict[str, str] = field(default_factory=dict)   # Markdown page -> key
+    reuse: list[str] = field(default_factory=list)       # pages whose HTML comes from the cache
+    everything: bool = False                              # every page, the nav's too, is reused
+    rendered: int = 0
+    reused: int = 0
+    search_config: dict | None = None  # Material's search settings (lang, separator), for a lunr index
+
+
+def _versions() -> str:
+    found = []
+    for name in VERSIONED:
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=?")
+    return ";".join(found)
+
+
+def _front_matter_title(text: str) -> str | None:
+    if not text.startswith("---"):
+        return None
+    end = text.find("\n---", 3)
+    if end < 0:
+        return None
+    try:
+        meta = yaml.safe_load(text[3:end]) or {}
+    except yaml.YAMLError:
+        return None
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return title if isinstance(title, str) else None
+
+
+def _nav_pages(nav) -> list[str]:
+    pages = []
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, list):
+        for item in nav:
+            pages += _nav_pages(item)
+    elif isinstance(nav, dict):
+        for value in nav.values():
+            pages += _nav_pages(value)
+    return pages
+
+
+def _tree_digest(folder: Path, digest) -> None:
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def site_fingerprint(config_path: Path, base_config: Path, docs_dir: Path, config: dict) -> str:
+    digest = hashlib.sha256()
+    digest.update(config_path.read_bytes() + b"\0" + base_config.read_bytes() + b"\0")
+    digest.update(_versions().encode() + b"\0" + HOOK_FILE.read_bytes() + b"\0")
+    _tree_digest(OVERRIDES_DIR, digest)
+    for page in sorted(set(_nav_pages(config.get("nav")))):
+        path = docs_dir / page
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        title = _front_matter_title(text)
+        digest.update(page.encode() + b"\0" + (title if title is not None else text).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _links_resolve(page: str, text: str, present: set[str]) -> bool:
+    """Every relative link to a Markdown page points to a page of this build."""
+    folder = os.path.dirname(page)
+    for match in LINK.finditer(text):
+        target = (match.group(1) or match.group(2) or "").split("#", 1)[0]
+        if not target or "://" in target or target.startswith(("/", "mailto:")) or not target.endswith(".md"):
+            continue
+        if os.path.normpath(os.path.join(folder, target)).replace(os.sep, "/") not in present:
+            return False
+    return True
+
+
+def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Path | None,
+            extra: dict | None = None) -> PagePlan:
+    """Add the hook to the generated config and decide which pages come from the cache.
+
+    `extra`: values added to the config's `extra` (the theme override reads them).
+    """
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    hooks = list(config.get("hooks") or [])
+    hooks.append(os.path.relpath(HOOK_FILE.resolve(), config_path.parent.resolve()))
+    config["hooks"] = hooks
+    if extra:
+        config["extra"] = {**(config.get("extra") or {}), **extra}
+    theme = config.get("theme") if isinstance(config.get("theme"), dict) else {}
+    if not theme.get("custom_dir"):   # the search box lives in the override (partials/search.html)
+        config["theme"] = {**theme, "custom_dir": os.path.relpath(OVERRIDES_DIR.resolve(), config_path.parent.resolve())}
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    plan = PagePlan(cache_dir)
+    if cache_dir is not None:
+        fingerprint = site_fingerprint(config_path, base_config, docs_dir, config)
+        pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
+        present = set(pages)
+        nav = set(_nav_pages(config.get("nav")))
+        reusable = []
+        for page in pages:
+            text = (docs_dir / page).read_bytes()
+            key = hashlib.sha256(fingerprint.encode() + b"\0" + page.encode() + b"\0" + text).hexdigest()
+            plan.keys[page] = key
+            if (cache_dir / f"{key}.html").is_file() and _links_resolve(page, text.decode("utf-8"), present):
+                reusable.append(page)
+        # A page in the nav is reused only when every page is (nothing changed): the nav in
+        # each rendered page reads the titles of the pages in it from those pages.
+        plan.everything = len(reusable) == len(pages)
+        plan.reuse = reusable if plan.everything else [p for p in reusable if p not in nav]
+    (config_path.parent / PLAN_FILE).write_text(
+        json.dumps({"reuse": plan.reuse, "everything": plan.everything}, sort_keys=True), encoding="utf-8")
+    return plan
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Put `source`'s bytes at `target` (replaced atomically): a hard link, else a copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + TMP_SUFFIX)
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
+def restore_reused(plan: PagePlan, config_path: Path, site_dir: Path) -> PagePlan:
+    """After MkDocs: cached HTML into the new site, new HTML into the cache, old entries out."""
+    built = json.loads((config_path.parent / BUILT_FILE).read_text(encoding="utf-8"))
+    pages = built["pages"]
+    plan.rendered = sum(1 for p in pages.values() if not p["skipped"])
+    plan.reused = sum(1 for p in pages.values() if p["skipped"])
+    plan.search_config = built.get("search_config")
+    if plan.cache_dir is None:
+        return plan
+    plan.cache_dir.mkdir(parents=True, exist_ok=True)
+    for page, info in sorted(pages.items()):
+        key = plan.keys.get(page)
+        if key is None:
+            continue
+        cached, output = plan.cache_dir / f"{key}.html", site_dir / info["dest"]
+        if info["skipped"]:
+            if not cached.is_file():
+                raise BuildError(f"the page cache lost {page} during the build; build again")
+            _link_or_copy(cached, output)
+        elif output.is_file() and not cached.is_file():
+            _link_or_copy(output, cached)
+    keep = {f"{key}.html" for key in plan.keys.values()}
+    for stale in plan.cache_dir.glob("*.html"):
+        if stale.name not in keep:
+            stale.unlink(missing_ok=True)
+    return plan

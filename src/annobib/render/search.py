@@ -1,0 +1,102 @@
+"""Search that stays small: a reader's first result must not need the whole index.
+
+Material's built-in search downloads `search/search_index.json` whole on every page load
+(1.44 MB gzip at 3,000 papers in issue 13) before a query can run. Two replacements,
+both built after MkDocs from the finished site, both inside the Material header's box
+(render/overrides/partials/search.html):
+
+- `pagefind` (default, `render_search: pagefind`): Pagefind's sharded static index
+  (the `pagefind` PyPI package with its bundled binary). The browser loads a small
+  entry file and WebAssembly, then only the index chunks for the words typed and the
+  fragments of the results shown. Indexed: paper pages (title, authors, venue, abstract
+  unless `render_search_abstracts: false`, keyphrases, methods, datasets; BibTeX and
+  the related-papers list left out) and theme pages (label, description, keyphrases).
+- `lunr` (`render_search: lunr`): Material's own search with a trimmed index, one entry
+  per paper with only what is searched (title, authors, keyphrases, method and dataset
+  names; abstracts as above) and one per theme. Still downloaded whole, so it grows
+  with the corpus; kept as the fallback where the Pagefind binary cannot run.
+
+The choice and the figures behind it: bench/RESULTS.md, `## Search`.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from ..errors import BuildError
+from ..models import Bibliography
+
+MODES = ("pagefind", "lunr")
+PAGEFIND_GLOB = "{papers,themes}/**/*.html"
+PAGEFIND_ROOT = "article"     # Material's page content; the nav and header stay out
+PAGEFIND_EXCLUDE = "pre, [data-search-exclude], .annobib-entry, .headerlink, .md-source-file"
+ABSTRACT_SELECTOR = ".annobib-abstract"
+DEFAULT_SEARCH_CONFIG = {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": ["stopWordFilter"]}
+
+
+def search_mode(settings) -> str:
+    mode = getattr(settings, "render_search", "pagefind") or "pagefind"
+    if mode not in MODES:
+        raise BuildError(f"render_search must be one of {', '.join(MODES)}, got {mode!r}")
+    return mode
+
+
+def pagefind_executable() -> Path:
+    try:
+        from pagefind_bin import get_executable
+    except ImportError:
+        raise BuildError("search needs Pagefind (render_search: pagefind): pip install 'annobib[site]' "
+                         "(or pip install 'pagefind[bin]'); render_search: lunr needs no binary") from None
+    return Path(get_executable())
+
+
+def build_search_index(bib: Bibliography, site_dir: Path, settings, search_config: dict | None = None) -> str:
+    """Write the search index into the finished `site_dir`; returns the mode used."""
+    mode = search_mode(settings)
+    abstracts = getattr(settings, "render_search_abstracts", True)
+    if mode == "pagefind":
+        _pagefind(site_dir, abstracts)
+    else:
+        _lunr(bib, site_dir, abstracts, search_config or DEFAULT_SEARCH_CONFIG)
+    return mode
+
+
+def _pagefind(site_dir: Path, abstracts: bool) -> None:
+    exclude = PAGEFIND_EXCLUDE + ("" if abstracts else f", {ABSTRACT_SELECTOR}")
+    command = [str(pagefind_executable()), "--site", str(site_dir), "--output-subdir", "pagefind",
+               "--glob", PAGEFIND_GLOB, "--root-selector", PAGEFIND_ROOT, "--exclude-selectors", exclude,
+               "--force-language", "en", "--silent"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 or not (site_dir / "pagefind" / "pagefind.js").is_file():
+        detail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-10:])
+        raise BuildError(f"pagefind could not index the site; the previous site is untouched:\n{detail}")
+
+
+def _lunr(bib: Bibliography, site_dir: Path, abstracts: bool, config: dict) -> None:
+    from html import escape as html_escape
+
+    from . import escape
+
+    def entry(location: str, title: str, parts) -> dict:   # Material shows both as HTML: escape
+        return {"location": location, "title": html_escape(title),
+                "text": html_escape(" · ".join(p for p in parts if p))}
+
+    docs = []
+    annotations = bib.annotations
+    for paper in sorted(bib.papers, key=lambda p: p.key):
+        note = annotations.get(paper.key)
+        parts = [", ".join(paper.authors_text)]
+        if note is not None:
+            parts += ["; ".join(note.keyphrases), "; ".join(note.methods_introduced + note.methods_mentioned),
+                      "; ".join(note.datasets)]
+        if abstracts and paper.abstract_text:
+            parts.append(paper.abstract_text)
+        slug = escape.path_segment(bib.slugs.get(paper.key, paper.key))
+        docs.append(entry(f"papers/{slug}/", paper.title_text or paper.key, parts))
+    for theme in bib.themes:
+        docs.append(entry(f"themes/{theme.slug}/", theme.label, (theme.description, "; ".join(theme.keyphrases))))
+    target = site_dir / "search" / "search_index.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"config": config, "docs": docs}, separators=(",", ":"), ensure_ascii=False),
+                      encoding="utf-8")
