@@ -136,15 +136,8 @@ def published_keys(themes_path: Path) -> tuple[dict[str, int], list[Problem], di
 
 
 def _themes_schema_problems(document, themes_path: Path) -> list[Problem]:
-    """The build's own validation of themes.yml (maintainers edit it by hand).
-
-    annobib.organize needs numpy; where only the light parsing packages are installed
-    the schema check is skipped (the build job still makes it).
-    """
-    try:
-        from .organize import parse_themes_doc
-    except ImportError:
-        return []
+    """The build's own validation of themes.yml (maintainers edit it by hand)."""
+    from .corpus.themes_file import parse_themes_doc
     from .errors import AnnobibError
 
     try:
