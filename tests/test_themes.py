@@ -75,7 +75,7 @@ def test_fresh_themes_have_readable_sizes(corpus, first_run):
     papers, _ = corpus
     bib, doc, report = first_run
     sizes = [len(t.papers) for t in bib.themes]
-    assert 8 <= len(sizes) <= 16
+    assert len(sizes) == len(TOPICS)                                  # the planted topics, by stability
     assert min(sizes) >= 4 and max(sizes) <= len(papers) // 4
     assigned = [k for t in bib.themes for k in t.papers]
     assert sorted(assigned) == sorted(p.key for p in papers)          # exactly one theme each
@@ -220,7 +220,7 @@ def test_labels_are_unique_and_never_generic_alone(first_run):
     for theme in bib.themes:
         assert theme.label[0].isupper()
         for part in theme.label.lower().split(" and "):
-            assert labels.is_labelable(labels.normalise(part)), theme.label
+            assert labels.is_labelable(labels.label_form(part)), theme.label
         assert theme.description.endswith(".") and theme.keyphrases
     assert any("radiance" in n.lower() for n in names)
 
@@ -281,7 +281,126 @@ def test_real_corpus_sizes_and_stability(shipped_site):
     annotations = annotate_papers(papers, Settings(), root / "build" / "cache", progress=False).annotations
     result = bench.stability(papers, annotations, seeds=(1, 2, 3))
     assert all(r["changed_share"] <= 0.05 and not r["slugs_changed"] for r in result)
+    from annobib.organize.themes import theme_count_range
+
     bib, doc, _ = organize(papers, annotations, None, Settings())
     sizes = [len(t.papers) for t in bib.themes]
-    assert 8 <= len(sizes) <= 16 and min(sizes) >= 4 and max(sizes) <= len(papers) // 4
+    low, high = theme_count_range(len(papers))           # 10..19 for 232 papers
+    assert low <= len(sizes) <= high and min(sizes) >= 4 and max(sizes) <= len(papers) // 4
     assert organize(papers, annotations, None, Settings())[1] == doc
+
+
+# --- choosing the number of themes ------------------------------------------------------
+
+def planted_blobs(k: int, per: int = 18, dim: int = DIM, noise: float = 0.05, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, dim))
+    rows = np.repeat(np.arange(k), per)
+    vectors = centres[rows] / np.linalg.norm(centres[rows], axis=1, keepdims=True) + \
+        rng.normal(scale=noise, size=(k * per, dim))
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), rows
+
+
+@pytest.mark.parametrize("planted", [6, 11, 15])
+def test_k_selection_picks_the_planted_k(planted):
+    from sklearn.metrics import adjusted_rand_score
+
+    from annobib.organize import themes
+
+    vectors, truth = planted_blobs(planted)
+    low, high = 4, 20
+    choice = themes.choose_theme_count(vectors, 13, list(range(low, high + 1)))
+    assert choice.k == planted
+    assert set(choice.stability) == set(range(low, high + 1))
+    groups = themes.cluster_papers(vectors, 13, k=choice.k)
+    found = np.zeros(len(vectors), dtype=int)
+    for i, g in enumerate(groups):
+        found[g] = i
+    assert adjusted_rand_score(truth, found) == 1.0
+
+
+def test_k_selection_is_deterministic():
+    from annobib.organize import themes
+
+    vectors, _ = planted_blobs(9, noise=0.4)          # overlapping: a close call
+    ks = list(range(4, 16))
+    first = themes.choose_theme_count(vectors, 13, ks)
+    assert themes.choose_theme_count(vectors, 13, ks) == first
+    assert themes.cluster_papers(vectors, 13) == themes.cluster_papers(vectors.copy(), 13)
+
+
+def test_theme_count_range_follows_corpus_size():
+    from annobib.organize.themes import theme_count_range
+
+    assert theme_count_range(232) == (10, 19)
+    assert theme_count_range(8, 6) == (1, 1)           # a handful of new papers: one theme
+    low, high = theme_count_range(75)
+    assert 1 <= low <= high <= 75 // 4
+
+
+def test_cut_matches_scipy_ward():
+    from scipy.cluster.hierarchy import cut_tree, linkage
+    from sklearn.metrics import adjusted_rand_score
+
+    from annobib.organize.themes import cut_tree_at
+
+    vectors, _ = planted_blobs(7, noise=0.3)
+    tree = linkage(vectors, method="ward")
+    for k in (1, 3, 7, 12):
+        ours = cut_tree_at(tree, len(vectors), k)
+        assert len(set(ours)) == k
+        assert adjusted_rand_score(cut_tree(tree, n_clusters=k).ravel(), ours) == 1.0
+
+
+# --- chapter titles ------------------------------------------------------------------
+
+def table_for(themes_phrases: list[dict[str, int]]) -> labels.PhraseTable:
+    """A phrase table from {phrase: number of papers} per theme (papers named t<i>p<j>)."""
+    groups, keyphrases = [], {}
+    for t, phrases in enumerate(themes_phrases):
+        size = max(phrases.values())
+        keys = [f"t{t}p{j}" for j in range(size)]
+        groups.append(keys)
+        for phrase, count in phrases.items():
+            for key in keys[:count]:
+                keyphrases.setdefault(key, ())
+                keyphrases[key] += (phrase,)
+    return labels.phrase_table(groups, keyphrases)
+
+
+def test_labels_never_join_two_generic_nouns():
+    # generic nouns are spread over every theme; the specific phrases belong to one
+    spread = {"recognition": 6, "datasets": 6, "encoder": 6}
+    table = table_for([
+        {**spread, "knowledge distillation": 6, "teacher network": 4},
+        {**spread, "video compression": 9, "frame interpolation": 5},
+        {**spread, "point clouds": 7}, {**spread, "language models": 7}])
+    cases = [(0, ["recognition", "dataset", "encoder", "knowledge distillation", "teacher network"]),
+             (1, ["video compression", "encoder", "dataset", "recognition", "frame interpolation"]),
+             (2, ["recognition", "dataset", "encoder"])]
+    for theme, ranked in cases:
+        for option in labels.label_options(ranked, table, theme):
+            parts = option.lower().split(" and ")
+            assert len(parts) <= 2
+            if len(parts) == 2:
+                assert all(len(part.split()) >= 2 for part in parts), option
+            else:
+                assert parts[0] not in spread, option        # a generic noun never titles alone
+    assert labels.label_options(cases[0][1], table, 0)[0] == "Knowledge distillation and teacher network"
+    assert labels.label_options(cases[1][1], table, 1)[0] == "Video compression and frame interpolation"
+    assert labels.label_options(cases[2][1], table, 2) == []   # nothing specific: no title from these
+
+
+def test_a_theme_may_be_titled_by_a_word_it_owns_or_a_name():
+    table = table_for([{"hypernetworks": 6, "NeRF": 5, "continual learning": 3}, {"hypernetworks": 1, "pruning": 7}])
+    assert labels.is_specific("hypernetwork", 0, table)       # 6 of its 7 papers are here
+    assert not labels.is_specific("hypernetwork", 1, table)
+    assert labels.is_name("NeRF") and labels.pairable("nerf", table, 0)
+    assert not labels.pairable("pruning", table, 1)            # a single common word never follows "and"
+
+
+def test_hyphenated_words_and_subject_tags():
+    grams = [norm for norm, _ in labels.ngrams("in-context learning")]
+    assert "in-context learning" in grams and "context learning" not in grams
+    assert labels.ngrams("Computer Science - Machine Learning") == []
+    assert not labels.is_labelable("machine learning") and not labels.is_labelable("doi")

@@ -6,10 +6,20 @@ Three steps, after BERTopic's KeyBERT-inspired representation:
 2. the top candidates re-ranked by cosine similarity of the phrase embedding to
    the theme centroid (phrases that say what the theme's papers are about beat
    phrases that are merely frequent), weighted by the c-TF-IDF score;
-3. a sentence-cased "X and Y" from the two best distinct phrases, never a
-   phrase made only of generic words, never near-identical to another label.
+3. a chapter title from the ranked phrases: the best *specific* phrase A (two or
+   more words with a non-generic one, or a name such as NeRF; a single common
+   word only when the theme owns it, see `owned`, and then alone), then "A and B"
+   when a second specific phrase B, distinct from A, names papers of the theme
+   that A does not (`ADDED_COVERAGE`), else A alone; never near-identical to
+   another label.
+   Both sides of "and" are specific, so two generic nouns ("Recognition and
+   datasets", "Video compression and encoder") cannot be joined.
+A phrase used by more than `CORPUS_SHARE` of all papers says nothing that sets a
+theme apart (it is the corpus's own field: "implicit neural representations"
+here, "continual learning" in a continual-learning library) and is no label.
 Phrases are compared lower-cased and singularised ("Radiance Fields" ==
-"radiance field"); acronyms and mixed-case names (NeRF, SDF, 3D) keep their case.
+"radiance field"), hyphenated words stay one word ("in-context learning");
+acronyms and mixed-case names (NeRF, SDF, 3D) keep their case.
 """
 from __future__ import annotations
 
@@ -29,7 +39,15 @@ approach approaches implicit representation representations deep novel new frame
 paper work result task system problem data performance state art function existing proposed
 various different high quality efficient effective 3d 2d use using based architecture application
 recent current large small simple general single multiple standard challenge experiment
+net nets embedding embeddings feature features dataset datasets encoder decoder layer layers
+training parameter parameters weight weights input inputs output outputs analysis study
+machine artificial intelligence algorithm algorithms
 """.split())
+# Export metadata that reaches keyphrases through tags: identifiers, and arXiv subject
+# categories ("Computer Science - Machine Learning") that Zotero stores as tags.
+METADATA_WORDS = frozenset("doi arxiv isbn issn url pdf preprint unread".split())
+CATEGORY_RE = re.compile(r"^(computer science|statistics|mathematics|physics|electrical engineering"
+                         r"|quantitative biology|condensed matter)\b")
 STOPWORDS = frozenset("""
 a an the of for to in on and or with by from via at as is are be this that these those our their
 its we it into over under than such which while without within
@@ -37,6 +55,12 @@ its we it into over under than such which while without within
 CANDIDATES = 30          # c-TF-IDF candidates passed to the re-rank
 KEYPHRASES_SHOWN = 8
 SAME_LABEL_RATIO = 85    # rapidfuzz token_set_ratio at or above: "near-identical"
+CORPUS_SHARE = 0.3       # a phrase in more of all papers than this is the corpus's field, not a theme
+OWNED_SHARE = 0.33       # a single common word labels a theme only if this share of its papers are there
+ADDED_COVERAGE = 0.15    # "A and B" when B names this share of the theme's papers that A does not,
+SHARED_COVERAGE = 0.25   # or, adding none, when B is used by this share of the theme's papers
+SECOND_CHOICES = 12      # B is looked for among this many ranked phrases
+CONCENTRATION = 0.25     # a phrase spread over many themes ("machine learning") labels none of them
 
 PhraseEmbedder = Callable[[list[str]], np.ndarray]
 
@@ -66,8 +90,21 @@ def normalise(phrase: str) -> str:
 def is_labelable(norm: str) -> bool:
     """At least one word that is neither generic nor a stopword; no dangling stopword."""
     words = norm.split()
+    if any(w in METADATA_WORDS for w in words) or CATEGORY_RE.match(norm):
+        return False
     return bool(words) and words[0] not in STOPWORDS and words[-1] not in STOPWORDS and any(
         w not in GENERIC_WORDS and w not in STOPWORDS and not w.isdigit() for w in words)
+
+
+def label_words(phrase: str) -> list[str]:
+    """Words of a phrase for labels: like `words_of`, but a hyphenated word stays one
+    ("in-context", "multi-view"): its parts alone ("context") say something else."""
+    return re.findall(r"\w+(?:-\w+)*", phrase)
+
+
+def label_form(phrase: str) -> str:
+    """Comparison form of a label phrase: lower-case, singular, hyphenated words kept."""
+    return " ".join(singular(w.lower()) for w in label_words(phrase))
 
 
 def ngrams(phrase: str, longest: int = 3) -> list[tuple[str, str]]:
@@ -77,22 +114,30 @@ def ngrams(phrase: str, longest: int = 3) -> list[tuple[str, str]]:
     fields" gives "radiance fields" and "fields" but never the headless "neural
     radiance" (measured: middle n-grams produced labels like "large language").
     """
-    surface = words_of(phrase)
+    surface = label_words(phrase)
+    if CATEGORY_RE.match(label_form(phrase)):
+        return []      # "Computer Science - Robotics": a subject tag, not a phrase of the paper
     tails = []
     for size in range(1, min(longest, len(surface)) + 1):
         words = surface[len(surface) - size:]
         tails.append((" ".join(singular(w.lower()) for w in words), " ".join(words)))
     if len(surface) > longest:
-        tails.append((normalise(phrase), " ".join(surface)))
+        tails.append((label_form(phrase), " ".join(surface)))
     return tails
 
 
 @dataclass
 class PhraseTable:
-    """Per theme, in how many papers each normalised term occurs, and its surface forms."""
+    """Per theme, in how many papers each normalised term occurs (and which papers),
+    its surface forms, and in how many papers of the whole corpus it occurs."""
 
     counts: list[Counter]
     surfaces: dict[str, Counter]
+    members: list[dict[str, set[str]]]
+    papers: int = 0
+
+    def corpus_count(self, norm: str) -> int:
+        return sum(c[norm] for c in self.counts)
 
     def display(self, norm: str) -> str:
         forms = self.surfaces[norm]
@@ -100,9 +145,9 @@ class PhraseTable:
 
 
 def phrase_table(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]]) -> PhraseTable:
-    counts, surfaces = [], defaultdict(Counter)
+    counts, surfaces, members = [], defaultdict(Counter), []
     for group in groups:
-        theme_counts = Counter()
+        theme_counts, theme_members = Counter(), defaultdict(set)
         for key in group:
             seen = {}
             for phrase in keyphrases.get(key, ()):
@@ -110,8 +155,11 @@ def phrase_table(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]]
                     seen.setdefault(norm, surface)
                     surfaces[norm][surface] += 1
             theme_counts.update(seen.keys())   # a paper counts once per term
+            for norm in seen:
+                theme_members[norm].add(key)
         counts.append(theme_counts)
-    return PhraseTable(counts, dict(surfaces))
+        members.append(dict(theme_members))
+    return PhraseTable(counts, dict(surfaces), members, sum(len(g) for g in groups))
 
 
 def class_tfidf(table: PhraseTable) -> list[dict[str, float]]:
@@ -145,10 +193,14 @@ class ThemeText:
     keyphrases: tuple[str, ...]
 
 
-def candidates(scores: dict[str, float], counts: Counter, size: int) -> list[str]:
-    """Labelable terms shared by several papers of the theme, best c-TF-IDF first."""
+def candidates(scores: dict[str, float], counts: Counter, size: int,
+               table: PhraseTable | None = None) -> list[str]:
+    """Labelable terms shared by several papers of the theme, best c-TF-IDF first;
+    never a term of more than CORPUS_SHARE of all papers (the corpus's own field)."""
     min_papers = 2 if size >= 4 else 1
-    usable = [t for t in scores if counts[t] >= min_papers and is_labelable(t)]
+    widest = CORPUS_SHARE * table.papers if table and table.papers >= 20 else float("inf")
+    usable = [t for t in scores if counts[t] >= min_papers and is_labelable(t)
+              and (table is None or table.corpus_count(t) <= widest)]
     return sorted(usable, key=lambda t: (-scores[t], t))[:CANDIDATES]
 
 
@@ -180,15 +232,79 @@ def distinct(a: str, b: str) -> bool:
         fuzz.partial_ratio(a, b) < 80
 
 
-def label_options(ranked: list[str], table: PhraseTable) -> list[str]:
-    """Candidate labels, best first: 'A and B' for distinct pairs, then 'A' alone."""
+def is_name(surface: str) -> bool:
+    """An acronym or mixed-case name (NeRF, GANs, SDF, LiDAR): specific on its own."""
+    return any(ch.isupper() for ch in surface[1:]) and any(ch.isalpha() for ch in surface)
+
+
+def owned(term: str, theme: int, table: PhraseTable) -> bool:
+    """A single common word ("hypernetworks", "pruning") labels a theme only when the
+    theme holds more of the papers that use it than any other theme, at least
+    OWNED_SHARE of them, and at least 3."""
+    here = table.counts[theme][term]
+    return here >= 3 and here >= OWNED_SHARE * table.corpus_count(term) and \
+        all(here >= c[term] for c in table.counts)
+
+
+def concentrated(term: str, theme: int, table: PhraseTable) -> bool:
+    """At least CONCENTRATION of the corpus's papers using the term are in this theme:
+    a phrase spread evenly ("machine learning", "computer science") sets no theme apart."""
+    return table.counts[theme][term] >= CONCENTRATION * table.corpus_count(term)
+
+
+def is_specific(term: str, theme: int, table: PhraseTable) -> bool:
+    """Fit to stand in a chapter title: a labelable phrase of two or more words, or a
+    name, concentrated in the theme; or a single word the theme owns."""
+    if not is_labelable(term):
+        return False
+    if len(term.split()) >= 2 or is_name(table.display(term)):
+        return concentrated(term, theme, table)
+    return owned(term, theme, table)
+
+
+def pairable(term: str, table: PhraseTable, theme: int | None = None) -> bool:
+    """Fit to stand after "and": two or more words, or a name (never one common noun),
+    concentrated in the theme."""
+    return is_labelable(term) and (len(term.split()) >= 2 or is_name(table.display(term))) and \
+        (theme is None or concentrated(term, theme, table))
+
+
+def label_options(ranked: list[str], table: PhraseTable, theme: int | None = None) -> list[str]:
+    """Candidate chapter titles, best first: for each specific head phrase A (in rank
+    order), "A and B" with the distinct phrase B that adds most of the theme's papers
+    (at least ADDED_COVERAGE of them; else one used by SHARED_COVERAGE of them), then
+    A alone. "and" joins only phrases of two or more words or names: a single word the
+    theme owns ("Hypernetworks") stands alone."""
+    if theme is None:   # no table row (old callers): every labelable phrase may stand
+        specific = [t for t in ranked if is_labelable(t)]
+        members: dict[str, set[str]] = {}
+        size = 1
+    else:
+        specific = [t for t in ranked if is_specific(t, theme, table)]
+        members = table.members[theme]
+        size = max(1, len(set().union(*members.values()))) if members else 1
     options = []
-    for i, first in enumerate(ranked[:6]):
-        for second in ranked[i + 1:10]:
-            if distinct(first, second):
-                options.append(sentence_case(f"{table.display(first)} and {table.display(second)}"))
-                break
-    options += [sentence_case(table.display(t)) for t in ranked[:6]]
+    for first in specific[:6]:
+        if not pairable(first, table):      # a single word the theme owns stands alone
+            options.append(sentence_case(table.display(first)))
+            continue
+        covered = members.get(first, set())
+        seconds = [t for t in ranked[:SECOND_CHOICES]
+                   if t != first and pairable(t, table, theme) and distinct(first, t)]
+        best = None
+        if members:
+            gains = [(len(members.get(t, set()) - covered), -i, t) for i, t in enumerate(seconds)]
+            gain, _, adding = max(gains, default=(0, 0, None))
+            if adding and gain >= max(2, ADDED_COVERAGE * size):
+                best = adding
+            else:
+                best = next((t for t in seconds if len(members.get(t, ())) >= max(2, SHARED_COVERAGE * size)),
+                            None)
+        elif seconds:
+            best = seconds[0]
+        if best:
+            options.append(sentence_case(f"{table.display(first)} and {table.display(best)}"))
+        options.append(sentence_case(table.display(first)))
     return options
 
 
@@ -234,7 +350,7 @@ def theme_texts(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]],
     """
     table = phrase_table(groups, keyphrases)
     scores = class_tfidf(table)
-    ranked = [rerank(candidates(scores[i], table.counts[i], len(g)), scores[i], table,
+    ranked = [rerank(candidates(scores[i], table.counts[i], len(g), table), scores[i], table,
                      centroids[i], embed) for i, g in enumerate(groups)]
     phrases = [characteristic(r, table) for r in ranked]
     labels = list(fixed_labels)
@@ -242,7 +358,9 @@ def theme_texts(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]],
     for i in sorted(range(len(groups)), key=lambda i: (-len(groups[i]), groups[i][:1])):
         if labels[i]:
             continue
-        options = [o for o in label_options(ranked[i], table) if not is_near(o, taken)]
+        every = label_options(ranked[i], table, i)
+        options = [o for o in every if not is_near(o, taken)] or \
+            [o for o in every if o.lower() not in {t.lower() for t in taken}]
         labels[i] = options[0] if options else f"Theme {i + 1}"
         taken.append(labels[i])
     return [ThemeText(labels[i], describe(phrases[i], titles.get(representatives[i], "")), phrases[i])
