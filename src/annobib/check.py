@@ -32,25 +32,17 @@ from rapidfuzz import fuzz
 from .config import Settings
 from .corpus import arxiv_id, corpus_files, load_corpus, normal_doi, normal_title
 from .corpus.rules import TITLE_RATIO, LoadResult
-from .errors import Problem
+from .errors import HasProblems, Problem
 from .models import Paper
 
 
 @dataclass(frozen=True)
-class CheckReport:
+class CheckReport(HasProblems):
     problems: list[Problem]
     papers: int
     files: int
     seconds: float
     loaded: LoadResult | None = None     # the usable papers and the counts, for the build
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
 
     def summary(self) -> str:
         verdict = "FAILED" if self.errors else "ok"

@@ -27,6 +27,20 @@ class Problem:
         return f"{where}:{who} {self.severity}: {self.message}"
 
 
+class HasProblems:
+    """Errors and warnings of a `problems` list (mixed into reports that carry one)."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+
 class CorpusError(AnnobibError):
     """The corpus has errors; `problems` lists every one."""
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from ..errors import CorpusError, Problem
+from ..errors import CorpusError, HasProblems, Problem
 from ..latex import has_bare_percent, percent_as_text, to_text
 from ..models import Paper
 from .ids import normal_doi
@@ -51,7 +51,7 @@ _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
 @dataclass(frozen=True)
-class LoadResult:
+class LoadResult(HasProblems):
     """The usable papers, every problem, and the count that proves nothing was lost:
     `entries_read == len(papers) + len(skipped)`."""
 
@@ -59,14 +59,6 @@ class LoadResult:
     problems: list[Problem]
     entries_read: int = 0
     skipped: tuple[Problem, ...] = ()     # one error per entry that was not used
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
 
     @property
     def without_abstract(self) -> int:
