@@ -280,3 +280,226 @@ def test_shipped_pages_are_inert(browser, shipped, shipped_url):
     context.close()
     assert not faults, "\n".join(faults[:40])
 
+
+
+# ---------------------------------------------------------------- (c) cite, collect and follow
+
+# Runs in the page: what Zotero's "Embedded Metadata" translator reads (zotero/translators,
+# "Embedded Metadata.js"): init() picks the item type from the Highwire tags (journal /
+# conference / ... title), else the RDF translator's detectType() takes a dc:type that
+# names a Zotero item type (RDF.js), else citation_title makes it a guessed journalArticle;
+# processFields() reads HIGHWIRE_MAPPINGS (title, date, DOI) from `html>head>meta[name$=..]`,
+# processHighwireCreators() + ZU.cleanAuthor() split each citation_author ('Last, First' at
+# the comma, else the last word is the family name). Only the parts that reach item type,
+# title, creators, date and DOI are repeated here.
+ZOTERO_EMBEDDED_METADATA = r"""() => {
+  const ITEM_TYPES = ['artwork', 'audioRecording', 'bill', 'blogPost', 'book', 'bookSection', 'case',
+    'computerProgram', 'conferencePaper', 'dataset', 'dictionaryEntry', 'document', 'email',
+    'encyclopediaArticle', 'film', 'forumPost', 'hearing', 'instantMessage', 'interview', 'journalArticle',
+    'letter', 'magazineArticle', 'manuscript', 'map', 'newspaperArticle', 'patent', 'podcast', 'preprint',
+    'presentation', 'radioBroadcast', 'report', 'standard', 'statute', 'thesis', 'tvBroadcast',
+    'videoRecording', 'webpage'];
+  const PREFIXES = ['bib', 'bibo', 'dc', 'dcterms', 'prism', 'foaf', 'vcard', 'link', 'z', 'eprint', 'eprints',
+    'og', 'article', 'book', 'music', 'video', 'so', 'codemeta', 'rdf'];
+  let hwType = null, hwTypeGuess = null, dcType = null, ogType = null;
+  for (const meta of document.querySelectorAll('meta')) {
+    const names = meta.getAttribute('name') || meta.getAttribute('property');
+    const value = meta.getAttribute('content');
+    if (!names || !value) continue;
+    for (const tag of names.split(/\s+/)) {
+      const parts = tag.split(/[.:_]/);
+      let prefix = parts.length > 2 ? parts[1].toLowerCase() : null;
+      let prefixLength = parts.length > 2 ? parts[0].length + parts[1].length + 1 : 0;
+      if (!prefix || !PREFIXES.includes(prefix)) { prefix = parts[0].toLowerCase(); prefixLength = parts[0].length; }
+      if (PREFIXES.includes(prefix)) {
+        const prop = tag.substr(prefixLength + 1);
+        if (prefix === 'dc' && prop.toLowerCase() === 'type') dcType = dcType || value;
+        if (prefix === 'og' && prop === 'type') ogType = ogType || value;
+        continue;
+      }
+      switch (tag.slice(tag.lastIndexOf('citation_'))) {
+        case 'citation_journal_title': hwType = 'journalArticle'; break;
+        case 'citation_technical_report_institution': hwType = 'report'; break;
+        case 'citation_conference_title': case 'citation_conference': hwType = 'conferencePaper'; break;
+        case 'citation_book_title': case 'citation_inbook_title': hwType = 'bookSection'; break;
+        case 'citation_dissertation_institution': hwType = 'thesis'; break;
+        case 'citation_title': case 'citation_series_title': hwTypeGuess = hwTypeGuess || 'journalArticle'; break;
+      }
+    }
+  }
+  const ogTypes = {'website': 'webpage', 'book': 'book', 'video.movie': 'videoRecording'};
+  const itemType = hwType || ogTypes[ogType] || (ITEM_TYPES.includes(dcType) ? dcType : null)
+    || hwTypeGuess || (ogType === 'article' ? 'journalArticle' : null);
+  const text = (name) => {
+    const node = document.querySelector(`html>head>meta[name$="${name}"]`);
+    return node ? node.content.replace(/\s+/g, ' ').trim() : undefined;
+  };
+  const creators = [];
+  let last = null;
+  for (const node of document.querySelectorAll('html>head>meta[name$="citation_author"]')) {
+    for (let creator of node.content.split(/\s*;\s*/)) {
+      creator = creator.trim();
+      if (!creator || !/[^\s,-.;]/.test(creator) || creator === last) continue;
+      last = creator;
+      if (creator.includes(',')) {
+        const at = creator.indexOf(',');
+        creators.push({lastName: creator.slice(0, at).trim(), firstName: creator.slice(at + 1).trim()});
+      } else {
+        const words = creator.split(/\s+/);
+        creators.push({lastName: words.pop(), firstName: words.join(' ')});
+      }
+    }
+  }
+  let date;
+  for (const name of ['citation_publication_date', 'citation_cover_date', 'citation_date']) date = text(name) || date;
+  const doi = (text('citation_doi') || '').match(/10(?:\.[0-9]{4,})?\/[^\s]*[^\s\.,]/);
+  return {itemType, title: text('citation_title'), creators, date, DOI: doi ? doi[0] : undefined};
+}"""
+
+ZOTERO_TYPE_OF_CSL = {"article": "preprint", "article-journal": "journalArticle",
+                      "paper-conference": "conferencePaper", "document": "document"}
+
+
+def _csl_items(site: Path) -> dict[str, dict]:
+    import json
+
+    return {item["id"]: item for item in json.loads((site / "bib" / "all.json").read_text(encoding="utf-8"))}
+
+
+def _page_of(site: Path, key: str) -> str:
+    """The page path of a citation key (URL slugs may differ from keys): from papers.json."""
+    import json
+
+    papers = json.loads((site / "data" / "papers.json").read_text(encoding="utf-8"))
+    record = next(p for p in papers if p["key"] == key)
+    return f"papers/{record.get('url_slug', key)}/"
+
+
+def test_zotero_reads_item_type_title_authors_date_and_doi(browser, shipped, shipped_url):
+    """The StyleSDF preprint, every paper with a DOI and a sample of the rest, as Zotero sees them."""
+    items = _csl_items(shipped)
+    stylesdf = _paper_with_title(shipped, "StyleSDF")
+    keys = sorted({stylesdf} | {k for k, item in items.items() if "DOI" in item} | set(sorted(items)[::25]))
+    context = browser.new_context()
+    page = context.new_page()
+    watch = Watch(page, shipped_url)
+    faults = []
+    for key in keys:
+        item = items[key]
+        page.goto(urljoin(shipped_url, _page_of(shipped, key)), wait_until="load")
+        read = page.evaluate(ZOTERO_EMBEDDED_METADATA)
+        expected_creators = [{"lastName": a["family"], "firstName": a.get("given", "")} if "family" in a
+                             else {"lastName": a["literal"].split()[-1], "firstName": " ".join(a["literal"].split()[:-1])}
+                             for a in item.get("author", [])]
+        checks = {
+            "itemType": (read["itemType"], ZOTERO_TYPE_OF_CSL[item["type"]]),
+            "title": (read["title"], " ".join(item["title"].split())),
+            "creators": (read["creators"], expected_creators),
+            "date": (read.get("date"), str(item["issued"]["date-parts"][0][0]) if "issued" in item else None),
+            "DOI": (read.get("DOI"), item.get("DOI")),
+        }
+        faults += [f"{key}: {field}: Zotero reads {got!r}, expected {want!r}"
+                   for field, (got, want) in checks.items() if got != want]
+    context.close()
+    assert len(keys) > 20
+    assert not faults, "\n".join(faults[:20])
+    assert not watch.faults(), watch.faults()
+
+
+def test_stylesdf_as_zotero_saves_it(browser, shipped, shipped_url):
+    key = _paper_with_title(shipped, "StyleSDF")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(urljoin(shipped_url, _page_of(shipped, key)), wait_until="load")
+    read = page.evaluate(ZOTERO_EMBEDDED_METADATA)
+    apa = page.locator(".annobib-reference").first.inner_text()
+    context.close()
+    assert read["itemType"] == "preprint"
+    assert read["title"] == "StyleSDF: High-Resolution 3D-Consistent Image and Geometry Generation"
+    assert read["creators"][0] == {"lastName": "Or-El", "firstName": "Roy"} and len(read["creators"]) == 6
+    assert read["date"] == "2021"
+    assert "Or-El, R., Luo, X., Shan, M., Shechtman, E., Park, J. J., & Kemelmacher-Shlizerman, I. (2021). " \
+           "StyleSDF: High-resolution 3D-consistent image and geometry generation (arXiv:2112.11427). arXiv. " \
+           "https://arxiv.org/abs/2112.11427" in apa
+
+
+def test_feed_is_found_fetched_and_parsed(browser, shipped, shipped_url):
+    import feedparser
+
+    context = browser.new_context()
+    page = context.new_page()
+    watch = Watch(page, shipped_url)
+    page.goto(shipped_url, wait_until="load")
+    discovered = page.locator("head link[rel='alternate'][type='application/atom+xml']")
+    assert discovered.count() == 1
+    visible = page.locator("article a[href$='feeds/all.xml']")
+    assert visible.count() == 1
+    url = urljoin(page.url, visible.get_attribute("href"))
+    assert urljoin(page.url, discovered.get_attribute("href")) == url
+    response = page.request.get(url)
+    assert response.status == 200, url
+    feed = feedparser.parse(response.body(), response_headers={
+        "content-type": response.headers.get("content-type", "application/atom+xml"), "content-location": url})
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10" and feed.feed.title and feed.feed.id and feed.feed.updated
+    assert len(feed.entries) == 50
+    for entry in feed.entries:
+        assert entry.id and entry.title and entry.updated and entry.link.startswith(shipped_url)
+    first = feed.entries[0]
+    page.goto(first.link, wait_until="load")                   # the entry's link is the paper's page
+    assert page.locator("article h1").inner_text().strip() == first.title
+    # A theme page offers its own feed.
+    theme = sorted(p.parent.name for p in (shipped / "themes").glob("*/index.html"))[0]
+    page.goto(urljoin(shipped_url, f"themes/{theme}/"), wait_until="load")
+    assert page.locator("head link[rel='alternate'][type='application/atom+xml']").count() == 1
+    theme_feed = page.locator("article a[href*='feeds/themes/']")
+    assert theme_feed.count() == 1
+    theme_url = urljoin(page.url, theme_feed.get_attribute("href"))
+    parsed = feedparser.parse(page.request.get(theme_url).body(),
+                              response_headers={"content-type": "application/atom+xml", "content-location": theme_url})
+    context.close()
+    assert not parsed.bozo and parsed.entries
+    assert not watch.faults(), watch.faults()
+
+
+def test_author_link_leads_to_a_page_listing_their_papers(browser, shipped, shipped_url):
+    key = _paper_with_title(shipped, "StyleSDF")
+    context = browser.new_context()
+    page = context.new_page()
+    watch = Watch(page, shipped_url)
+    paper_url = urljoin(shipped_url, _page_of(shipped, key))
+    page.goto(paper_url, wait_until="load")
+    author = page.locator(".annobib-authors a").first
+    assert author.inner_text().strip() == "Roy Or-El"
+    author.click()
+    page.wait_for_load_state("load")
+    assert re.search(r"/authors/#a-[a-z0-9-]+$", page.url), page.url
+    entry = page.locator(":target")
+    assert entry.count() == 1 and "Or-El" in entry.inner_text()
+    listed = entry.locator("a").evaluate_all("els => els.map(e => e.href)")
+    assert paper_url in listed, listed
+    assert entry.is_visible()
+    context.close()
+    assert not watch.faults(), watch.faults()
+
+
+def test_ris_download_is_parsed(browser, shipped, shipped_url):
+    import rispy
+
+    key = _paper_with_title(shipped, "StyleSDF")
+    context = browser.new_context()
+    page = context.new_page()
+    watch = Watch(page, shipped_url)
+    page.goto(urljoin(shipped_url, _page_of(shipped, key)), wait_until="load")
+    link = page.locator("a[href$='.ris']").first
+    response = page.request.get(urljoin(page.url, link.get_attribute("href")))
+    assert response.status == 200
+    records = rispy.loads(response.text())
+    assert [r["id"] for r in records] == [key]
+    assert records[0]["title"] == "StyleSDF: High-Resolution 3D-Consistent Image and Geometry Generation"
+    assert records[0]["authors"][0] == "Or-El, Roy" and records[0]["type_of_reference"] == "UNPB"
+    page.goto(shipped_url, wait_until="load")
+    everything = page.request.get(urljoin(page.url, page.locator("article a[href$='all.ris']").get_attribute("href")))
+    assert len(rispy.loads(everything.text())) == 232
+    context.close()
+    assert not watch.faults(), watch.faults()

@@ -142,3 +142,87 @@ def test_data_and_bibtex_files_hold_every_hostile_paper(hostile):
     library = bibtexparser.parse_string((hostile.site / "bib" / "all.bib").read_text(encoding="utf-8"))
     assert not library.failed_blocks, [b.error for b in library.failed_blocks]
     assert sorted(e.key for e in library.entries) == sorted(c["key"] for c in LITERALS)
+
+
+# ---------------------------------------------------------------- the page <head>, feeds, RIS, CSL-JSON
+
+def _shown(text: str) -> str:
+    """A value as the head, feeds and RIS carry it: control characters dropped, spaces collapsed."""
+    import unicodedata
+    return " ".join("".join(ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch)[0] != "C").split())
+
+
+def _head_metadata(page: Path) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """(meta (name, content) as a browser decodes them, JSON-LD bodies, http-equiv values) of <head>."""
+    root = parse_html(page.read_text(encoding="utf-8"))
+    head = next(n for n in root.iter() if n.tag == "head")
+    meta = [(n.attrs.get("name") or n.attrs.get("property", ""), n.attrs.get("content", ""))
+            for n in head.iter() if n.tag == "meta"]
+    json_ld = ["".join(c for c in n.children if isinstance(c, str))
+               for n in head.iter() if n.tag == "script" and n.attrs.get("type") == "application/ld+json"]
+    refresh = [n.attrs["http-equiv"] for n in root.iter() if n.tag == "meta" and "http-equiv" in n.attrs]
+    return meta, json_ld, refresh
+
+
+@pytest.mark.slow
+def test_head_metadata_holds_each_text_exactly_and_nothing_more(hostile):
+    """Highwire/OpenGraph tags and JSON-LD of every hostile paper: the corpus text, exactly, as data."""
+    papers = {p["key"]: p for p in json.loads((hostile.site / "data" / "papers.json").read_text(encoding="utf-8"))}
+    faults = []
+    for case in LITERALS:
+        key = case["key"]
+        meta, json_ld, refresh = _head_metadata(hostile.site / "papers" / key / "index.html")
+        title = _shown(papers[key]["title"])
+        titles = [content for name, content in meta if name == "citation_title"]
+        authors = [content for name, content in meta if name == "citation_author"]
+        if titles != [title]:
+            faults.append(f"{key}: citation_title {titles!r} is not the title {title!r}")
+        if len(authors) != len(papers[key]["authors"]):
+            faults.append(f"{key}: {len(authors)} citation_author tags for {len(papers[key]['authors'])} authors")
+        if refresh:
+            faults.append(f"{key}: meta http-equiv {refresh}")
+        if len(json_ld) != 1:
+            faults.append(f"{key}: {len(json_ld)} JSON-LD blocks")
+            continue
+        if re.search(r"[<>&]", json_ld[0]):
+            faults.append(f"{key}: JSON-LD holds markup characters: {json_ld[0][:120]!r}")
+        try:
+            data = json.loads(json_ld[0])
+        except ValueError as exc:
+            faults.append(f"{key}: JSON-LD does not parse ({exc})")
+            continue
+        if data.get("name") != title or data.get("@type") != "ScholarlyArticle":
+            faults.append(f"{key}: JSON-LD name {data.get('name')!r} is not the title")
+    assert not faults, "\n".join(faults[:40])
+    meta, json_ld, _ = _head_metadata(hostile.site / "papers" / "hostile-head" / "index.html")
+    tags = dict(meta)
+    assert tags["citation_journal_title"] == "Journal\"></script><script>alert('xss-ld-journal')</script>"
+    assert tags["citation_doi"] == "10.1000/head\"><script>alert('xss-meta-doi')</script>"
+    assert tags["DC.type"] == "journalArticle"
+    data = json.loads(json_ld[0])
+    assert [a["name"] for a in data["author"]] == ["Eve\" onmouseover=\"alert('xss-meta-author')",
+                                                   "Mallory</script><script>alert('xss-ld-author')</script>"]
+    assert data["abstract"].endswith("\"]</script><script>alert('xss-ld-abstract')</script>")
+
+
+@pytest.mark.slow
+def test_feeds_ris_and_csl_json_hold_every_hostile_paper_as_text(hostile):
+    import feedparser
+    import rispy
+
+    papers = {p["key"]: p for p in json.loads((hostile.site / "data" / "papers.json").read_text(encoding="utf-8"))}
+    feed = feedparser.parse((hostile.site / "feeds" / "all.xml").read_bytes(),
+                            response_headers={"content-type": "application/atom+xml",
+                                              "content-location": "http://127.0.0.1/feeds/all.xml"})
+    assert not feed.bozo, feed.bozo_exception
+    by_link = {e.link: e for e in feed.entries}
+    for key, paper in papers.items():
+        entry = by_link.get(f"http://127.0.0.1/papers/{key}/")
+        if entry is not None:                       # the feed holds the newest (setting render_feed_entries)
+            assert entry.title == _shown(paper["title"]), key
+    assert len(feed.entries) == min(len(papers), 50)
+    records = rispy.loads((hostile.site / "bib" / "all.ris").read_text(encoding="utf-8"))
+    assert sorted(r["id"] for r in records) == sorted(papers)
+    assert {r["id"]: r["title"] for r in records} == {k: _shown(p["title"]) for k, p in papers.items()}
+    items = json.loads((hostile.site / "bib" / "all.json").read_text(encoding="utf-8"))
+    assert {i["id"]: i["title"] for i in items} == {k: p["title"] for k, p in papers.items()}

@@ -14,6 +14,8 @@ repositories holding the same commit (same content, author and dates), exactly l
 two clones, so the stamps agree and NO file is excluded from the comparison.
 A third build in a copy committed at another time shows the stamps do follow the
 commit (and only the sitemap files change), so the fixed date is what makes them equal.
+The Atom feeds (feeds/*.xml) date each paper by the commit that added it to the corpus
+(render/feeds.py), so they follow the commit too, and nothing else does.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 SMALL_CORPUS = REPO / "tests" / "fixtures" / "small_corpus"
 DATE_STAMPED = ("sitemap.xml", "sitemap.xml.gz")
+FEEDS = "feeds/"                   # feeds/all.xml, feeds/themes/<slug>.xml: papers' added dates
 COMMIT_DATE = "2024-06-01T12:00:00+00:00"
 
 
@@ -96,7 +99,10 @@ def test_only_the_sitemaps_follow_the_commit_date(two_builds, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     a, b = digests(first / "site"), digests(later / "site")
     differing = sorted(name for name in a if a.get(name) != b.get(name))
-    assert set(differing) <= set(DATE_STAMPED), differing
+    assert all(name in DATE_STAMPED or name.startswith(FEEDS) for name in differing), differing
+    feed = (later / "site" / "feeds" / "all.xml").read_text(encoding="utf-8")
+    assert "2025&#45;02&#45;03T00&#58;00&#58;00Z" in feed            # the commit that added the papers
+    assert "2024&#45;06&#45;01" in (first / "site" / "feeds" / "all.xml").read_text(encoding="utf-8")
     sitemap = (later / "site" / "sitemap.xml").read_text(encoding="utf-8")
     if "<lastmod>" in sitemap:
         assert "<lastmod>2025-02-03</lastmod>" in sitemap

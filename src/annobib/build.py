@@ -92,8 +92,9 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
         log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
 
     bib, themes_doc = _organize(root, settings, papers, result.annotations, summary, log)
-    _render_and_publish(root, settings, bib, summary)
+    added = _render_and_publish(root, settings, bib, summary)
     _write_themes_file(root / settings.themes_file, themes_doc, log)
+    _write_added_file(root / settings.added_file, added, log)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -146,13 +147,17 @@ def _write_added_file(path: Path, added, log) -> None:
 
 def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summary: BuildSummary):
     from .render import render_site, write_mkdocs_config
+    from .render.feeds import added_dates
+
+    added = added_dates(root, settings.added_file, settings.corpus_dir, [p.key for p in bib.papers])
+
     build_dir(root).mkdir(parents=True, exist_ok=True)
     site_dir = root / settings.render_site_dir
     with tempfile.TemporaryDirectory(dir=build_dir(root), prefix=STAGING_PREFIX) as staging:
         staging = Path(staging)
         docs_dir, new_site = staging / "docs", staging / "site"
         docs_dir.mkdir()
-        rendered = render_site(bib, docs_dir, settings, hand_written_docs=root / "docs")
+        rendered = render_site(bib, docs_dir, settings, hand_written_docs=root / "docs", added=added.dates)
         config_path = staging / "mkdocs.yml"
         write_mkdocs_config(bib, docs_dir, new_site, config_path, _base_mkdocs(root), settings=settings)
         pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py
@@ -167,6 +172,7 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
             raise BuildError(f"entries read ({summary.entries_read}) != pages ({summary.paper_pages}) "
                              f"+ skipped ({summary.skipped}); nothing was published")
         publish(new_site, site_dir)
+    return added
 
 
 def _page_cache_plan(root: Path, settings: Settings, docs_dir: Path, config_path: Path):

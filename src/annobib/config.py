@@ -34,6 +34,7 @@ class Settings:
     # corpus
     corpus_dir: str = "corpus"
     themes_file: str = "corpus/themes.yml"
+    added_file: str = "corpus/added.yml"   # when each paper entered the corpus (feeds); commit it
     require_abstract: bool = False  # true: an entry without abstract is an error (skipped)
     # analyze: model names are configurable so users with network can use the
     # canonical `en_core_web_sm` / `sentence-transformers/all-MiniLM-L6-v2`.
@@ -53,6 +54,8 @@ class Settings:
     render_search: str = "pagefind"       # "pagefind" (sharded index) or "lunr" (Material's, trimmed): render/search.py
     render_search_abstracts: bool = True  # index abstracts too (titles, authors, keyphrases, methods always)
     render_page_cache: bool = True        # reuse unchanged pages' HTML across builds (render/incremental.py)
+    render_citation_styles: tuple[str, ...] = ("apa", "harvard-cite-them-right@en-GB")  # CSL style[@locale]
+    render_feed_entries: int = 50         # newest papers per Atom feed
 
     def path(self, root: Path, name: str) -> Path:
         return root / getattr(self, name)

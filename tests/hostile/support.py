@@ -320,7 +320,7 @@ def _build(name: str, base: Path, corpus: str) -> BuiltProject:
     seed_cache(root)
     before = snapshot(base)
     site = build_project(root)
-    allowed = (f"{name}/site/", f"{name}/build/", f"{name}/corpus/themes.yml")
+    allowed = (f"{name}/site/", f"{name}/build/", f"{name}/corpus/themes.yml", f"{name}/corpus/added.yml")
     created = sorted(p for p in set(snapshot(base)) - set(before) if not p.startswith(allowed))
     return BuiltProject(root, site, created)
 

@@ -27,6 +27,7 @@ from ..config import Settings
 from ..errors import BuildError
 from ..models import Annotation, Bibliography, MethodEntry, Paper, Theme
 from . import escape
+from .extras import INDEX_PAGES, OVERRIDES_DIR, Extras, keyword_aliases
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
@@ -142,6 +143,7 @@ class Site:
             ids = escape.anchor_ids(names, _kind_prefix(kind))
             site.method_ids.update({(kind, name): ident for name, ident in ids.items()})
         site.keyword_ids = escape.anchor_ids(list(bib.keywords), "kw")
+        site.keyword_ids.update(keyword_aliases(bib, site.keyword_ids))   # chips find merged spellings
         site.check_references()
         return site
 
@@ -308,18 +310,23 @@ def _copy_tree(writer: _Writer, source_dir: Path, prefix: str = "") -> set[str]:
 
 
 def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
-                hand_written_docs: Path | None = None) -> RenderResult:
-    """Write the whole MkDocs docs folder for `bib` into `docs_dir` (empty, made by the caller)."""
+                hand_written_docs: Path | None = None, added: dict[str, str] | None = None) -> RenderResult:
+    """Write the whole MkDocs docs folder for `bib` into `docs_dir` (empty, made by the caller).
+
+    `added`: citation key -> date the paper entered the corpus, for the feeds (render/feeds.py).
+    """
     site = Site.build(bib, settings)
+    extras = Extras(site, added)
     writer = _Writer(docs_dir)
     hand_written = _copy_tree(writer, hand_written_docs) if hand_written_docs and hand_written_docs.is_dir() else set()
     site.hand_written = frozenset(hand_written)
     _copy_tree(writer, ASSETS_DIR, "stylesheets/")
     pages = {}
-    pages.update(_paper_pages(site))
-    pages.update(_theme_pages(site))
-    pages.update(_index_pages(site))
+    pages.update(_paper_pages(site, extras))
+    pages.update(_theme_pages(site, extras))
+    pages.update(_index_pages(site, extras))
     pages.update(_downloads(site))
+    pages.update(extras.files())          # authors/venues/years pages, feeds, RIS and CSL-JSON
     clashes = sorted(hand_written & set(pages))
     if clashes:
         raise BuildError(f"hand-written docs clash with generated pages: {', '.join(clashes)}")
@@ -333,13 +340,14 @@ def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
     )
 
 
-def _paper_pages(site: Site) -> dict[str, str]:
-    return {f"papers/{site.paper_slug(p.key)}.md": render("paper.md.j2", paper=paper_view(site, p)) for p in site.bib.papers}
+def _paper_pages(site: Site, extras: Extras) -> dict[str, str]:
+    return {f"papers/{site.paper_slug(p.key)}.md": render("paper.md.j2", paper=paper_view(site, p), more=extras.paper(p))
+            for p in site.bib.papers}
 
 
-def _theme_pages(site: Site) -> dict[str, str]:
+def _theme_pages(site: Site, extras: Extras) -> dict[str, str]:
     pages = {f"themes/{t.slug}.md": render("theme.md.j2", theme=theme_view(site, t),
-                                           keyphrases_shown=THEME_KEYPHRASES_SHOWN)
+                                           keyphrases_shown=THEME_KEYPHRASES_SHOWN, more=extras.theme(t))
              for t in site.bib.themes}
     unthemed = [p for p in site.bib.papers if p.key not in site.bib.theme_of]
     pages["themes/index.md"] = render(
@@ -350,9 +358,9 @@ def _theme_pages(site: Site) -> dict[str, str]:
     return pages
 
 
-def _index_pages(site: Site) -> dict[str, str]:
+def _index_pages(site: Site, extras: Extras) -> dict[str, str]:
     return {
-        "index.md": render("home.md.j2", **_home_context(site)),
+        "index.md": render("home.md.j2", **_home_context(site), more=extras.home()),
         "methods.md": render("methods.md.j2", groups=_method_groups(site)),
         "keywords.md": render("keywords.md.j2", groups=_keyword_groups(site)),
     }
@@ -490,8 +498,11 @@ def write_mkdocs_config(bib: Bibliography, docs_dir: Path, site_dir: Path, confi
                     "site_author": settings.site_author, "repo_url": settings.site_repo_url}
         config.update({name: value for name, value in identity.items() if value})
     config["nav"] = _nav(bib, with_about=(docs_dir / "about.md").is_file())
-    # Papers are reachable from themes, methods, keywords and search, not from the nav.
-    config["not_in_nav"] = "/papers/"
+    # Papers are reachable from themes, methods, keywords and search, not from the nav;
+    # the authors, venues and years pages from the home page and every paper page.
+    config["not_in_nav"] = "\n".join(["/papers/", *(f"/{page}" for page in INDEX_PAGES)])
+    # Theme override: JSON-LD and feed links in <head> (render/overrides/main.html).
+    config["theme"] = {"custom_dir": _relative(OVERRIDES_DIR, here)}
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
