@@ -40,8 +40,10 @@ def copy_project(root: Path, corpus: Path | None = None) -> Path:
     source = corpus or REPO / "corpus"
     for bib in sorted(source.glob("*.bib")):
         shutil.copy(bib, root / "corpus" / bib.name)
-    if corpus is None and (REPO / "corpus" / "themes.yml").exists():
-        shutil.copy(REPO / "corpus" / "themes.yml", root / "corpus" / "themes.yml")
+    if corpus is None:
+        for committed in ("themes.yml", "added.yml"):   # the maintainer's files, committed beside the .bib
+            if (REPO / "corpus" / committed).exists():
+                shutil.copy(REPO / "corpus" / committed, root / "corpus" / committed)
     return root
 
 

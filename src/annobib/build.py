@@ -99,7 +99,8 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
     return summary
 
 
-SITE_MODULES = ("numpy", "sklearn", "spacy", "sentence_transformers", "keybert", "jinja2", "mkdocs", "material")
+SITE_MODULES = ("numpy", "sklearn", "spacy", "sentence_transformers", "keybert", "jinja2", "mkdocs", "material",
+                "citeproc", "pagefind")
 
 
 def require_site_extra() -> None:
