@@ -264,7 +264,8 @@ def search_transfer(site: Path, query: str | None = None) -> dict:
     """Bytes from opening the home page to the first search result, in chromium."""
     from playwright.sync_api import sync_playwright
 
-    query, slug = title_word(site) if query is None else (query, "")
+    word, slug = title_word(site)
+    query = query or word
     server, base = serve(site)
     responses: list[tuple[str, float, bytes]] = []
     try:
@@ -315,12 +316,100 @@ def search_transfer(site: Path, query: str | None = None) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- seeded annotations
+
+SEED_SCRIPT = textwrap.dedent("""
+    # Writes a stand-in annotation for every paper into the project's cache, under the keys
+    # the build computes: keyphrases = frequent long words, embedding = hashed bag of words.
+    import hashlib, json, re, sys
+    from collections import Counter
+    from dataclasses import asdict
+    from pathlib import Path
+    import numpy as np
+    from annobib.analyze import cache_key, paper_document, load_vocabulary, EMBEDDING_DIGITS
+    from annobib.atomic import write_json
+    from annobib.check import check_project
+    from annobib.config import load_settings
+    from annobib.models import Annotation
+    root = Path(sys.argv[1])
+    settings = load_settings(root)
+    vocabulary = load_vocabulary(root)
+    papers = check_project(root, settings).loaded.papers
+    folder = root / settings.analyze_cache_dir / "annotations"
+    for paper in papers:
+        doc = paper_document(paper)
+        words = re.findall(r"[a-z]{6,}", f"{doc.title or ''} {doc.text}".lower())
+        vector = np.zeros(384)
+        for w in words:
+            h = int.from_bytes(hashlib.sha256(w.encode()).digest()[:4], "little")
+            vector[h % 384] += 1.0 if h & 1 << 20 else -1.0
+        vector /= np.linalg.norm(vector) or 1.0
+        phrases = tuple(w for w, _ in Counter(words).most_common(15))
+        first = re.split(r"(?<=[.!?])\\s+", doc.text)[0]
+        note = Annotation(key=paper.key, keyphrases=phrases, methods_introduced=(), methods_mentioned=(),
+                          datasets=(), summary=first, embedding=tuple(round(float(x), EMBEDDING_DIGITS) for x in vector))
+        write_json(folder / f"{cache_key(doc, settings, vocabulary)}.json", asdict(note))
+    print(len(papers))
+""")
+
+
+def seed_annotations(project: Path) -> int:
+    done = subprocess.run([sys.executable, "-c", SEED_SCRIPT, str(project)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- analysis cost
+
+ANALYSIS_SCRIPT = textwrap.dedent("""
+    import json, re, sys, time
+    from pathlib import Path
+    import bibtexparser
+    from annobib.analyze import Document, analyze_documents
+    from annobib.analyze.distributed import analyze_in_chunks
+    from annobib.analyze.loaders import load_encoder, load_spacy
+    from annobib.config import Settings
+    from annobib.latex import to_text
+    text = Path(sys.argv[1]).read_text(encoding="utf-8")
+    entries = bibtexparser.parse_string(text).entries
+    docs = [Document(id=e.key, text=to_text(e["abstract"]), title=to_text(e["title"])) for e in entries]
+    settings = Settings()
+    nlp, encoder = load_spacy(settings.analyze_spacy_model), load_encoder(settings.analyze_encoder_model)
+    analyze_documents(docs[:8], settings)                 # warm up both models
+    started = time.perf_counter()
+    encoder.encode([f"{d.title}. {d.text}" for d in docs], batch_size=32, show_progress_bar=False)
+    encode = time.perf_counter() - started
+    started = time.perf_counter()
+    list(nlp.pipe([d.text for d in docs], batch_size=64))
+    spacy_full = time.perf_counter() - started
+    started = time.perf_counter()
+    list(analyze_in_chunks(docs, settings))
+    site = time.perf_counter() - started
+    print("BENCH " + json.dumps({"documents": len(docs), "encode": encode, "spacy_full": spacy_full,
+                                 "analysis": site}))
+""")
+
+
+def analysis_cost(count: int, tmp: Path) -> dict:
+    """The site's analysis path over `count` papers / one encode() pass over the same texts."""
+    corpus = tmp / f"analysis-{count}.bib"
+    corpus.write_text("\n".join(paper_entries(count)), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", ANALYSIS_SCRIPT, str(corpus)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    line = next(l for l in done.stdout.splitlines() if l.startswith("BENCH "))
+    return json.loads(line[len("BENCH "):])
+
+
 # --------------------------------------------------------------------------- one size
 
-def run_size(count: int, tmp: Path, overrides: dict, log) -> dict:
+def run_size(count: int, tmp: Path, overrides: dict, log, seeded: bool = False) -> dict:
     project = make_project(tmp / f"n{count}", count)
     log(f"[{count}] project {project}")
-    out = {"papers": count}
+    out = {"papers": count, "seeded": seeded}
+    if seeded:
+        log(f"[{count}] seeded {seed_annotations(project)} stand-in annotations (analysis not measured)")
     out["cold"] = timed_build(project, overrides)
     log(f"[{count}] cold {out['cold']['seconds']:.1f} s  stages {fmt_stages(out['cold'])}")
     site = project / "site"
@@ -333,6 +422,15 @@ def run_size(count: int, tmp: Path, overrides: dict, log) -> dict:
         log(f"[{count}] search measurement failed: {out['search']['error']}")
     out["same"] = timed_build(project, overrides)
     log(f"[{count}] no-change {out['same']['seconds']:.1f} s  stages {fmt_stages(out['same'])}")
+    # The same no-change rebuild with every page rendered by MkDocs (page cache off), with
+    # Material's lunr search and the trimmed index: MkDocs' share, and the other search.
+    out["full"] = timed_build(project, {**overrides, "render_page_cache": False, "render_search": "lunr"})
+    log(f"[{count}] no-change, all pages rendered, lunr {out['full']['seconds']:.1f} s  stages {fmt_stages(out['full'])}")
+    try:
+        out["search_lunr"] = search_transfer(site, query=out["search"].get("query"))
+        log(f"[{count}] lunr search {out['search_lunr']}")
+    except Exception as exc:  # noqa: BLE001
+        out["search_lunr"] = {"error": f"{exc.__class__.__name__}: {exc}"[:300]}
     append_papers(project, count, 1)
     out["one"] = timed_build(project, overrides)
     log(f"[{count}] one paper {out['one']['seconds']:.1f} s  stages {fmt_stages(out['one'])}")
@@ -358,14 +456,17 @@ def table(results: list[dict]) -> list[str]:
     for r in results:
         cold = r["cold"]["seconds"]
         for name, label in (("cold", "cold build"), ("same", "no-change rebuild"),
+                            ("full", "no-change, page cache off (MkDocs renders all), lunr"),
                             ("one", "one-paper update"), ("ten", "ten-paper update")):
             b = r.get(name)
             if not b:
                 continue
             st = b.get("stages", {})
             pages = "-" if b.get("rendered") is None else f"{b['rendered']} / {b['reused']}"
+            if r.get("seeded") and name == "cold":
+                label = "cold build, analysis seeded (not run)"
             rows.append(
-                f"| {r['papers']} | {label} | {b['seconds']:.1f} s | {b['seconds'] / cold:.1%} | "
+                f"| {r['papers']}{'*' if r.get('seeded') else ''} | {label} | {b['seconds']:.1f} s | {b['seconds'] / cold:.1%} | "
                 f"{b['seconds'] / r['papers']:.3f} | {b['analysed']} | {pages} | "
                 f"{b['rss_mb'] / 1024:.2f} / {b['child_rss_mb'] / 1024:.2f} GB | {', '.join(b['loaded']) or 'none'} | "
                 + " | ".join(f"{st[s]:.1f}" if s in st else "-" for s in STAGES) + " |")
@@ -373,19 +474,20 @@ def table(results: list[dict]) -> list[str]:
 
 
 def search_rows(results: list[dict]) -> list[str]:
-    rows = ["| papers | site (files) | query | home page load (gzip) | after load, to first result (gzip) | "
+    rows = ["| papers | search | query | home page load (gzip) | after load, to first result (gzip) | "
             "search files (gzip) | total to first result (gzip) | keystroke to result | found |",
             "|---:|---|---|---:|---:|---:|---:|---:|---|"]
     for r in results:
-        s = r.get("search", {})
-        if "error" in s or not s:
-            rows.append(f"| {r['papers']} | {r['site_bytes'] / 1e6:.0f} MB ({r['site_files']}) | - | "
-                        f"{s.get('error', 'not measured')} | | | | | |")
-            continue
-        rows.append(f"| {r['papers']} | {r['site_bytes'] / 1e6:.0f} MB ({r['site_files']}) | `{s['query']}` | "
-                    f"{s['home_gzip'] / 1024:.0f} KB | {s['after_load_gzip'] / 1024:.0f} KB | "
-                    f"{s['search_files_gzip'] / 1024:.0f} KB | {s['total_gzip'] / 1024:.0f} KB | "
-                    f"{s['first_result_ms']:.0f} ms | {'yes' if s['found'] else 'no'} |")
+        for key, engine in (("search", "Pagefind"), ("search_lunr", "lunr, trimmed index")):
+            s = r.get(key, {})
+            if "error" in s or not s:
+                rows.append(f"| {r['papers']} | {engine} | - | {s.get('error', 'not measured')} | | | | | |")
+                continue
+            found = {True: "yes", False: "no", None: "-"}[s["found"]]
+            rows.append(f"| {r['papers']} | {engine}; site {r['site_bytes'] / 1e6:.0f} MB ({r['site_files']} files) | "
+                        f"`{s['query']}` | {s['home_gzip'] / 1024:.0f} KB | {s['after_load_gzip'] / 1024:.0f} KB | "
+                        f"{s['search_files_gzip'] / 1024:.0f} KB | {s['total_gzip'] / 1024:.0f} KB | "
+                        f"{s['first_result_ms']:.0f} ms | {found} |")
     return rows
 
 
@@ -406,6 +508,11 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=JSON",
                         help="a setting override for every build, e.g. render_search='\"lunr\"'")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--seeded", default="", metavar="N,N",
+                        help="sizes built with stand-in annotations written into the cache first: every "
+                             "stage but analysis at sizes whose analysis does not fit the session")
+    parser.add_argument("--analysis", type=int, default=300, metavar="N",
+                        help="papers for the analysis-cost figure (0: skip)")
     parser.add_argument("--corpus-only", nargs=2, metavar=("DIR", "N"), help="write an N-paper project and stop")
     args = parser.parse_args()
     if args.corpus_only:
@@ -415,11 +522,16 @@ def main() -> int:
     log = lambda line: print(line, flush=True)  # noqa: E731
     load_before = os.getloadavg()[0]
     started = datetime.now(timezone.utc)
-    results = []
+    results, cost = [], None
     with tempfile.TemporaryDirectory(prefix="annobib-bench-scale-") as tmp:
-        for count in (int(s) for s in args.sizes.split(",")):
+        if args.analysis:
+            cost = analysis_cost(args.analysis, Path(tmp))
+            log(f"analysis cost: {cost}")
+        sizes = [(int(s), False) for s in args.sizes.split(",") if s]
+        sizes += [(int(s), True) for s in args.seeded.split(",") if s]
+        for count, seeded in sizes:
             try:
-                results.append(run_size(count, Path(tmp), overrides, log))
+                results.append(run_size(count, Path(tmp), overrides, log, seeded))
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 log(f"[{count}] stopped: {str(exc)[-2000:]}")
                 break
@@ -433,11 +545,22 @@ def main() -> int:
             f"Measured {started:%Y-%m-%d %H:%M} UTC on {machine()}; 1-minute load average {load_before:.1f} "
             f"before, {load_after:.1f} after (above 2: other jobs shared the 2 cores, times are upper bounds).",
             f"Command: `nice -n 10 .venv/bin/python bench/scale.py --sizes {args.sizes}"
+            + (f" --seeded {args.seeded}" if args.seeded else "")
             + "".join(f" --set {s}" for s in args.set) + "` (one run; corpus and method in the script's docstring).",
-            "", *table(results), "", *search_rows(results), ""]
+            "", *table(results), "",
+            "`*`: stand-in annotations written into the cache before the cold build (frequent words as "
+            "keyphrases, a hashed bag of words as embedding): every stage but analysis, at sizes whose "
+            "analysis does not fit the session; the one- and ten-paper updates do run the analysis.", "",
+            *search_rows(results), ""]
+    if cost:
+        body += [f"Analysis cost ({cost['documents']} papers of the same corpus, models loaded and warm, one process): "
+                 f"the site's analysis path (`analyze_in_chunks`) {cost['analysis']:.1f} s = "
+                 f"{cost['analysis'] / cost['documents']:.3f} s/paper = **{cost['analysis'] / cost['encode']:.2f}x** "
+                 f"one `encoder.encode()` pass over the same titles + abstracts ({cost['encode']:.1f} s); "
+                 f"spaCy's full pipeline alone: {cost['spacy_full']:.1f} s.", ""]
     section = "\n".join(body)
     print("\n" + section)
-    if not args.no_write and results:
+    if not args.no_write and (results or cost):
         write_section(section)
     return 0
 

@@ -190,7 +190,8 @@ def _reuse_pages_and_index(plan, bib: Bibliography, settings: Settings, config_p
 
     incremental.restore_reused(plan, config_path, new_site)
     summary.pages_rendered, summary.pages_reused = plan.rendered, plan.reused
-    search.build_search_index(bib, new_site, settings, plan.search_config)
+    search.build_search_index(bib, new_site, settings, plan.search_config,
+                              pages_key=incremental.pages_key(plan), cache_dir=plan.cache_dir)
 
 
 def _base_mkdocs(root: Path) -> Path:

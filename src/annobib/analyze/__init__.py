@@ -22,6 +22,8 @@ from .vocabulary import Vocabulary, default_vocabulary, load_vocabulary
 # Bump when extraction changes in a way that should invalidate cached annotations.
 ANALYSIS_VERSION = "3"  # 3: KeyBERT engine + re-ranker, generic phrases left out, author keywords first
 KEYPHRASES_STORED = 15
+# spaCy components nothing reads: annotations use tags (keyphrases) and the parser's sentences (names, summary).
+UNREAD_PIPES = ("ner", "lemmatizer", "attribute_ruler")
 EMBEDDING_DIGITS = 6
 
 
@@ -65,13 +67,15 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
         nlp = load_spacy(settings.analyze_spacy_model)
         texts = [d.text for d in documents]
         titles = [d.title for d in documents]
-        spacy_docs = list(_progress(nlp.pipe(texts, batch_size=32), len(texts), "parsing", progress))
+        unread = [pipe for pipe in UNREAD_PIPES if pipe in nlp.pipe_names]
+        spacy_docs = list(_progress(nlp.pipe(texts, batch_size=64, disable=unread), len(texts), "parsing", progress))
         encoder = encoder_future.result()
-    keyphrases = KeyphraseExtractor(nlp, encoder).extract(
-        texts, titles=titles, spacy_docs=spacy_docs, top_n=KEYPHRASES_STORED,
-        keywords=[d.keywords for d in documents])
-    embeddings = encoder.encode([_embedding_text(d) for d in documents], batch_size=32,
-                                normalize_embeddings=True, show_progress_bar=False)
+    extractor = KeyphraseExtractor(nlp, encoder)
+    scored = extractor.score(texts, titles=titles, spacy_docs=spacy_docs)   # the one encoder pass
+    extractor.score = lambda *args, **kwargs: scored   # extract() selects from that same pass
+    keyphrases = extractor.extract(texts, titles=titles, spacy_docs=spacy_docs, top_n=KEYPHRASES_STORED,
+                                   keywords=[d.keywords for d in documents])
+    embeddings = _document_vectors(documents, scored, encoder)
     annotations = []
     for document, doc, phrases, vector in zip(documents, spacy_docs, keyphrases, embeddings):
         names = extract_names(document.title or "", document.text, doc=doc, nlp=nlp, vocabulary=vocabulary)
@@ -85,6 +89,20 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
             embedding=tuple(round(float(x), EMBEDDING_DIGITS) for x in vector),
         ))
     return annotations
+
+
+def _document_vectors(documents: list[Document], scored, encoder) -> list:
+    """Each paper's embedding: the vector of the extractor's own encoder pass over the same
+    title + abstract (one pass per document); only entries with their own keywords, which
+    the embedding also reads, are encoded again."""
+    vectors = [s.doc_vector for s in scored]
+    again = [i for i, d in enumerate(documents) if d.keywords]
+    if again:
+        encoded = encoder.encode([_embedding_text(documents[i]) for i in again], batch_size=32,
+                                 normalize_embeddings=True, show_progress_bar=False)
+        for i, vector in zip(again, encoded):
+            vectors[i] = vector
+    return vectors
 
 
 def _embedding_text(document: Document) -> str:

@@ -164,6 +164,13 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
     return plan
 
 
+def pages_key(plan: PagePlan) -> str | None:
+    """One digest of every page's key: equal only when every page is the same."""
+    if plan.cache_dir is None or not plan.keys:
+        return None
+    return hashlib.sha256(json.dumps(sorted(plan.keys.items())).encode("utf-8")).hexdigest()
+
+
 def _link_or_copy(source: Path, target: Path) -> None:
     """Put `source`'s bytes at `target` (replaced atomically): a hard link, else a copy."""
     target.parent.mkdir(parents=True, exist_ok=True)

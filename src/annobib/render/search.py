@@ -20,7 +20,10 @@ The choice and the figures behind it: bench/RESULTS.md, `## Search`.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -51,15 +54,57 @@ def pagefind_executable() -> Path:
     return Path(get_executable())
 
 
-def build_search_index(bib: Bibliography, site_dir: Path, settings, search_config: dict | None = None) -> str:
-    """Write the search index into the finished `site_dir`; returns the mode used."""
+def build_search_index(bib: Bibliography, site_dir: Path, settings, search_config: dict | None = None,
+                       pages_key: str | None = None, cache_dir: Path | None = None) -> str:
+    """Write the search index into the finished `site_dir`; returns the mode used.
+
+    `pages_key`: a digest of every page's cache key (render/incremental.py); with
+    `cache_dir`, a Pagefind bundle made from the same pages is reused, not rebuilt."""
     mode = search_mode(settings)
     abstracts = getattr(settings, "render_search_abstracts", True)
     if mode == "pagefind":
-        _pagefind(site_dir, abstracts)
+        key = None
+        if pages_key and cache_dir is not None:
+            material = f"{pages_key}|{abstracts}|{PAGEFIND_GLOB}|{PAGEFIND_ROOT}|{PAGEFIND_EXCLUDE}|{_pagefind_version()}"
+            key = hashlib.sha256(material.encode("utf-8")).hexdigest()
+        cached = cache_dir / f"pagefind-{key}" if key else None
+        if cached is not None and (cached / "pagefind.js").is_file():
+            _link_tree(cached, site_dir / "pagefind")
+        else:
+            _pagefind(site_dir, abstracts)
+            if cached is not None:
+                for old in cache_dir.glob("pagefind-*"):
+                    shutil.rmtree(old, ignore_errors=True)
+                _link_tree(site_dir / "pagefind", cached)
     else:
         _lunr(bib, site_dir, abstracts, search_config or DEFAULT_SEARCH_CONFIG)
     return mode
+
+
+def _pagefind_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("pagefind-bin")
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """A copy of the folder `source` at `target`, files hard-linked where possible (written
+    to a temporary name first, so an interrupted copy is never taken for a finished one)."""
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+
+    def link(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, partial, copy_function=link)
+    shutil.rmtree(target, ignore_errors=True)
+    os.rename(partial, target)
 
 
 def _pagefind(site_dir: Path, abstracts: bool) -> None:
