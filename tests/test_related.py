@@ -36,12 +36,15 @@ def test_related_top_k_sorted_and_deterministic():
     keys = [f"k{i:02d}" for i in range(12)]
     annotations = {k: ann(k) for k in keys}
     related = related_papers(keys, vectors, annotations, 5)
+    plain = related_papers(keys, vectors, annotations, 5, expansion=0)
     for i, key in enumerate(keys):
         scores = [r.score for r in related[key]]
         assert len(scores) == 5 and key not in {r.key for r in related[key]}
         assert scores == sorted(scores, reverse=True)
-        best = max((j for j in range(12) if j != i), key=lambda j: vectors[i] @ vectors[j])
-        assert related[key][0].key == keys[best]
+        by_cosine = sorted((j for j in range(12) if j != i), key=lambda j: -vectors[i] @ vectors[j])
+        assert plain[key][0].key == keys[by_cosine[0]]                  # expansion=0: plain cosine
+        assert [r.key for r in plain[key]] == [keys[j] for j in by_cosine[:5]]
+        assert {r.key for r in related[key]} <= {keys[j] for j in by_cosine[:10]}   # from the 10 nearest
     assert related == related_papers(keys, vectors, annotations, 5)
 
 
@@ -92,3 +95,39 @@ def test_reason_names_a_shared_topic_but_never_a_generic_phrase():
     assert reason(mine, theirs) == "shares topics: fine-grained neural radiance fields"
     generic_only = Annotation(key="c", keyphrases=("neural networks", "model"))
     assert reason(generic_only, Annotation(key="d", keyphrases=("neural networks", "models"))) == "similar abstract"
+
+
+def test_expanded_ranking_prefers_the_neighbourhood_over_a_lone_close_paper():
+    """Paper q belongs to topic t (t0..t5); paper s of topic u (u0..u5) happens to be q's
+    single nearest paper. Plain cosine shows s first; the expanded ranking shows q's own
+    topic first and keeps s among the shown."""
+    rng = np.random.default_rng(4)
+    def around(x, y, scale=0.05):
+        return np.array([x, y, 0.0, 0.0]) + rng.normal(scale=scale, size=4)
+    rows = {f"t{i}": around(1.0, 0.0) for i in range(6)}
+    rows.update({f"u{i}": around(0.0, 1.0) for i in range(6)})
+    rows["q"], rows["s"] = np.array([0.8, 0.6, 0.0, 0.0]), np.array([0.5, 0.866, 0.0, 0.0])
+    keys = sorted(rows)
+    vectors = np.array([rows[k] / np.linalg.norm(rows[k]) for k in keys])
+    annotations = {k: ann(k) for k in keys}
+    plain = related_papers(keys, vectors, annotations, 4, expansion=0)
+    ranked = related_papers(keys, vectors, annotations, 4)
+    assert plain["q"][0].key == "s"
+    assert ranked["q"][0].key.startswith("t")
+    assert sum(r.key.startswith("t") for r in ranked["q"]) >= sum(r.key.startswith("t") for r in plain["q"])
+
+
+def test_related_is_the_same_in_blocks_and_for_shuffled_input(monkeypatch):
+    from annobib.organize import related as related_mod
+
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(40, 6))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    keys = [f"p{i:02d}" for i in range(40)]
+    annotations = {k: ann(k) for k in keys}
+    whole = related_papers(keys, vectors, annotations, 5)
+    monkeypatch.setattr(related_mod, "ROWS_PER_BLOCK", 7)
+    assert related_papers(keys, vectors, annotations, 5) == whole
+    order = rng.permutation(40)
+    shuffled = related_papers([keys[i] for i in order], vectors[order], annotations, 5)
+    assert shuffled == whole

@@ -1,9 +1,22 @@
-"""Related papers (cosine top-k over document embeddings, with a reason) and 'see also' themes.
+"""Related papers (nearest neighbours over document embeddings, with a reason) and 'see also' themes.
 
-Readers trust a reason more than a score (arxiv-sanity's lesson), so each
-neighbour says what the two papers share: method names first, then datasets,
-then keyphrases (compared lower-cased and singularised), then topics (keyphrases
-ending in the same two words), else "similar abstract".
+Ranking: the `2 x count` nearest papers by plain cosine are the candidates; they
+are ordered by the cosine of *expanded* vectors: each paper's embedding, centred on
+the corpus mean (the direction every abstract of one field shares), plus its
+`EXPANSION` nearest neighbours weighted by similarity (query expansion: a paper's
+neighbourhood says more about its topic than its one abstract). Measured by
+`bench/related.py` on 48 hand-labelled papers (which of their 10 nearest a reader
+calls related; bench/data/related-labelling.yml): precision of the shown 5 is
+0.400 for plain cosine, 0.467 for this ranking (both halves of the labelled set
+gain); on the chapter proxies (a shown paper counts when it shares a chapter in a
+hand labelling) 0.475 -> 0.522 (labelling A) and 0.508 -> 0.547 (B).
+
+The reason is only shown, never ranked on: adding a bonus for shared keyphrases or
+names to the score did not raise precision (0.400 -> 0.417 at best with cosine,
+none with the expanded vectors). Readers trust a reason more than a score
+(arxiv-sanity's lesson), so each neighbour says what the two papers share: method
+names first, then datasets, then keyphrases (compared lower-cased and singularised),
+then topics (keyphrases ending in the same two words), else "similar abstract".
 """
 from __future__ import annotations
 
@@ -64,33 +77,66 @@ def reason(mine: Annotation, theirs: Annotation) -> str:
 
 
 ROWS_PER_BLOCK = 512   # similarities are computed a block of rows at a time: memory ~ block x n, not n x n
+EXPANSION = 5          # neighbours added to a paper's centred vector for ranking
+CANDIDATE_FACTOR = 2   # the shown papers come from the 2 x count nearest by plain cosine
 
 
-def related_papers(keys: list[str], vectors: np.ndarray, annotations: dict[str, Annotation],
-                   count: int) -> dict[str, tuple[Related, ...]]:
-    """Top `count` neighbours per paper; scores rounded so ties break by key on any machine.
+def key_ranks(keys: list[str]) -> np.ndarray:
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    return rank
 
-    Ordered by (-score, key) in numpy: a score has 4 decimals, so -score * 10^4 * n + the
-    key's rank is one exact integer per pair (10,000 papers: seconds, not minutes)."""
-    n = len(keys)
-    vectors = np.asarray(vectors, dtype=float)
-    rank = np.empty(n, dtype=np.int64)
-    rank[sorted(range(n), key=keys.__getitem__)] = np.arange(n)
-    take = max(0, min(count, n - 1))
-    related = {}
+
+def nearest(vectors: np.ndarray, take: int, rank: np.ndarray):
+    """Per block of rows: (first row, rounded similarities of the block, the `take` nearest
+    other rows of each, ordered by (-score, key)). A score has 4 decimals, so
+    -score * 10^4 * n + the key's rank is one exact integer per pair."""
+    n = len(vectors)
+    take = max(0, min(take, n - 1))
     for start in range(0, n, ROWS_PER_BLOCK):
         stop = min(start + ROWS_PER_BLOCK, n)
         sims = np.round(vectors[start:stop] @ vectors.T, 4)
         order = -np.rint(sims * 10_000).astype(np.int64) * n + rank[None, :]
         order[np.arange(stop - start), np.arange(start, stop)] = np.iinfo(np.int64).max   # never itself
+        top = np.zeros((stop - start, 0), dtype=np.int64)
         if take:
             top = np.argpartition(order, take - 1, axis=1)[:, :take]
             top = np.take_along_axis(top, np.argsort(np.take_along_axis(order, top, axis=1), axis=1), axis=1)
-        for row, i in enumerate(range(start, stop)):
+        yield start, sims, top
+
+
+def expanded(vectors: np.ndarray, rank: np.ndarray, neighbours: int = EXPANSION) -> np.ndarray:
+    """Centred vectors, each plus its nearest (centred) neighbours weighted by similarity."""
+    centred = vectors - vectors.mean(axis=0, keepdims=True)
+    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    result = centred.copy()
+    for start, sims, top in nearest(centred, neighbours, rank):
+        rows = np.arange(len(top))
+        weights = np.maximum(sims[rows[:, None], top], 0.0)
+        result[start:start + len(top)] += np.einsum("ij,ijk->ik", weights, centred[top])
+    return result / np.maximum(np.linalg.norm(result, axis=1, keepdims=True), 1e-12)
+
+
+def related_papers(keys: list[str], vectors: np.ndarray, annotations: dict[str, Annotation],
+                   count: int, expansion: int = EXPANSION) -> dict[str, tuple[Related, ...]]:
+    """Top `count` neighbours per paper, scores rounded so ties break by key on any machine:
+    the 2 x count nearest by cosine, ordered by the cosine of the expanded vectors
+    (`expansion=0`: plain cosine). Related.score is the ranking score."""
+    n = len(keys)
+    vectors = np.asarray(vectors, dtype=float)
+    rank = key_ranks(keys)
+    take = max(0, min(count, n - 1))
+    ranking = expanded(vectors, rank, expansion) if expansion and n > 2 else vectors
+    related = {}
+    for start, _, candidates in nearest(vectors, CANDIDATE_FACTOR * take, rank):
+        for row, i in enumerate(range(start, start + len(candidates))):
+            pool = candidates[row]
+            scores = np.round(ranking[pool] @ ranking[i], 4)
+            chosen = sorted(range(len(pool)), key=lambda c: (-scores[c], rank[pool[c]]))[:take]
             key = keys[i]
             related[key] = tuple(
-                Related(keys[j], float(sims[row, j]), reason(annotations[key], annotations[keys[j]]))
-                for j in (top[row].tolist() if take else ()))
+                Related(keys[pool[c]], float(scores[c]), reason(annotations[key], annotations[keys[pool[c]]]))
+                for c in chosen)
     return related
 
 
