@@ -16,8 +16,9 @@ Papers N+1 .. N+11 of the same sequence are the one-paper and ten-paper updates.
 For each N, in ONE run, on a project in a temporary folder (the repository's build/ and
 site/ are never touched), each build in a fresh interpreter timed from outside:
 cold build (empty cache, no themes.yml), no-change rebuild, one-paper update, ten-paper
-update. Reported per build: wall time, peak RSS of the build process and of its largest
-child (MkDocs, Pagefind), model modules imported, pages rendered by MkDocs vs reused, and
+update. Reported per build: wall time, peak RSS of the build process (its children's
+`ru_maxrss` would repeat the parent's high-water mark on Linux, so MkDocs' own peak is not
+reported), model modules imported, pages rendered by MkDocs vs reused, and
 time per stage (load = corpus + check, analyze, organize, render = Markdown, MkDocs,
 search index, publish = conservation check + swap), measured by wrapping the stage
 functions inside the build process. After the cold build: site size, the home page's
@@ -451,7 +452,7 @@ def fmt_stages(result: dict) -> str:
 
 def table(results: list[dict]) -> list[str]:
     rows = ["| papers | run | wall | of cold | s/paper | analysed | MkDocs pages rendered / reused | "
-            "peak RSS build / child | models imported | load | analyze | organize | render | MkDocs | search | publish |",
+            "peak RSS (build process) | models imported | load | analyze | organize | render | MkDocs | search | publish |",
             "|---:|---|---:|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         cold = r["cold"]["seconds"]
@@ -468,7 +469,7 @@ def table(results: list[dict]) -> list[str]:
             rows.append(
                 f"| {r['papers']}{'*' if r.get('seeded') else ''} | {label} | {b['seconds']:.1f} s | {b['seconds'] / cold:.1%} | "
                 f"{b['seconds'] / r['papers']:.3f} | {b['analysed']} | {pages} | "
-                f"{b['rss_mb'] / 1024:.2f} / {b['child_rss_mb'] / 1024:.2f} GB | {', '.join(b['loaded']) or 'none'} | "
+                f"{b['rss_mb'] / 1024:.2f} GB | {', '.join(b['loaded']) or 'none'} | "
                 + " | ".join(f"{st[s]:.1f}" if s in st else "-" for s in STAGES) + " |")
     return rows
 
@@ -481,7 +482,8 @@ def search_rows(results: list[dict]) -> list[str]:
         for key, engine in (("search", "Pagefind"), ("search_lunr", "lunr, trimmed index")):
             s = r.get(key, {})
             if "error" in s or not s:
-                rows.append(f"| {r['papers']} | {engine} | - | {s.get('error', 'not measured')} | | | | | |")
+                error = s.get("error", "not measured").splitlines()[0].replace("|", "/")
+                rows.append(f"| {r['papers']} | {engine} | - | {error} | | | | | |")
                 continue
             found = {True: "yes", False: "no", None: "-"}[s["found"]]
             rows.append(f"| {r['papers']} | {engine}; site {r['site_bytes'] / 1e6:.0f} MB ({r['site_files']} files) | "
