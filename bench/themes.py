@@ -7,6 +7,12 @@ every measurement starts from fresh themes, as a first build would.
 
     .venv/bin/python bench/themes.py                 # everything
     .venv/bin/python bench/themes.py --only stability
+    .venv/bin/python bench/themes.py --only agreement --cache bench/out/cache   # another analysis cache
+
+`agreement` compares fresh clusterings with two independent hand labellings of the
+corpus into chapters (bench/data/themes-labelling-A.yml, -B.yml) by NMI; `other-fields`
+clusters and labels real bibliographies of other fields (tests/fixtures/realbib) and
+prints the automatic labels with their sizes, untouched.
 """
 from __future__ import annotations
 
@@ -30,10 +36,14 @@ from annobib.corpus import load_corpus  # noqa: E402
 from annobib.models import Annotation, Paper  # noqa: E402
 
 
-def load_data() -> tuple[list[Paper], dict[str, Annotation]]:
+def load_data(cache: Path | None = None, corpus: Path | None = None) -> tuple[list[Paper], dict[str, Annotation]]:
+    """Papers of a corpus folder (default: the project's) with the analysis stage's
+    annotations, from `cache` (default: the build's cache), analysing what is missing."""
     settings = load_settings(ROOT)
-    papers = load_corpus(ROOT / settings.corpus_dir).raise_on_errors()
-    result = annotate_papers(papers, settings, ROOT / settings.analyze_cache_dir, progress=False)
+    loaded = load_corpus(corpus or ROOT / settings.corpus_dir)
+    papers = loaded.raise_on_errors() if corpus is None else loaded.papers
+    result = annotate_papers(papers, settings, Path(cache) if cache else ROOT / settings.analyze_cache_dir,
+                             progress=False)
     return papers, result.annotations
 
 
@@ -48,6 +58,9 @@ def fresh_fit(name: str, vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
         return AgglomerativeClustering(n_clusters=k, linkage="average", metric="cosine").fit_predict(vectors)
     if name == "ward":
         return AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(vectors)
+    if name == "ward-smoothed":   # the site's: Ward on neighbour-smoothed vectors
+        from annobib.organize.themes import smooth
+        return AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(smooth(vectors))
     return SpectralClustering(n_clusters=k, affinity="nearest_neighbors", n_neighbors=15,
                               assign_labels="cluster_qr", random_state=seed).fit_predict(vectors)
 
@@ -65,7 +78,7 @@ def compare_algorithms(annotations: dict[str, Annotation], draws: int = 10) -> l
     rng = np.random.default_rng(1)
     subsets = [np.sort(rng.choice(n, int(0.9 * n), replace=False)) for _ in range(draws)]
     lines = ["algorithm        k  silhouette  ARI90  sizes(min..max)  constraints"]
-    for name in ("kmeans", "average-cosine", "ward", "spectral-15nn"):
+    for name in ("kmeans", "average-cosine", "ward", "spectral-15nn", "ward-smoothed"):
         for k in range(8, 17, 2):
             labels = fresh_fit(name, vectors, k, 13)
             sizes = np.bincount(labels)
@@ -92,6 +105,100 @@ def stability(papers: list[Paper], annotations: dict[str, Annotation], seeds=(1,
             "slugs_changed": sorted({t.slug for t in before.themes} - {t.slug for t in after.themes}),
             "placed": len(report.new_papers_placed), "proposed": list(report.proposed_themes)})
     return results
+
+
+# --- agreement with hand labellings -------------------------------------------------------
+
+LABELLINGS = {name: ROOT / "bench" / "data" / f"themes-labelling-{name}.yml" for name in "AB"}
+OTHER_FIELDS = ("zotero-bbt-continualai", "zotero-native-ferigo", "zotero-biblatex-bjare")
+
+
+def chapters(path: Path) -> dict[str, int]:
+    import yaml
+
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {k: i for i, c in enumerate(doc["chapters"]) for k in c["papers"]}
+
+
+def before_clustering(vectors: np.ndarray, seed: int) -> list[list[int]]:
+    """The fresh clustering before stability-chosen k (kept here to compare): spectral
+    clustering on a 15-NN cosine graph with cluster_qr, k = n/16 clamped to 8..16, the same
+    merge / split post-pass."""
+    import warnings
+
+    from sklearn.cluster import SpectralClustering
+
+    from annobib.organize import themes
+
+    n = len(vectors)
+    k = int(min(max(round(n / 16), 8), 16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        labels = SpectralClustering(n_clusters=k, affinity="nearest_neighbors", n_neighbors=15,
+                                    assign_labels="cluster_qr", random_state=seed).fit_predict(vectors)
+    groups = [list(np.flatnonzero(labels == c)) for c in sorted(set(labels))]
+    groups = themes.split_big_groups(vectors, groups, int(n * themes.MAX_THEME_SHARE))
+    return themes.merge_small_groups(vectors, groups, themes.MIN_THEME_SIZE)
+
+
+def agreement(annotations: dict[str, Annotation]) -> list[str]:
+    from sklearn.metrics import normalized_mutual_info_score as nmi
+
+    from annobib.organize import themes
+
+    keys = sorted(annotations)
+    truth = {name: chapters(path) for name, path in LABELLINGS.items() if path.exists()}
+    vectors = themes.normalise_rows(np.array([annotations[k].embedding for k in keys], dtype=float))
+
+    def as_labels(groups):
+        labels = np.zeros(len(keys), dtype=int)
+        for i, g in enumerate(groups):
+            labels[list(g)] = i
+        return labels
+
+    def ward(k, smoothed):
+        from scipy.cluster.hierarchy import linkage
+        tree = linkage(themes.smooth(vectors) if smoothed else vectors, method="ward")
+        return themes.cut_tree_at(tree, len(keys), k)
+
+    lines = []
+    if len(truth) == 2:
+        lines.append(f"A ({len(set(truth['A'].values()))} chapters) vs B ({len(set(truth['B'].values()))} "
+                     f"chapters): NMI {nmi([truth['A'][k] for k in keys], [truth['B'][k] for k in keys]):.3f}")
+    low, high = themes.theme_count_range(len(keys))
+    choice = themes.choose_theme_count(vectors, 13, list(range(low, high + 1)))
+    lines.append(f"stability per k ({low}..{high}): " + " ".join(f"{k}:{v:.2f}" for k, v in choice.stability.items())
+                 + f" -> k = {choice.k}")
+    rows = [("spectral 15-NN, k = n/16 (before)", as_labels(before_clustering(vectors, 13)))]
+    for k in (14, 18):
+        rows.append((f"Ward on the embeddings, k = {k}", ward(k, False)))
+        rows.append((f"Ward, smoothed ({themes.EXPANSION} neighbours), k = {k}", ward(k, True)))
+    site = themes.cluster_papers(vectors, 13)
+    rows.append((f"site now: smoothed Ward, k by stability ({len(site)} themes after the post-pass)", as_labels(site)))
+    lines.append(f"{'clustering':72s} themes  " + "  ".join(f"NMI vs {n}" for n in truth))
+    for name, labels in rows:
+        lines.append(f"{name:72s} {len(set(labels)):6d}  " +
+                     "  ".join(f"{nmi([truth[n][k] for k in keys], labels):8.3f}" for n in truth))
+    return lines
+
+
+def other_fields(cache: Path | None) -> list[str]:
+    """Automatic themes and labels of real bibliographies from other fields, untouched."""
+    import shutil
+
+    from annobib.organize import organize
+
+    lines = []
+    for name in OTHER_FIELDS:
+        folder = ROOT / "bench" / "out" / "realbib" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "tests" / "fixtures" / "realbib" / f"{name}.bib", folder / f"{name}.bib")
+        papers, annotations = load_data(cache, corpus=folder)
+        bib, _, _ = organize(papers, annotations, None, Settings(), project_map=lambda k, v, s: {})
+        lines.append(f"{name}.bib: {len(papers)} papers, {len(bib.themes)} themes")
+        for theme in sorted(bib.themes, key=lambda t: (-len(t.papers), t.slug)):
+            lines.append(f"  {len(theme.papers):3d}  {theme.label}")
+    return lines
 
 
 def digest(obj) -> str:
@@ -138,10 +245,14 @@ def write_results(sections: dict[str, list[str]], source: str) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     body = [f"## Themes\n", f"`.venv/bin/python bench/themes.py --write-results` ({source}, "
             f"{time.strftime('%Y-%m-%d')}).\n"]
-    for title, lines in sections.items():
-        body += [f"\n### {title}\n", "```", *lines, "```\n"]
-    new_section = "\n".join(body)
     match = re.search(r"^## Themes\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+    if match:   # subsections not re-run this time are kept as they were
+        kept = dict(re.findall(r"^### (.+?)\n(.*?)(?=^### |\Z)", match.group(0), flags=re.S | re.M))
+        sections = {**{t: None for t in kept}, **sections}
+    for title, lines in sections.items():
+        body += [f"\n### {title}\n", *(["```", *lines, "```\n"] if lines is not None
+                                        else [kept[title].strip("\n"), ""])]
+    new_section = "\n".join(body)
     text = text[:match.start()] + new_section + "\n" + text[match.end():] if match else \
         text.rstrip("\n") + "\n\n" + new_section
     path.write_text(text, encoding="utf-8")
@@ -149,10 +260,12 @@ def write_results(sections: dict[str, list[str]], source: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["algorithms", "stability", "determinism", "labels"])
+    parser.add_argument("--only", choices=["algorithms", "stability", "determinism", "labels", "agreement",
+                                           "other-fields"])
+    parser.add_argument("--cache", type=Path, default=None, help="analysis cache (default: the build's)")
     parser.add_argument("--write-results", action="store_true", help="update '## Themes' in bench/RESULTS.md")
     args = parser.parse_args()
-    papers, annotations = load_data()
+    papers, annotations = load_data(args.cache)
     source = "corpus/papers.bib with the analysis stage's annotations"
     print(f"{len(papers)} papers, {source}")
     sections: dict[str, list[str]] = {}
@@ -167,6 +280,10 @@ def main() -> None:
         sections["Determinism: two runs, second on shuffled input"] = determinism(papers, annotations)
     if args.only in (None, "labels"):
         sections["Labels (fresh run on the whole corpus)"] = label_lines(papers, annotations)
+    if args.only in (None, "agreement"):
+        sections["Agreement with two hand labellings (NMI, fresh clusterings)"] = agreement(annotations)
+    if args.only in (None, "other-fields"):
+        sections["Other fields: automatic labels with sizes, untouched"] = other_fields(args.cache)
     for title, lines in sections.items():
         print(f"\n== {title}\n" + "\n".join(lines))
     if args.write_results:

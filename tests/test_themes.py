@@ -404,3 +404,13 @@ def test_hyphenated_words_and_subject_tags():
     assert "in-context learning" in grams and "context learning" not in grams
     assert labels.ngrams("Computer Science - Machine Learning") == []
     assert not labels.is_labelable("machine learning") and not labels.is_labelable("doi")
+
+
+def test_a_theme_with_nothing_specific_gets_its_best_phrase_not_a_number():
+    spread = {"recognition": 6, "datasets": 6}
+    groups = [[f"t{t}p{j}" for j in range(6)] for t in range(3)]
+    keyphrases = {k: tuple(spread) for g in groups for k in g}
+    cents = np.eye(3, DIM)
+    texts = labels.theme_texts(groups, keyphrases, cents, [g[0] for g in groups], {}, stub_embed, [None] * 3)
+    assert [t.label for t in texts][0] == "Recognition"       # spread, so not specific: still a phrase
+    assert len({t.label.lower() for t in texts}) == 3

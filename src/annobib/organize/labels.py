@@ -41,7 +41,7 @@ various different high quality efficient effective 3d 2d use using based archite
 recent current large small simple general single multiple standard challenge experiment
 net nets embedding embeddings feature features dataset datasets encoder decoder layer layers
 training parameter parameters weight weights input inputs output outputs analysis study
-machine artificial intelligence algorithm algorithms
+machine artificial intelligence algorithm algorithms ai ml dl nn dnn
 """.split())
 # Export metadata that reaches keyphrases through tags: identifiers, and arXiv subject
 # categories ("Computer Science - Machine Learning") that Zotero stores as tags.
@@ -227,7 +227,8 @@ def distinct(a: str, b: str) -> bool:
     from rapidfuzz import fuzz
 
     content = lambda t: {w for w in t.split() if w not in GENERIC_WORDS and w not in STOPWORDS}
-    abbreviates = lambda x, y: bool(set(x.split()) & initials(y.split()))
+    bare = lambda t: {w[:-1] if w.endswith("s") and len(w) <= 5 else w for w in t.split()}   # LMs -> lm
+    abbreviates = lambda x, y: bool(bare(x) & initials(y.split()))
     return not (content(a) & content(b) or abbreviates(a, b) or abbreviates(b, a)) and \
         fuzz.partial_ratio(a, b) < 80
 
@@ -281,6 +282,8 @@ def label_options(ranked: list[str], table: PhraseTable, theme: int | None = Non
         size = 1
     else:
         specific = [t for t in ranked if is_specific(t, theme, table)]
+        # a phrase reads better as a title than a lone acronym or dataset name (NeRF, ImageNet, CL)
+        specific.sort(key=lambda t: len(t.split()) == 1 and is_name(table.display(t)))
         members = table.members[theme]
         size = max(1, len(set().union(*members.values()))) if members else 1
     options = []
@@ -361,6 +364,9 @@ def theme_texts(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]],
         every = label_options(ranked[i], table, i)
         options = [o for o in every if not is_near(o, taken)] or \
             [o for o in every if o.lower() not in {t.lower() for t in taken}]
+        if not options:   # nothing specific: the best-ranked phrase rather than a number
+            options = [sentence_case(table.display(t)) for t in ranked[i]
+                       if sentence_case(table.display(t)).lower() not in {x.lower() for x in taken}]
         labels[i] = options[0] if options else f"Theme {i + 1}"
         taken.append(labels[i])
     return [ThemeText(labels[i], describe(phrases[i], titles.get(representatives[i], "")), phrases[i])
