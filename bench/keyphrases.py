@@ -74,16 +74,17 @@ PROMPTRANK = {"inspec": (31.73, 37.88, 38.17), "semeval2010": (17.24, 20.66, 21.
               "nus": (17.24, 20.13, 20.12), "kpcrowd": None}
 
 SITE = KeyphraseSettings()
+_RAW = dict(drop_generic=False, merge_nested="none", merge_generic_words=False)  # no reader filters
 VARIANTS = {
-    # KeyBERT over the spaCy candidates, its cosine and its MMR over all candidates
-    "keybert+pos": dataclasses.replace(SITE, rerank=NO_RERANK, drop_generic=False, merge_nested=False,
-                                       mmr_pool=0),
+    # KeyBERT over the spaCy candidates: its cosine, its MMR (the site's diversity) over all candidates
+    "keybert+pos": dataclasses.replace(SITE, rerank=NO_RERANK, mmr_pool=0, mmr_keep=0, **_RAW),
     # the same, ranked by KeyBERT's cosine without MMR
-    "keybert+pos no-MMR": dataclasses.replace(SITE, rerank=NO_RERANK, drop_generic=False,
-                                               merge_nested=False, use_mmr=False),
-    # the re-ranker on KeyBERT's scores, shown as ranked (no filters, no MMR)
-    "keybert+pos+rerank no-MMR": dataclasses.replace(SITE, drop_generic=False, merge_nested=False, use_mmr=False),
-    # what the site shows: re-ranker, generic phrases out, nested merged, KeyBERT's MMR
+    "keybert+pos no-MMR": dataclasses.replace(SITE, rerank=NO_RERANK, use_mmr=False, **_RAW),
+    # the re-ranker on KeyBERT's scores, shown as ranked (no reader filters, no MMR)
+    "keybert+pos+rerank no-MMR": dataclasses.replace(SITE, use_mmr=False, **_RAW),
+    # the site without MMR
+    "site no-MMR": dataclasses.replace(SITE, use_mmr=False),
+    # what the site shows: re-ranker, generic phrases out, near-duplicates merged, KeyBERT's MMR
     "site": SITE,
 }
 

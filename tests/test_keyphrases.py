@@ -136,14 +136,14 @@ def test_rerank_off_returns_keybert_scores():
 def test_each_rerank_signal_is_switchable(signal):
     scores = np.array([0.5, 0.4, 0.3, 0.2])
     only = {k: 0 for k in ("masked_weight", "centrality_weight", "position_power", "length_weight")}
-    only[signal] = getattr(RerankSettings(), signal)
+    only[signal] = getattr(RerankSettings(), signal) or 0.1  # length is off by default
     changed = rr.rerank(scores, settings=RerankSettings(**only), **_signals())
     assert not np.allclose(changed, scores)  # the signal alone moves the scores
 
 
 def test_position_and_length_favour_early_and_longer_phrases():
     scores = np.array([0.5, 0.5])
-    settings = RerankSettings(masked_weight=0, centrality_weight=0)
+    settings = RerankSettings(masked_weight=0, centrality_weight=0, length_weight=0.05)
     early = rr.rerank(scores, np.array([0.0, 0.8]), np.array([1, 1]), np.ones(2), settings)
     assert early[0] > early[1]
     longer = rr.rerank(scores, np.array([0.3, 0.3]), np.array([1, 3]), np.ones(2), settings)
@@ -248,7 +248,7 @@ def test_deterministic_and_mmr_picks_from_the_reranked_pool(models):
 @pytest.mark.slow
 def test_keybert_alone_ranks_by_cosine_to_the_document(models):
     nlp, encoder = models
-    settings = KeyphraseSettings(rerank=NO_RERANK, use_mmr=False, drop_generic=False, merge_nested=False)
+    settings = KeyphraseSettings(rerank=NO_RERANK, use_mmr=False, drop_generic=False, merge_nested="none")
     scored = KeyphraseExtractor(nlp, encoder, settings).score([STYLESDF])[0]
     cosine = np.array([c for c in scored.embeddings @ scored.doc_vector])
     assert np.allclose(scored.keybert, cosine, atol=1e-4)  # KeyBERT rounds to 4 decimals
@@ -261,7 +261,7 @@ def test_phrase_inside_a_better_one_is_merged(small_nlp):
     result = KeyphraseExtractor(small_nlp, HashEncoder()).extract([text], top_n=20)[0]
     assert "neural radiance fields" in result
     assert "radiance field" not in result
-    unmerged = KeyphraseExtractor(small_nlp, HashEncoder(), KeyphraseSettings(merge_nested=False)).extract(
+    unmerged = KeyphraseExtractor(small_nlp, HashEncoder(), KeyphraseSettings(merge_nested="none")).extract(
         [text], top_n=20)[0]
     assert "radiance field" in unmerged
 
@@ -282,6 +282,13 @@ def test_generic_phrases_are_not_shown_and_author_keywords_come_first(small_nlp)
     assert len(authors) == len(set(authors)) and len(authors) <= 10
 
 
+def test_a_wrapped_line_does_not_end_a_phrase(small_nlp):
+    text = "We need scalable web service\ndiscovery mechanisms.\nABSTRACT\nGrid computing is hard."
+    result = KeyphraseExtractor(small_nlp, HashEncoder()).extract([text], top_n=20)[0]
+    assert "scalable web service discovery mechanisms" in result
+    assert not any("ABSTRACT" in p and "computing" in p for p in result)  # a heading stays apart
+
+
 def test_long_documents_are_cut(small_nlp):
     head = "Graph sparsification keeps spectral properties. "
     tail = " ".join(["filler"] * 600) + " Quantum chromodynamics lattice simulations."
@@ -299,3 +306,44 @@ def test_vague_openers_are_cut(small_nlp):
         ["Several optical systems and such devices were built."], top_n=10)[0]
     assert "optical systems" in result and "devices" in result
     assert not any(p.split()[0] in {"several", "such"} for p in result)
+
+
+def test_links_are_not_keyphrases_and_generic_words_do_not_make_a_new_phrase(small_nlp):
+    text = ("We study image harmonization. Our image harmonization method is fast. "
+            "Code is at https://github.com/example/harmony and mail to someone@example.org.")
+    result = KeyphraseExtractor(small_nlp, HashEncoder()).extract([text], top_n=20)[0]
+    assert "image harmonization" in result
+    assert "image harmonization method" not in result
+    assert not any("github" in p or "@" in p for p in result)
+
+
+def _shipped_abstracts(limit: int):
+    import bibtexparser
+
+    from annobib.latex import to_text
+
+    from conftest import REPO
+
+    entries = [e for e in bibtexparser.parse_file(str(REPO / "corpus" / "papers.bib")).entries
+               if "abstract" in e.fields_dict][:limit]
+    return ([to_text(e.fields_dict["abstract"].value) for e in entries],
+            [to_text(e.fields_dict["title"].value) for e in entries])
+
+
+@pytest.mark.slow
+def test_shown_ten_of_the_shipped_corpus_read_well(models):
+    """What a reader sees on the site: no phrase of generic words only, no two phrases
+    with the same stems, none ending a better-ranked one, no links."""
+    nlp, encoder = models
+    texts, titles = _shipped_abstracts(60)
+    shown_n = 10
+    for title, phrases in zip(titles, KeyphraseExtractor(nlp, encoder).extract(texts, titles, top_n=15)):
+        shown = phrases[:shown_n]
+        assert len(shown) == shown_n, title
+        assert not [p for p in shown if is_generic(p)], (title, shown)
+        keys = [" " + " ".join(stem_key(p).replace("-", " ").split()) + " " for p in shown]
+        assert len(set(keys)) == len(keys), (title, shown)
+        # a phrase ending a better-ranked one ("radiance field" after "neural radiance fields")
+        assert not [(keys[i], keys[j]) for i in range(shown_n) for j in range(i + 1, shown_n)
+                    if keys[i].endswith(keys[j])], (title, shown)
+        assert not any("://" in p or "www." in p for p in shown), (title, shown)

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import bibtexparser
 import pytest
 
-from annobib.config import Settings
+from annobib.config import Settings, load_settings
 from annobib.corpus import load_corpus
 from annobib.models import Annotation, Bibliography, MethodEntry, Related, Theme
 from annobib.render import escape, render, render_site, write_mkdocs_config
@@ -157,7 +157,8 @@ def bib() -> Bibliography:
 def docs(tmp_path_factory, bib):
     docs_dir = tmp_path_factory.mktemp("render") / "docs"
     docs_dir.mkdir()
-    result = render_site(bib, docs_dir, Settings(), hand_written_docs=ROOT / "docs")
+    # The repository's own annobib.yml: the site's identity reaches the pages from there.
+    result = render_site(bib, docs_dir, load_settings(ROOT), hand_written_docs=ROOT / "docs")
     return docs_dir, result
 
 
@@ -218,7 +219,7 @@ def test_output_is_deterministic(tmp_path, bib, docs):
     docs_dir, first = docs
     again = tmp_path / "docs"
     again.mkdir()
-    second = render_site(bib, again, Settings(), hand_written_docs=ROOT / "docs")
+    second = render_site(bib, again, load_settings(ROOT), hand_written_docs=ROOT / "docs")
     assert second.files == first.files
     for relative in first.files:
         assert (again / relative).read_bytes() == (docs_dir / relative).read_bytes(), relative
@@ -321,7 +322,7 @@ def site(tmp_path_factory, bib, docs):
     docs_dir, _ = docs
     work = tmp_path_factory.mktemp("site")
     config_path = work / "mkdocs.gen.yml"
-    write_mkdocs_config(bib, docs_dir, work / "site", config_path, ROOT / "mkdocs.yml")
+    write_mkdocs_config(bib, docs_dir, work / "site", config_path, ROOT / "mkdocs.yml", load_settings(ROOT))
     run = subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(config_path)],
                          capture_output=True, text=True, cwd=work)
     assert run.returncode == 0, run.stderr
@@ -386,6 +387,8 @@ def test_index_pages(site):
     home = _main_text(site / "index.html")
     assert "9 papers" in home and "3 themes" in home and "2020–2024 years" in home
     assert "Implicit Neural Networks: an annotated bibliography" in home          # own h1, not "Home"
+    head = (site / "index.html").read_text(encoding="utf-8")
+    assert "<title>Implicit Neural Networks: an annotated bibliography</title>" in head  # the name once
     methods = _parse(site / "methods" / "index.html")
     ids = {attrs.get("id") for _, attrs in methods.tags}
     assert {"method-siren", "dataset-div2k", "dataset-shapenet"} <= ids

@@ -340,3 +340,20 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
     """The real `annobib` command in a subprocess (real stderr, real exit code)."""
     return subprocess.run([sys.executable, "-m", "annobib", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout, encoding="utf-8", errors="replace")
+
+
+def search_documents(site: Path) -> list[dict]:
+    """What the site's search shows: Pagefind's fragments (gzip, 'pagefind_dcd' + JSON), or
+    Material's index when the site was built with `render_search: lunr`."""
+    import gzip
+
+    lunr = site / "search" / "search_index.json"
+    if lunr.is_file():
+        return [{"location": d.get("location"), "title": d.get("title", ""), "text": d.get("text", "")}
+                for d in json.loads(lunr.read_text(encoding="utf-8"))["docs"]]
+    documents = []
+    for fragment in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+        data = json.loads(gzip.decompress(fragment.read_bytes()).decode("utf-8").removeprefix("pagefind_dcd"))
+        documents.append({"location": data.get("url"), "title": (data.get("meta") or {}).get("title", ""),
+                          "text": data.get("content", "")})
+    return documents

@@ -20,7 +20,7 @@ from ..models import Annotation, Paper
 from .vocabulary import Vocabulary, default_vocabulary, load_vocabulary
 
 # Bump when extraction changes in a way that should invalidate cached annotations.
-ANALYSIS_VERSION = "3"  # 3: KeyBERT engine + re-ranker, generic phrases left out, author keywords first
+ANALYSIS_VERSION = "4"  # 3: KeyBERT engine + re-ranker; 4: wrapped lines joined, links out, generic-word merges, MMR keeps the top 5
 KEYPHRASES_STORED = 15
 # spaCy components nothing reads: annotations use tags (keyphrases) and the parser's sentences (names, summary).
 UNREAD_PIPES = ("ner", "lemmatizer", "attribute_ruler")

@@ -80,10 +80,13 @@ def _read_word_list(name: str) -> dict[str, frozenset[str]]:
 
 @functools.lru_cache(maxsize=1)
 def generic_words() -> tuple[frozenset[str], frozenset[str]]:
-    """(generic heads, generic modifiers), Porter-stemmed, from data/generic_heads.txt."""
+    """(generic heads, Porter-stemmed; generic modifiers, lower case) from data/generic_heads.txt.
+
+    Modifiers are not stemmed: stems of adjectives collide with nouns ("numerous" and
+    "numerical" are both "numer", "powerful" and "power" both "power")."""
     lists = _read_word_list("generic_heads.txt")
     heads = frozenset(_stem(w) for w in lists.get("heads", ()))
-    modifiers = frozenset(_stem(w) for w in lists.get("modifiers", ()) | LEADING_JUNK)
+    modifiers = frozenset(lists.get("modifiers", ()) | LEADING_JUNK)
     return heads, modifiers
 
 
@@ -94,8 +97,7 @@ def is_generic(phrase: str) -> bool:
     if not words:
         return True
     heads, modifiers = generic_words()
-    stems = [_stem(w) for w in words]
-    return stems[-1] in heads and all(s in modifiers for s in stems[:-1])
+    return _stem(words[-1]) in heads and all(w in modifiers for w in words[:-1])
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,21 @@ class KeyphraseSettings:
     rerank: RerankSettings = RerankSettings()
     # ---- what is shown
     drop_generic: bool = True       # phrases of generic words only (data/generic_heads.txt)
-    merge_nested: bool = True       # a phrase inside a better-ranked one is merged into it
+    # A phrase inside a better-ranked one is merged into it: "same-head" when it ends the
+    # better one ("radiance field" into "neural radiance fields"), "any" wherever it sits
+    # ("uddi" into "uddi registry" too), "none".
+    merge_nested: str = "same-head"
+    # ... and only when the two phrases' cosine is at least this (0: containment alone).
+    merge_similarity: float = 0.0
+    # Phrases that differ only by generic words merge too ("image harmonization method"
+    # into "image harmonization").
+    merge_generic_words: bool = True
     use_mmr: bool = True            # KeyBERT's MMR picks the shown phrases from a pool
-    diversity: float = 0.5
+    diversity: float = 0.2          # 0.5 cost F1 on every collection, long papers most
     mmr_pool: int = 20              # the best this many (after the two filters above) go to MMR
+    # The re-ranker's best this many are shown whatever MMR picks: KeyBERT's MMR weighs
+    # relevance by cosine alone, which is lowest for a paper's own names ("StyleSDF").
+    mmr_keep: int = 5
     # ---- batching
     document_batch_size: int = 32
     document_group_size: int = 256
@@ -168,10 +181,13 @@ def _words(doc):
     """Group spaCy tokens into words; hyphen-joined tokens form one word.
 
     Yields (start_char, end_char, word_class) with word_class 'N' (noun),
-    'A' (adjective) or 'O' (anything else)."""
+    'A' (adjective) or 'O' (anything else). A wrapped line (one line break, the next
+    line going on in lower case) is passed over; other line breaks end a phrase."""
     text = doc.text  # Doc.text joins all tokens on every access: read it once
     group: list = []
     for token in doc:
+        if token.is_space and _wrapped_line(token):
+            continue  # a line break inside a sentence (text from a PDF) does not end a phrase
         joined = group and not group[-1].whitespace_ and (token.text == "-" or group[-1].text == "-")
         if group and not joined:
             yield _word(group, text)
@@ -181,12 +197,20 @@ def _words(doc):
         yield _word(group, text)
 
 
+def _wrapped_line(token) -> bool:
+    """Whitespace token that only wraps a line: one line break, followed by a word in
+    lower case ("web service\ndiscovery"); not a heading or a new paragraph ("ABSTRACT\nThe")."""
+    if token.text.count("\n") != 1 or token.i + 1 >= len(token.doc):
+        return False
+    return token.doc[token.i + 1].text[:1].islower()
+
+
 def _word(tokens, doc_text: str):
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
     text = doc_text[start:end]
     last = tokens[-1]
-    if last.text == "-" or not any(ch.isalnum() for ch in text):
-        return start, end, "O"
+    if last.text == "-" or not any(ch.isalnum() for ch in text) or any(t.like_url or t.like_email for t in tokens):
+        return start, end, "O"  # punctuation, links and e-mail addresses are never keyphrases
     if last.tag_ in NOUN_TAGS or (len(tokens) == 1 and _NAME_LIKE.match(text) and last.tag_ != "CD"):
         return start, end, "N"
     if last.tag_ == "JJ" or (len(tokens) > 1 and last.tag_ in ("JJ", "JJR", "JJS", "VBN", "VBG")):
@@ -307,23 +331,54 @@ def _merge_form(key: str) -> str:
 
 
 def shown_order(candidates: list[Candidate], scores: np.ndarray, settings: KeyphraseSettings,
-                taken: list[str] = ()) -> list[int]:
-    """Indices best first, without generic phrases and without phrases inside a better one.
+                taken: list[str] = (), embeddings: np.ndarray | None = None) -> list[int]:
+    """Indices best first, without generic phrases and without phrases merged into a better one.
 
-    taken: stem keys already shown (author keywords): phrases inside one are left out."""
+    taken: stem keys already shown (author keywords): phrases inside one are left out.
+    embeddings: unit candidate vectors; with them, a nested phrase is merged only when its
+    cosine to the better phrase reaches ``merge_similarity`` (a near-duplicate)."""
     kept: list[int] = []
     forms = [_merge_form(k) for k in taken]
+    contents = {_content_form(f) for f in forms}
+    owners: list[int | None] = [None] * len(forms)  # candidate index behind each form
     for i in np.argsort(-np.asarray(scores), kind="stable"):
-        cand = candidates[int(i)]
+        i = int(i)
+        cand = candidates[i]
         if settings.drop_generic and is_generic(cand.text):
             continue
         form = _merge_form(cand.key)
-        if any(form == other for other in forms) or (
-                settings.merge_nested and any(form in other for other in forms)):
+        if settings.merge_generic_words and _content_form(form) in contents:
             continue
-        kept.append(int(i))
+        if any(form == other or (_nested(form, other, settings.merge_nested)
+                                 and _similar(embeddings, i, owner, settings.merge_similarity))
+               for other, owner in zip(forms, owners)):
+            continue
+        kept.append(i)
         forms.append(form)
+        contents.add(_content_form(form))
+        owners.append(i)
     return kept
+
+
+def _content_form(form: str) -> str:
+    """A merge form without its generic words: "imag harmon method" -> "imag harmon",
+    so that "image harmonization method" merges into "image harmonization"."""
+    heads, modifiers = generic_words()
+    words = [w for w in form.split() if w not in heads and w not in modifiers]
+    return " ".join(words) if words else form.strip()
+
+
+def _similar(embeddings, i: int, j: int | None, threshold: float) -> bool:
+    if embeddings is None or j is None or not threshold:
+        return True
+    return float(embeddings[i] @ embeddings[j]) >= threshold
+
+
+def _nested(form: str, other: str, mode: str) -> bool:
+    """Whether phrase `form` merges into `other` (both _merge_form strings)."""
+    if mode == "same-head":  # "radiance field" into "neural radiance fields", not "uddi" into "uddi registry"
+        return other.endswith(form)
+    return mode == "any" and form in other
 
 
 def author_keywords(keywords) -> list[str]:
@@ -408,10 +463,13 @@ class KeyphraseExtractor:
         """The keyphrases shown for each document, best first (the site's and the
         benchmark's path). keywords: optional author keywords per document, shown first.
         spacy_docs: optional already-parsed docs of `texts` (nlp.pipe output)."""
-        scored = self.score(texts, titles, spacy_docs)
+        return self.select(self.score(texts, titles, spacy_docs), top_n, keywords)
+
+    def select(self, scored: list[Scored], top_n: int = 10, keywords: list | None = None) -> list[list[str]]:
+        """The shown keyphrases from `score`'s output (steps 6 and 7 of the module docstring)."""
         keywords = list(keywords) if keywords is not None else [()] * len(scored)
         authors = [author_keywords(k)[:top_n] for k in keywords]
-        orders = [shown_order(s.candidates, s.scores, self.settings, [stem_key(a) for a in mine])
+        orders = [shown_order(s.candidates, s.scores, self.settings, [stem_key(a) for a in mine], s.embeddings)
                   for s, mine in zip(scored, authors)]
         wanted = [max(top_n - len(mine), 0) for mine in authors]
         size = self.settings.mmr_pool  # 0: every candidate goes to MMR, as in plain KeyBERT
@@ -435,9 +493,10 @@ class KeyphraseExtractor:
             docs = [scored[r].text for r in rows]
             chosen = keybert_keywords(self.keybert, docs, phrases, np.array([scored[r].doc_vector for r in rows]),
                                       vectors, n, use_mmr=True, diversity=self.settings.diversity)
+            keep = self.settings.mmr_keep
             for r, doc_phrases, picks in zip(rows, phrases, chosen):
-                picked = {phrase for phrase, _ in picks}
-                result[r] = [i for i, phrase in zip(pools[r], doc_phrases) if phrase in picked]
+                picked = {phrase for phrase, _ in picks} | set(doc_phrases[:keep])
+                result[r] = [i for i, phrase in zip(pools[r], doc_phrases) if phrase in picked][:n]
         return result
 
     def score(self, texts, titles=None, spacy_docs=None) -> list[Scored]:
