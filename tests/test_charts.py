@@ -88,3 +88,35 @@ def test_map_stays_put_when_a_paper_arrives(tmp_path):
     other_group = np.array([after[k] for k in keys[:20]]).mean(axis=0)
     assert np.linalg.norm(newcomer - own_group) < np.linalg.norm(newcomer - other_group)
     assert project(keys, vectors, seed=13) == after  # same inputs, same map
+
+
+def _large_bib(n: int) -> Bibliography:
+    """n papers in two themes on two halves of the map, with hostile theme text."""
+    papers = tuple(Paper(f"p{i:05d}", "article", f"Paper {i}", "", year=2000 + i % 20) for i in range(n))
+    theme_of = {p.key: ("left" if i % 2 else "right") for i, p in enumerate(papers)}
+    themes = (Theme("left", EVIL, papers=tuple(k for k, t in theme_of.items() if t == "left")),
+              Theme("right", "Right half", papers=tuple(k for k, t in theme_of.items() if t == "right")))
+    points = {p.key: ((0.25 if theme_of[p.key] == "left" else 0.75) + (i % 97) / 500, (i % 89) / 89)
+              for i, p in enumerate(papers)}
+    return Bibliography(papers=papers, annotations={}, themes=themes, theme_of=theme_of, related={},
+                        map_points=points)
+
+
+def test_map_of_a_large_corpus_stays_small_and_shows_themes():
+    """Past MAP_DOTS papers the home page's map does not grow with the corpus: cells coloured
+    by their main theme, linking to it, each telling how many papers it holds."""
+    import gzip
+
+    sizes = {}
+    for n in (3000, 12000):
+        svg = map_svg(_large_bib(n), paper_url, theme_url)
+        sizes[n] = len(gzip.compress(svg.encode("utf-8")))
+        root = ET.fromstring(svg)
+        assert not list(root.iter(f"{SVG}circle"))                    # no dot per paper
+        links = {a.get("href") for a in root.iter(f"{SVG}a")}
+        assert links == {theme_url("left"), theme_url("right")}
+        tooltips = [t.text for r in root.iter(f"{SVG}rect") for t in r.iter(f"{SVG}title")]
+        counted = sum(int(t.split()[0]) for t in tooltips)
+        assert counted == n                                           # every paper is in one cell
+        assert any(t.endswith("most in " + EVIL) for t in tooltips)  # theme label as text, escaped
+    assert sizes[12000] < 40_000 and sizes[12000] < 1.2 * sizes[3000]

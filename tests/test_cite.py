@@ -186,6 +186,41 @@ def test_apa_line_of_an_arxiv_preprint():
                             "geometry generation’. arXiv. Available at: https://arxiv.org/abs/2112.11427.")
 
 
+def test_formatted_references_are_kept_between_builds(tmp_path, monkeypatch):
+    """A rebuild takes each unchanged paper's references from the cache (citeproc is not
+    called again); a changed paper is formatted again; only this build's entries are kept."""
+    cache = tmp_path / "references.json"
+    styles = ("apa", "harvard-cite-them-right@en-GB")
+    first = citation.References(styles, cache)
+    fresh = first.format(STYLESDF)
+    first.save()
+    assert cache.is_file()
+
+    def no_citeproc(*args, **kwargs):
+        raise AssertionError("citeproc was called for an unchanged paper")
+    monkeypatch.setattr(citation, "_format", no_citeproc)
+    again = citation.References(styles, cache)
+    assert again.format(STYLESDF) == fresh                     # same runs, styles and spaces
+    assert [r.text for r in again.format(STYLESDF)][0] == STYLESDF_APA
+    monkeypatch.undo()
+
+    renamed = replace(STYLESDF, year=2022)
+    changed = citation.References(styles, cache)
+    assert "(2022)" in changed.format(renamed)[0].text          # a changed entry is formatted again
+    changed.save()
+    assert len(json.loads(cache.read_text(encoding="utf-8"))) == len(styles)   # the 2021 entry is gone
+
+
+@pytest.mark.parametrize("damage", ["", "{not json", '{"k": 3}', '["a list"]'])
+def test_an_unreadable_reference_cache_is_formatted_again(tmp_path, damage):
+    cache = tmp_path / "references.json"
+    cache.write_text(damage, encoding="utf-8")
+    references = citation.References(("apa",), cache)
+    assert references.format(STYLESDF)[0].text == STYLESDF_APA
+    references.save()
+    assert json.loads(cache.read_text(encoding="utf-8"))      # replaced by a readable file
+
+
 def test_references_on_the_page(docs):
     page = (docs[0] / f"papers/{ODD_SLUG}.md").read_text(encoding="utf-8")
     assert page.count('<div class="annobib-reference" data-search-exclude>') == 2

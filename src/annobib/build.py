@@ -158,7 +158,8 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
         staging = Path(staging)
         docs_dir, new_site = staging / "docs", staging / "site"
         docs_dir.mkdir()
-        rendered = render_site(bib, docs_dir, settings, hand_written_docs=root / "docs", added=added.dates)
+        rendered = render_site(bib, docs_dir, settings, hand_written_docs=root / "docs", added=added.dates,
+                               cache_dir=root / settings.analyze_cache_dir)
         config_path = staging / "mkdocs.yml"
         write_mkdocs_config(bib, docs_dir, new_site, config_path, _base_mkdocs(root), settings=settings)
         pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py

