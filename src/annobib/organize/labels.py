@@ -23,6 +23,7 @@ acronyms and mixed-case names (NeRF, SDF, 3D) keep their case.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -82,6 +83,7 @@ def words_of(phrase: str) -> list[str]:
     return [w for w in re.split(r"[^\w]+", phrase) if w]
 
 
+@functools.lru_cache(maxsize=1 << 16)   # the same phrases are compared for every pair of related papers
 def normalise(phrase: str) -> str:
     """Comparison form of a phrase: lower-case, singular words, single spaces."""
     return " ".join(singular(w.lower()) for w in words_of(phrase))

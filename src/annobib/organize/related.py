@@ -20,6 +20,7 @@ then topics (keyphrases ending in the same two words), else "similar abstract".
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -49,6 +50,7 @@ def shared(mine: tuple[str, ...], theirs: tuple[str, ...], key) -> list[str]:
     return result
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def phrase_key(phrase: str) -> str:
     """Comparison form of a keyphrase; '' for generic ones ('network', 'neural networks'),
     which every paper here shares and so explain nothing."""
@@ -56,6 +58,7 @@ def phrase_key(phrase: str) -> str:
     return norm if is_labelable(norm) else ""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def topic_key(phrase: str) -> str:
     """The last two words of a multi-word keyphrase ('neural radiance fields' -> 'radiance field'):
     two papers on radiance fields share a topic even when their full phrases differ."""

@@ -18,10 +18,12 @@ escape case by case.
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
 import string
+import sys
 import unicodedata
 from urllib.parse import quote, urlsplit
 
@@ -34,7 +36,6 @@ from ..corpus.ids import DOI, arxiv_id
 # (lower-case ASCII letters, digits, '-', '_'), checked again here because a path is written from it.
 PATH_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 RELATIVE_DOC = re.compile(r"^(\.\./)*([A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+\.(md|bib|json|ris|xml)$")
-_PUNCTUATION = frozenset(string.punctuation)
 _WHITESPACE = re.compile(r"\s+")
 _TAG = re.compile(r"(<[^>]*>)")       # attribute values never hold '>': charts escape them
 
@@ -53,11 +54,31 @@ class Safe(Markup):
 
 def _printable(value: str) -> str:
     """Drop control and unassigned/noncharacter code points: they break YAML and mean nothing."""
-    return "".join(ch for ch in value if ch in "\t\n\r" or unicodedata.category(ch)[0] != "C")
+    if value.isprintable():     # no code point of category C (nor Z, but space): the common case, in C
+        return value
+    return _unprintable_pattern().sub("", value)
+
+
+@functools.lru_cache(maxsize=1)
+def _unprintable_pattern() -> re.Pattern:
+    """Every code point of Unicode category C (control, format, surrogate, private use,
+    unassigned) but tab, line feed and carriage return, as one character class."""
+    ranges, start = [], None
+    for code in range(sys.maxunicode + 2):
+        other = code <= sys.maxunicode and chr(code) not in "\t\n\r" and unicodedata.category(chr(code))[0] == "C"
+        if other and start is None:
+            start = code
+        elif not other and start is not None:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
+            start = None
+    return re.compile(f"[{''.join(ranges)}]")
+
+
+_PUNCTUATION_CODES = {ord(ch): f"&#{ord(ch)};" for ch in string.punctuation}
 
 
 def _encode_punctuation(value: str) -> str:
-    return "".join(f"&#{ord(ch)};" if ch in _PUNCTUATION else ch for ch in value)
+    return value.translate(_PUNCTUATION_CODES)
 
 
 def text(value: object) -> Safe:
