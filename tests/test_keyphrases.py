@@ -1,6 +1,8 @@
 """Keyphrase extraction: behaviour a reader of the site would notice."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -347,3 +349,43 @@ def test_shown_ten_of_the_shipped_corpus_read_well(models):
         assert not [(keys[i], keys[j]) for i in range(shown_n) for j in range(i + 1, shown_n)
                     if keys[i].endswith(keys[j])], (title, shown)
         assert not any("://" in p or "www." in p for p in shown), (title, shown)
+
+
+def test_template_headings_and_topic_words_sharing_a_generic_stem():
+    # ACM's "Categories and Subject Descriptors" heading is never a keyphrase
+    assert is_generic("Subject Descriptors") and is_generic("General Terms")
+    assert not is_generic("feature descriptors")
+    # their Porter stems equal a generic head's ("commun", "reason", "rate"), the words are topics
+    for phrase in ("communication", "reasoning", "ratings", "evaluators"):
+        assert not is_generic(phrase), phrase
+    assert is_generic("communities") and is_generic("studies") and is_generic("processes")
+
+
+def _candidates(*phrases):
+    from annobib.analyze.keyphrases import Candidate
+
+    return [Candidate(key=stem_key(text), text=text, occurrences=n, words=len(text.split()))
+            for text, n in phrases]
+
+
+def test_merged_group_is_shown_as_the_phrase_the_document_uses():
+    from annobib.analyze.keyphrases import shown_order
+
+    settings = KeyphraseSettings()
+    scores = np.array([0.9, 0.8, 0.7, 0.6])
+    # a title's one-off "minimizing average flow time" stands for the paper's "average flow time"
+    cands = _candidates(("minimizing Average Flow Time", 1), ("scheduling", 3), ("average flow time", 7),
+                        ("flow time", 2))
+    shown = [cands[i].text for i in shown_order(cands, scores, settings)]
+    assert shown == ["average flow time", "scheduling"]
+    # shown as ranked when the other member is not used far more often, or with the option off
+    cands = _candidates(("neural radiance fields", 2), ("scenes", 3), ("radiance field", 3), ("views", 1))
+    assert [cands[i].text for i in shown_order(cands, scores, settings)] == \
+        ["neural radiance fields", "scenes", "views"]
+    cands = _candidates(("minimizing Average Flow Time", 1), ("scheduling", 3), ("average flow time", 7),
+                        ("flow time", 2))
+    off = dataclasses.replace(settings, merge_show_ratio=0)
+    assert [cands[i].text for i in shown_order(cands, scores, off)] == ["minimizing Average Flow Time", "scheduling"]
+    # a single common word stands for a longer phrase only when the document uses it a lot
+    cands = _candidates(("robot dynamics", 1), ("control", 3), ("dynamics", 3), ("robots", 2))
+    assert [cands[i].text for i in shown_order(cands, scores, settings)][0] == "robot dynamics"

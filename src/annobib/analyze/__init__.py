@@ -20,7 +20,7 @@ from ..models import Annotation, Paper
 from .vocabulary import Vocabulary, default_vocabulary, load_vocabulary
 
 # Bump when extraction changes in a way that should invalidate cached annotations.
-ANALYSIS_VERSION = "4"  # 3: KeyBERT engine + re-ranker; 4: wrapped lines joined, links out, generic-word merges, MMR keeps the top 5
+ANALYSIS_VERSION = "5"  # 3: KeyBERT engine + re-ranker; 4: wrapped lines joined, links out, generic-word merges, MMR keeps the top 5; 5: merged groups shown as their far more frequent member, template headings generic, generic heads by word not stem
 KEYPHRASES_STORED = 15
 # spaCy components nothing reads: annotations use tags (keyphrases) and the parser's sentences (names, summary).
 UNREAD_PIPES = ("ner", "lemmatizer", "attribute_ruler")

@@ -26,7 +26,9 @@ How a document's keyphrases are chosen
 6. What a reader sees: phrases made of generic words only ("work", "wide adoption";
    the reviewed list in ``data/generic_heads.txt``) are left out, and a phrase whose
    words lie inside a better-ranked one ("radiance field" after "neural radiance
-   fields") is merged into it. The best ``mmr_pool`` that remain go to KeyBERT's
+   fields") is merged into it; a merged group is shown as the member the document uses
+   far more often, if any ("average flow time" for a title's "minimizing Average Flow
+   Time"; a single common word only when frequent). The best ``mmr_pool`` that remain go to KeyBERT's
    Maximal Marginal Relevance (``use_mmr=True``, Carbonell & Goldstein, 1998), which
    picks ``top_n`` of them, dropping near-repeats; they are listed best first by the
    re-ranked score (KeyBERT sorts its MMR picks by cosine alone, which would undo the
@@ -62,17 +64,22 @@ LEADING_JUNK = frozenset(
 _NAME_LIKE = re.compile(r"^(?=.*[A-Za-z])(?:.+[A-Z].*|.*\d.*)$")
 
 
+@functools.lru_cache(maxsize=4)
 def _read_word_list(name: str) -> dict[str, frozenset[str]]:
-    """Sections ``[heads]`` / ``[modifiers]`` of a word list in analyze/data; '#' comments."""
+    """Sections ``[heads]`` / ``[modifiers]`` (words) and ``[phrases]`` (one a line) of a
+    word list in analyze/data; '#' comments."""
     sections: dict[str, set[str]] = {}
-    current = None
+    current, section = None, None
     text = resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip().lower()
         if not line:
             continue
         if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1], set())
+            section = line[1:-1]
+            current = sections.setdefault(section, set())
+        elif section == "phrases":  # whole phrases, one a line
+            current.add(" ".join(line.split()))
         elif current is not None:
             current.update(line.split())
     return {k: frozenset(v) for k, v in sections.items()}
@@ -90,14 +97,34 @@ def generic_words() -> tuple[frozenset[str], frozenset[str]]:
     return heads, modifiers
 
 
+@functools.lru_cache(maxsize=1)
+def boilerplate_phrases() -> frozenset[str]:
+    """Stem keys of the whole phrases under [phrases] in data/generic_heads.txt: headings
+    of paper templates ("Subject Descriptors"), never a keyphrase."""
+    return frozenset(stem_key(p) for p in _read_word_list("generic_heads.txt").get("phrases", ()))
+
+
 def is_generic(phrase: str) -> bool:
     """True for a phrase of generic words only: a generic head ("work", "networks"),
-    preceded by nothing or by generic modifiers only ("wide adoption", "recent work")."""
+    preceded by nothing or by generic modifiers only ("wide adoption", "recent work");
+    or a template heading listed whole ("Subject Descriptors")."""
     words = phrase.lower().split()
     if not words:
         return True
+    if stem_key(phrase) in boilerplate_phrases():
+        return True
     heads, modifiers = generic_words()
-    return _stem(words[-1]) in heads and all(w in modifiers for w in words[:-1])
+    return (_stem(words[-1]) in heads and _listed_head(words[-1])
+            and all(w in modifiers for w in words[:-1]))
+
+
+def _listed_head(word: str) -> bool:
+    """Whether the word itself (or its singular) is under [heads]: stems alone would also
+    make "communication" (community), "reasoning" (reason) or "ratings" (rate) generic."""
+    listed = _read_word_list("generic_heads.txt").get("heads", frozenset())
+    forms = {word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("es") else word,
+             word[:-3] + "y" if word.endswith("ies") else word}
+    return bool(forms & listed)
 
 
 @dataclass(frozen=True)
@@ -125,6 +152,10 @@ class KeyphraseSettings:
     # Phrases that differ only by generic words merge too ("image harmonization method"
     # into "image harmonization").
     merge_generic_words: bool = True
+    # A merged group is shown as its best-ranked member, or as another the document uses
+    # at least this many times as often (see _shown_member); 0: always the best-ranked.
+    merge_show_ratio: float = 2.0
+    merge_show_word_min: int = 6    # ... and this often, for a single common word
     use_mmr: bool = True            # KeyBERT's MMR picks the shown phrases from a pool
     diversity: float = 0.2          # 0.5 cost F1 on every collection, long papers most
     mmr_pool: int = 20              # the best this many (after the two filters above) go to MMR
@@ -334,30 +365,80 @@ def shown_order(candidates: list[Candidate], scores: np.ndarray, settings: Keyph
                 taken: list[str] = (), embeddings: np.ndarray | None = None) -> list[int]:
     """Indices best first, without generic phrases and without phrases merged into a better one.
 
+    Phrases that merge (one inside a better-ranked one, or the two differing only by
+    generic words) form one group, shown once, in the place of its best-ranked member,
+    as that member or as one the document uses far more often (``_shown_member``):
+    "average flow time" rather than the title's "minimizing Average Flow Time",
+    "Gorman" rather than "former Boston GM Lou Gorman".
+
     taken: stem keys already shown (author keywords): phrases inside one are left out.
     embeddings: unit candidate vectors; with them, a nested phrase is merged only when its
     cosine to the better phrase reaches ``merge_similarity`` (a near-duplicate)."""
-    kept: list[int] = []
+    groups: list[list[int]] = []
     forms = [_merge_form(k) for k in taken]
-    contents = {_content_form(f) for f in forms}
-    owners: list[int | None] = [None] * len(forms)  # candidate index behind each form
+    contents = [_content_form(f) for f in forms]
+    owners: list[int | None] = [None] * len(forms)  # group behind each form (None: an author keyword)
     for i in np.argsort(-np.asarray(scores), kind="stable"):
         i = int(i)
         cand = candidates[i]
         if settings.drop_generic and is_generic(cand.text):
             continue
         form = _merge_form(cand.key)
-        if settings.merge_generic_words and _content_form(form) in contents:
+        content = _content_form(form)
+        owner = _merge_owner(form, content, forms, contents, owners, groups, embeddings, i, settings)
+        if owner is not False:
+            if owner is not None:
+                groups[owner].append(i)
             continue
-        if any(form == other or (_nested(form, other, settings.merge_nested)
-                                 and _similar(embeddings, i, owner, settings.merge_similarity))
-               for other, owner in zip(forms, owners)):
+        owners.append(len(groups))
+        groups.append([i])
+        forms.append(form)
+        contents.append(content)
+    if not settings.merge_show_ratio:
+        return [group[0] for group in groups]
+    shown = [_shown_member(group, candidates, settings) for group in groups]
+    # A group shown by another member must still read well next to the others: it is
+    # left out when it now repeats or ends a phrase shown above it.
+    kept: list[int] = []
+    forms = [_merge_form(k) for k in taken]
+    contents = [_content_form(f) for f in forms]
+    for i in shown:
+        form = _merge_form(candidates[i].key)
+        content = _content_form(form)
+        if _merge_owner(form, content, forms, contents, [None] * len(forms), [], None, i, settings) is not False:
             continue
         kept.append(i)
         forms.append(form)
-        contents.add(_content_form(form))
-        owners.append(i)
+        contents.append(content)
     return kept
+
+
+def _shown_member(group: list[int], candidates: list[Candidate], settings: KeyphraseSettings) -> int:
+    """The member a merged group is shown as: the best-ranked, unless another is used
+    ``merge_show_ratio`` times as often; a single common word ("dynamics" for "robot
+    dynamics") only when it also occurs ``merge_show_word_min`` times."""
+    best = group[0]
+    floor = settings.merge_show_ratio * candidates[best].occurrences
+
+    def eligible(c: Candidate) -> bool:
+        if c.occurrences < floor or c.occurrences <= candidates[best].occurrences:
+            return False
+        return c.words > 1 or c.text != c.text.lower() or c.occurrences >= settings.merge_show_word_min
+
+    members = [i for i in group[1:] if eligible(candidates[i])]
+    return max(members, key=lambda i: (candidates[i].occurrences, -group.index(i))) if members else best
+
+
+def _merge_owner(form, content, forms, contents, owners, groups, embeddings, i, settings):
+    """The group (index into owners' values, None for an author keyword) that phrase i
+    merges into, or False."""
+    for other, other_content, owner in zip(forms, contents, owners):
+        if form == other or (settings.merge_generic_words and content == other_content):
+            return owner
+        if _nested(form, other, settings.merge_nested) and _similar(
+                embeddings, i, None if owner is None else groups[owner][0], settings.merge_similarity):
+            return owner
+    return False
 
 
 def _content_form(form: str) -> str:
