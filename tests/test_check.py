@@ -324,3 +324,14 @@ def test_empty_corpus_folder_is_an_error(tmp_path):
     result = run_check(tmp_path, "--format", "github")
     assert result.exit_code == 1
     assert result.output.startswith("::error title=annobib::no .bib files")
+
+
+def test_renamed_key_lines_are_found_for_keys_with_punctuation():
+    """The line check reports for a published key is the first line holding that key as a
+    whole word, also for DBLP-style keys and for keys that begin another key."""
+    from annobib.check import _first_lines
+
+    lines = ["themes:", "- slug: a", "  papers:", "  - DBLP:conf/nips/X17-b", "  - DBLP:conf/nips/X17",
+             "  - chen2014a", "  - chen2014", "# chen2014 again"]
+    found = _first_lines(["DBLP:conf/nips/X17", "chen2014", "chen2014a", "missing", "nips"], lines)
+    assert found == {"DBLP:conf/nips/X17": 5, "chen2014": 7, "chen2014a": 6, "missing": 1, "nips": 4}

@@ -211,7 +211,31 @@ def test_formatted_references_are_kept_between_builds(tmp_path, monkeypatch):
     assert len(json.loads(cache.read_text(encoding="utf-8"))) == len(styles)   # the 2021 entry is gone
 
 
-@pytest.mark.parametrize("damage", ["", "{not json", '{"k": 3}', '["a list"]'])
+def test_an_upgrade_of_the_formatter_formats_again(tmp_path, monkeypatch):
+    """Cached references are keyed by citeproc's versions and this project's formatter code:
+    when either changes, nothing formatted before is served."""
+    cache = tmp_path / "references.json"
+    first = citation.References(("apa",), cache)
+    first.format(STYLESDF)
+    first.save()
+    calls = []
+    monkeypatch.setattr(citation, "_formatter_identity", lambda: "citeproc-py 99 other-code")
+    real_format = citation._format
+    monkeypatch.setattr(citation, "_format", lambda *a: calls.append(a) or real_format(*a))
+    assert citation.References(("apa",), cache).format(STYLESDF)[0].text == STYLESDF_APA
+    assert len(calls) == 1
+
+
+def test_render_keeps_each_papers_references_in_the_cache_folder(tmp_path):
+    bib = _bibliography()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    render_site(bib, docs, Settings(), cache_dir=tmp_path / "cache")
+    stored = json.loads((tmp_path / "cache" / "references.json").read_text(encoding="utf-8"))
+    assert len(stored) == len(bib.papers) * len(Settings().render_citation_styles)
+
+
+@pytest.mark.parametrize("damage", ["", "{not json", '{"k": 3}', '["a list"]', '{"k": "abcd"}', '{"k": [["t", ["zz"], true, false]]}', "[" * 100000])
 def test_an_unreadable_reference_cache_is_formatted_again(tmp_path, damage):
     cache = tmp_path / "references.json"
     cache.write_text(damage, encoding="utf-8")

@@ -134,6 +134,22 @@ def test_path_segment_rejects_traversal():
             escape.path_segment(bad)
 
 
+def test_control_and_unassigned_code_points_are_dropped_everything_else_kept():
+    """Every code point once: category C goes (tab, line feed, carriage return stay); every
+    ASCII punctuation mark becomes a numeric reference and nothing else changes."""
+    import string
+    import sys
+    import unicodedata
+
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1))
+    kept = escape._printable(everything)
+    assert kept == "".join(ch for ch in everything if ch in "\t\n\r" or unicodedata.category(ch)[0] != "C")
+    assert escape._printable("plain text, é ü 中文") == "plain text, é ü 中文"
+    sample = "a<b>&'\"{x}|y` z é"
+    assert escape._encode_punctuation(sample) == "".join(
+        f"&#{ord(ch)};" if ch in string.punctuation else ch for ch in sample)
+
+
 def test_templates_cannot_print_unescaped_markup():
     from annobib.render import _ENV
     assert "safe" not in _ENV.filters and "e" not in _ENV.filters

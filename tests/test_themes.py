@@ -414,3 +414,16 @@ def test_a_theme_with_nothing_specific_gets_its_best_phrase_not_a_number():
     texts = labels.theme_texts(groups, keyphrases, cents, [g[0] for g in groups], {}, stub_embed, [None] * 3)
     assert [t.label for t in texts][0] == "Recognition"       # spread, so not specific: still a phrase
     assert len({t.label.lower() for t in texts}) == 3
+
+
+def test_smoothing_in_row_blocks_gives_the_whole_matrix_result(monkeypatch):
+    """Themes do not depend on how many rows of the similarity matrix are held at once."""
+    from annobib.organize import themes
+
+    rng = np.random.default_rng(7)
+    vectors = themes.normalise_rows(rng.normal(size=(300, 48)))
+    vectors[11] = vectors[3]                             # a tie among the neighbours
+    monkeypatch.setattr(themes, "SMOOTH_BLOCK", 10_000)  # one block: the whole matrix
+    whole = themes.smooth(vectors)
+    monkeypatch.setattr(themes, "SMOOTH_BLOCK", 7)
+    assert np.array_equal(themes.smooth(vectors), whole)

