@@ -427,3 +427,16 @@ def test_smoothing_in_row_blocks_gives_the_whole_matrix_result(monkeypatch):
     whole = themes.smooth(vectors)
     monkeypatch.setattr(themes, "SMOOTH_BLOCK", 7)
     assert np.array_equal(themes.smooth(vectors), whole)
+
+
+def test_map_memory_setting_does_not_change_the_map(monkeypatch):
+    """t-SNE's neighbour search runs in small chunks (peak memory); the map is the same."""
+    from annobib.organize import projection
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(projection.EXACT_UP_TO + 100, 16))     # Barnes-Hut, as for large corpora
+    monkeypatch.setattr(projection, "TSNE_WORKING_MEMORY_MB", 1)       # chunks of ~190 rows of distances
+    small = projection.project(vectors, 13)
+    monkeypatch.setattr(projection, "TSNE_WORKING_MEMORY_MB", 1024)    # scikit-learn's default: one chunk
+    assert np.array_equal(projection.project(vectors, 13), small)
+    assert small.shape == (len(vectors), 2) and small.min() >= 0 and small.max() <= 1
