@@ -147,8 +147,6 @@ class KeyphraseSettings:
     # better one ("radiance field" into "neural radiance fields"), "any" wherever it sits
     # ("uddi" into "uddi registry" too), "none".
     merge_nested: str = "same-head"
-    # ... and only when the two phrases' cosine is at least this (0: containment alone).
-    merge_similarity: float = 0.0
     # Phrases that differ only by generic words merge too ("image harmonization method"
     # into "image harmonization").
     merge_generic_words: bool = True
@@ -362,7 +360,7 @@ def _merge_form(key: str) -> str:
 
 
 def shown_order(candidates: list[Candidate], scores: np.ndarray, settings: KeyphraseSettings,
-                taken: list[str] = (), embeddings: np.ndarray | None = None) -> list[int]:
+                taken: list[str] = ()) -> list[int]:
     """Indices best first, without generic phrases and without phrases merged into a better one.
 
     Phrases that merge (one inside a better-ranked one, or the two differing only by
@@ -371,46 +369,43 @@ def shown_order(candidates: list[Candidate], scores: np.ndarray, settings: Keyph
     "average flow time" rather than the title's "minimizing Average Flow Time",
     "Gorman" rather than "former Boston GM Lou Gorman".
 
-    taken: stem keys already shown (author keywords): phrases inside one are left out.
-    embeddings: unit candidate vectors; with them, a nested phrase is merged only when its
-    cosine to the better phrase reaches ``merge_similarity`` (a near-duplicate)."""
+    taken: stem keys already shown (author keywords): phrases inside one are left out."""
     groups: list[list[int]] = []
-    forms = [_merge_form(k) for k in taken]
-    contents = [_content_form(f) for f in forms]
+    forms, contents = _taken_forms(taken)
     owners: list[int | None] = [None] * len(forms)  # group behind each form (None: an author keyword)
     for i in np.argsort(-np.asarray(scores), kind="stable"):
         i = int(i)
-        cand = candidates[i]
-        if settings.drop_generic and is_generic(cand.text):
+        if settings.drop_generic and is_generic(candidates[i].text):
             continue
-        form = _merge_form(cand.key)
-        content = _content_form(form)
-        owner = _merge_owner(form, content, forms, contents, owners, groups, embeddings, i, settings)
-        if owner is not False:
-            if owner is not None:
-                groups[owner].append(i)
+        form = _merge_form(candidates[i].key)
+        into = _merges_into(form, forms, contents, settings)
+        if into is not None:
+            if owners[into] is not None:
+                groups[owners[into]].append(i)
             continue
         owners.append(len(groups))
         groups.append([i])
         forms.append(form)
-        contents.append(content)
+        contents.append(_content_form(form))
     if not settings.merge_show_ratio:
         return [group[0] for group in groups]
-    shown = [_shown_member(group, candidates, settings) for group in groups]
     # A group shown by another member must still read well next to the others: it is
     # left out when it now repeats or ends a phrase shown above it.
     kept: list[int] = []
-    forms = [_merge_form(k) for k in taken]
-    contents = [_content_form(f) for f in forms]
-    for i in shown:
+    forms, contents = _taken_forms(taken)
+    for i in (_shown_member(group, candidates, settings) for group in groups):
         form = _merge_form(candidates[i].key)
-        content = _content_form(form)
-        if _merge_owner(form, content, forms, contents, [None] * len(forms), [], None, i, settings) is not False:
-            continue
-        kept.append(i)
-        forms.append(form)
-        contents.append(content)
+        if _merges_into(form, forms, contents, settings) is None:
+            kept.append(i)
+            forms.append(form)
+            contents.append(_content_form(form))
     return kept
+
+
+def _taken_forms(taken) -> tuple[list[str], list[str]]:
+    """Merge forms and content forms of the author keywords' stem keys."""
+    forms = [_merge_form(k) for k in taken]
+    return forms, [_content_form(f) for f in forms]
 
 
 def _shown_member(group: list[int], candidates: list[Candidate], settings: KeyphraseSettings) -> int:
@@ -429,16 +424,14 @@ def _shown_member(group: list[int], candidates: list[Candidate], settings: Keyph
     return max(members, key=lambda i: (candidates[i].occurrences, -group.index(i))) if members else best
 
 
-def _merge_owner(form, content, forms, contents, owners, groups, embeddings, i, settings):
-    """The group (index into owners' values, None for an author keyword) that phrase i
-    merges into, or False."""
-    for other, other_content, owner in zip(forms, contents, owners):
-        if form == other or (settings.merge_generic_words and content == other_content):
-            return owner
-        if _nested(form, other, settings.merge_nested) and _similar(
-                embeddings, i, None if owner is None else groups[owner][0], settings.merge_similarity):
-            return owner
-    return False
+def _merges_into(form: str, forms: list[str], contents: list[str], settings: KeyphraseSettings) -> int | None:
+    """Index of the first of `forms` that the phrase of merge form `form` merges into, or None."""
+    content = _content_form(form)
+    for j, (other, other_content) in enumerate(zip(forms, contents)):
+        if form == other or (settings.merge_generic_words and content == other_content) \
+                or _nested(form, other, settings.merge_nested):
+            return j
+    return None
 
 
 def _content_form(form: str) -> str:
@@ -447,12 +440,6 @@ def _content_form(form: str) -> str:
     heads, modifiers = generic_words()
     words = [w for w in form.split() if w not in heads and w not in modifiers]
     return " ".join(words) if words else form.strip()
-
-
-def _similar(embeddings, i: int, j: int | None, threshold: float) -> bool:
-    if embeddings is None or j is None or not threshold:
-        return True
-    return float(embeddings[i] @ embeddings[j]) >= threshold
 
 
 def _nested(form: str, other: str, mode: str) -> bool:
@@ -550,7 +537,7 @@ class KeyphraseExtractor:
         """The shown keyphrases from `score`'s output (steps 6 and 7 of the module docstring)."""
         keywords = list(keywords) if keywords is not None else [()] * len(scored)
         authors = [author_keywords(k)[:top_n] for k in keywords]
-        orders = [shown_order(s.candidates, s.scores, self.settings, [stem_key(a) for a in mine], s.embeddings)
+        orders = [shown_order(s.candidates, s.scores, self.settings, [stem_key(a) for a in mine])
                   for s, mine in zip(scored, authors)]
         wanted = [max(top_n - len(mine), 0) for mine in authors]
         size = self.settings.mmr_pool  # 0: every candidate goes to MMR, as in plain KeyBERT

@@ -350,9 +350,10 @@ class References:
 
     citeproc-py is most of the render stage on a large corpus (~25 ms per paper and style),
     so formatted references are kept in `cache_file` between builds, keyed by what they
-    are made from: the citeproc item, the style and the versions of citeproc-py and its
-    styles. `save` keeps only this build's references; an unreadable cache file is
-    ignored (everything is formatted again) and replaced.
+    are made from: the citeproc item, the style, the versions of citeproc-py and its
+    styles and this module's source (`_formatter_identity`). `save` keeps only this
+    build's references; an unreadable cache file is ignored (everything is formatted
+    again) and replaced.
     """
 
     def __init__(self, styles: tuple[str, ...] | list[str], cache_file: Path | None = None):
