@@ -59,3 +59,71 @@ def shipped_site(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("shipped"))
     summary = build_site(root, load_settings(root), log=lambda *_: None, progress=False)
     return root, summary
+
+
+# --- privacy: what a site must never carry (tests/test_privacy.py, tests/test_realbib.py) ---
+
+def private_fragments(corpus_dir: Path, settings=None) -> dict[str, set[str]]:
+    """Fragments of every private field's value in the corpus, by field name.
+
+    `file` values give their path segments and file names (8+ characters with a dot
+    or digit: file names, storage folders); notes give runs of six words; bookkeeping values (8+ characters
+    with a digit: time stamps) are taken whole. A fragment that also stands in a public field
+    of the same entry (a PDF named after the title, a note quoting the abstract) is not
+    private and is left out, so a hit always means a leak."""
+    import re as _re
+
+    from annobib.corpus.load import corpus_files, read_file
+    from annobib.corpus.privacy import PrivacyRule
+    from annobib.latex import to_text
+
+    rule = PrivacyRule.from_settings(settings) if settings is not None else PrivacyRule()
+    found: dict[str, set[str]] = {}
+    for path in corpus_files(corpus_dir):
+        for entry in read_file(path).entries:
+            public = " ".join(to_text(v) + " " + v for n, v in entry.values.items() if not rule.is_private(n))
+            public = " ".join(public.split()).lower()
+            for name, value in entry.values.items():
+                if not rule.is_private(name):
+                    continue
+                if name == "file" or name.startswith(("bdsk-file", "local")):
+                    pieces = {s.strip() for s in _re.split(r"[;:\\/]+", value)
+                              if len(s.strip()) >= 8 and _re.search(r"[.\d]", s.strip())}
+                elif rule.is_note(name):
+                    words = to_text(value).split()
+                    pieces = {" ".join(words[i:i + 6]) for i in range(0, max(len(words) - 5, 1), 3)}
+                    pieces = {p for p in pieces if len(p) >= 12}
+                else:   # bookkeeping: time stamps, owners, ranks; only values that cannot occur by chance
+                    pieces = {value} if len(value) >= 8 and _re.search(r"\d", value) else set()
+                for piece in pieces:
+                    if " ".join(piece.split()).lower() not in public:
+                        found.setdefault(name, set()).add(" ".join(piece.split()))
+    return found
+
+
+def site_text(site: Path) -> str:
+    """Every file of a built site as text (gzip files such as Pagefind's index unpacked,
+    HTML entities and JSON escapes read), whitespace folded, lower case."""
+    import gzip
+    import html
+    import json as _json
+
+    parts = []
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        text = data.decode("utf-8", errors="ignore")
+        if path.suffix == ".json":
+            try:
+                text = _json.dumps(_json.loads(text), ensure_ascii=False)
+            except ValueError:
+                pass
+        parts.append(html.unescape(text).replace("\\\\", "\\"))
+    return " ".join(" ".join(parts).split()).lower()
+
+
+def leaked(fragments: dict[str, set[str]], text: str) -> dict[str, list[str]]:
+    """Field name -> the fragments of it found in `text` (lower-cased, as site_text gives)."""
+    hits = {name: sorted(f for f in pieces if f.lower() in text) for name, pieces in fragments.items()}
+    return {name: found for name, found in hits.items() if found}

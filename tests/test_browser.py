@@ -503,3 +503,110 @@ def test_ris_download_is_parsed(browser, shipped, shipped_url):
     assert len(rispy.loads(everything.text())) == 232
     context.close()
     assert not watch.faults(), watch.faults()
+
+
+# ---------------------------------------------------------------- (d) charts for every reader
+
+# Runs in the page: every chart text (SVG text, the map's HTML legend) with its colour as
+# drawn (getComputedStyle: SVG text's fill, HTML text's color), the background behind it
+# (the nearest ancestor with an opaque-enough background-color), and its size on screen
+# (an SVG's font-size times the scale its viewBox is drawn at; HTML: font-size).
+CHART_TEXTS = """() => {
+  const rgba = (s) => { const m = s.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const [r, g, b, a] = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [r, g, b, a === undefined ? 1 : a]; };
+  const background = (el) => { for (let n = el; n && n.nodeType === 1; n = n.parentElement || n.parentNode) {
+      const c = rgba(getComputedStyle(n).backgroundColor); if (c && c[3] > 0.5) return c; }
+    return rgba(getComputedStyle(document.body).backgroundColor) || [255, 255, 255, 1]; };
+  const out = [];
+  for (const t of document.querySelectorAll('figure.annobib-chart svg text')) {
+    const style = getComputedStyle(t);
+    const box = t.getBoundingClientRect();
+    if (!box.width) continue;
+    out.push({kind: 'svg', text: t.textContent.trim().slice(0, 40), colour: rgba(style.fill),
+              background: background(t), px: parseFloat(style.fontSize) * t.getScreenCTM().a});
+  }
+  for (const t of document.querySelectorAll('.annobib-legend li a span, .annobib-legend li > span')) {
+    const style = getComputedStyle(t);
+    const box = t.getBoundingClientRect();
+    out.push({kind: 'legend', text: t.textContent.trim().slice(0, 40), colour: rgba(style.color),
+              background: background(t), px: parseFloat(style.fontSize),
+              inside: box.left >= 0 && box.right <= document.documentElement.clientWidth + 0.5});
+  }
+  return {scheme: document.body.getAttribute('data-md-color-scheme'), texts: out};
+}"""
+
+
+def _luminance(rgb) -> float:
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(colour, background) -> float:
+    """WCAG contrast of a colour (its alpha composited over the background) and the background."""
+    alpha = colour[3]
+    shown = [alpha * c + (1 - alpha) * b for c, b in zip(colour[:3], background[:3])]
+    lighter, darker = sorted((_luminance(shown), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _chart_texts(browser, url: str, scheme: str, viewport: dict) -> dict:
+    context = browser.new_context(color_scheme=scheme, viewport=viewport)
+    page = context.new_page()
+    watch = Watch(page, url)
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(100)          # Material applies the palette matching the scheme
+    found = page.evaluate(CHART_TEXTS)
+    context.close()
+    assert not watch.faults(), watch.faults()
+    return found
+
+
+@pytest.mark.parametrize("scheme, material", [("dark", "slate"), ("light", "default")])
+def test_chart_text_contrast_in_both_schemes(browser, shipped_url, scheme, material):
+    """Chart text in dark mode was SVG's default black on Material's dark background (1.3:1)."""
+    found = _chart_texts(browser, shipped_url, scheme, {"width": 1280, "height": 900})
+    assert found["scheme"] == material
+    texts = found["texts"]
+    assert sum(t["kind"] == "svg" for t in texts) > 20 and sum(t["kind"] == "legend" for t in texts) >= 8
+    low = [(t["text"], round(_contrast(t["colour"], t["background"]), 2)) for t in texts
+           if _contrast(t["colour"], t["background"]) < 4.5]
+    assert not low, low[:10]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 375, "height": 667}, {"width": 1280, "height": 900}],
+                         ids=["phone", "desktop"])
+def test_chart_text_is_at_least_12px(browser, shipped_url, viewport):
+    """The map's legend was 7.6 px on a desktop and 3.7 px on a phone (SVG text scaled with the map)."""
+    texts = _chart_texts(browser, shipped_url, "dark", viewport)["texts"]
+    legend = [t for t in texts if t["kind"] == "legend"]
+    assert len(legend) >= 8
+    small = [(t["kind"], t["text"], round(t["px"], 1)) for t in texts if t["px"] < 12]
+    assert not small, small[:10]
+    assert all(t["inside"] for t in legend), [t["text"] for t in legend if not t["inside"]]
+
+
+def test_map_links_are_named_and_reachable(browser, shipped, shipped_url):
+    """No focusable link sits inside role="img" (hidden from screen readers); each map link
+    has an accessible name, and the keyboard reaches the legend and the map's papers."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(shipped_url, wait_until="load")
+    hidden = page.evaluate("""() => [...document.querySelectorAll('[role="img"], [aria-hidden="true"]')]
+        .filter(el => el.querySelector('a[href], [tabindex]:not([tabindex="-1"])')).map(el => el.outerHTML.slice(0, 80))""")
+    assert not hidden, hidden
+    chart = page.get_by_role("group", name="Map of papers, coloured by theme")
+    links = chart.get_by_role("link")
+    assert links.count() == 232
+    names = [line for line in chart.aria_snapshot().splitlines() if line.strip().lstrip("- '").startswith("link")]
+    assert len(names) == 232 and all(re.search(r'link "[^"]+\(\S+\)"', line) for line in names), names[:3]
+    legend = page.get_by_role("list", name="Themes on the map").get_by_role("link")
+    assert legend.count() == len(list((shipped / "themes").glob("*/index.html")))
+    # Tab from the legend's last theme lands on the map's first paper.
+    legend.last.focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.closest('svg') && document.activeElement.getAttribute('href')")
+    context.close()
+    assert focused and focused.startswith("papers/"), focused

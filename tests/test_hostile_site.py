@@ -235,3 +235,37 @@ def test_feeds_ris_and_csl_json_hold_every_hostile_paper_as_text(hostile):
     assert {r["id"]: r["title"] for r in records} == {k: _shown(p["title"]) for k, p in papers.items()}
     items = json.loads((hostile.site / "bib" / "all.json").read_text(encoding="utf-8"))
     assert {i["id"]: i["title"] for i in items} == {k: p["title"] for k, p in papers.items()}
+
+
+# ---------------------------------------------------------------- the curator's notes
+
+def _page(hostile, key: str) -> str:
+    return (hostile.site / "papers" / key / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_note_shows_first_on_its_page_with_safe_links(hostile):
+    page = _page(hostile, "hostile-note-markdown")
+    assert page.index("annobib-note") < page.index('id="abstract"')
+    assert re.search(r'<a href="https://example.org/note-ok" rel="nofollow noopener">the project page</a>', page)
+    assert "<strong>own</strong>" in page and "<li>first point</li>" in page
+
+
+def test_a_note_is_in_search_papers_json_csl_and_ris(hostile):
+    documents = [d for d in search_documents(hostile.site) if "hostile-note-markdown" in (d["location"] or "")]
+    assert documents and "curator's own view" in documents[0]["text"].lower()
+    records = {r["key"]: r for r in json.loads((hostile.site / "data" / "papers.json").read_text(encoding="utf-8"))}
+    assert "**own** view" in records["hostile-note-markdown"]["note"]
+    assert records["hostile-note-blank"]["note"] is None and records["hostile-note-huge"]["note"] is None
+    csl = json.loads((hostile.site / "bib" / "papers" / "hostile-note-markdown.json").read_text(encoding="utf-8"))
+    assert csl[0]["note"].startswith("The curator's own view")
+    ris = (hostile.site / "bib" / "papers" / "hostile-note-markdown.ris").read_text(encoding="utf-8")
+    assert "N1  - The curator's own view" in ris
+
+
+def test_a_note_excerpt_stands_under_the_paper_in_its_theme(hostile):
+    records = {r["key"]: r for r in json.loads((hostile.site / "data" / "papers.json").read_text(encoding="utf-8"))}
+    theme = records["hostile-note-markdown"]["theme"]
+    import html
+
+    page = html.unescape((hostile.site / "themes" / theme / "index.html").read_text(encoding="utf-8"))
+    assert 'class="annobib-note-excerpt"' in page and "own view: read it with the project page" in page

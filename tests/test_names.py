@@ -191,3 +191,27 @@ def test_a_bad_project_vocabulary_is_a_clear_error(tmp_path):
     (tmp_path / "vocabulary.yml").write_text("datasets: OC20\n", encoding="utf-8")
     with pytest.raises(AnnobibError, match="'datasets' must be a list"):
         load_vocabulary(tmp_path)
+
+
+def test_structured_abstract_headings_units_mojibake_and_citation_tags_are_no_names():
+    """Other fields' abstracts: PubMed headings, PDF mojibake for degrees, citation tags."""
+    from annobib.analyze.names import extract_names
+
+    abstract = ("BACKGROUND: Lysozyme evolves fast. OBJECTIVE AND METHODS: We used BLAST on samples kept at "
+                "12Њ and 18Њ from GENETICS labs, as in [ZRKB21] and [12, 14]. RESULTS: DeepFold improves "
+                "accuracy over AlphaFold. CONCLUSIONS: More work is needed. OVERVIEW. None.")
+    names = extract_names("Lysozyme Evolution in Birds", abstract)
+    found = set(names.introduced + names.mentioned + names.datasets)
+    assert {"DeepFold", "AlphaFold", "BLAST"} <= found
+    for noise in ("BACKGROUND", "OBJECTIVE", "METHODS", "RESULTS", "CONCLUSIONS", "OVERVIEW", "GENETICS",
+                  "12Њ", "18Њ", "ZRKB21"):
+        assert noise not in found, noise
+
+
+def test_a_title_only_keyphrase_keeps_the_titles_casing():
+    from annobib.analyze import as_written
+
+    title = "Adaptive Virulence Evolution: The Good Old Fitness-Based Approach"
+    assert as_written("adaptive Virulence Evolution", title) == "Adaptive Virulence Evolution"
+    assert as_written("fitness-based approach", title) == "Fitness-Based Approach"
+    assert as_written("virulences", title) == "virulences"     # not in the title as such: left alone

@@ -22,6 +22,8 @@ from click.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_bibtex_programs import assert_bibtex_accepts  # noqa: E402
 
+from conftest import leaked, private_fragments, site_text  # noqa: E402
+
 from annobib.bibtex import format_bibliography  # noqa: E402
 from annobib.cli import main  # noqa: E402
 from annobib.corpus import load_corpus  # noqa: E402
@@ -61,8 +63,8 @@ def independent_count(folder: Path) -> tuple[int, Counter]:
         blocks += len(starts)
         for i, match in enumerate(starts):
             end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
-            if re.search(r"^\s*title\s*=\s*[{\"]?\s*\S", text[match.start():end], re.M | re.I) and match.group(2):
-                titled[match.group(2)] += 1
+            if re.search(r"^\s*title\s*=\s*[{\"]?\s*\S", text[match.start():end], re.M | re.I):
+                titled[match.group(2) or ""] += 1     # "": written without a key (given one, published)
     return blocks, titled
 
 
@@ -81,11 +83,13 @@ def test_real_file_loads_without_losing_an_entry(tmp_path, name):
     blocks, titled = independent_count(folder)
     assert loaded.entries_read == blocks
     assert loaded.entries_read == len(loaded.papers) + len(loaded.skipped)
-    published = {p.key for p in loaded.papers}
+    given = set(loaded.generated_keys.values())
+    assert len(given) == titled[""]                     # every keyless entry with a title got a key
+    published = {p.key for p in loaded.papers} - given
     skipped = Counter(p.entry for p in loaded.skipped)
     # Pages are exactly the entries with a title that are not errors.
     assert published <= set(titled), f"published without a title: {sorted(published - set(titled))[:5]}"
-    expected = {key for key, count in titled.items() if count > skipped[key]}
+    expected = {key for key, count in titled.items() if key and count > skipped[key]}
     assert published == expected, f"titled, not skipped, yet not published: {sorted(expected - published)[:5]}"
     assert all(p.title_text for p in loaded.papers)
 
@@ -137,3 +141,5 @@ def test_real_file_builds_a_site(tmp_path, name, repo_root):
     assert summary == [f"entries read: {loaded.entries_read} = {len(loaded.papers)} published + "
                        f"{len(loaded.skipped)} skipped ({len(loaded.errors)} error(s), {len(loaded.warnings)} warning(s))"]
     assert_bibtex_accepts(name, all_bib, [p.key for p in loaded.papers], tmp_path / "bibtex")
+    # Nothing private in any file of the site: paths, notes, time stamps (Pagefind's index too).
+    assert leaked(private_fragments(root / "corpus"), site_text(site)) == {}

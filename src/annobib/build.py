@@ -19,6 +19,7 @@ import bibtexparser
 from .analyze import CachedPhraseEmbedder, annotate_papers, load_vocabulary
 from .atomic import replacing
 from .config import Settings
+from .corpus.keys import write_generated_keys
 from .errors import BuildError, CorpusError, OutputNotWritable, Problem
 from .models import Bibliography
 from .staging import STAGING_PREFIX, build_dir, guarded_build, module_command, os_error_in_output, publish
@@ -76,6 +77,8 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
         raise CorpusError(report.problems)
     for problem in report.problems:
         log(str(problem))
+    for notice in report.notices:
+        log(notice)
     papers = loaded.papers
     if not papers:
         raise CorpusError(report.problems or [Problem(str(root / settings.corpus_dir), 0, "", "no papers")])
@@ -95,6 +98,8 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
     added = _render_and_publish(root, settings, bib, summary)
     _write_themes_file(root / settings.themes_file, themes_doc, log)
     _write_added_file(root / settings.added_file, added, log)
+    if loaded.generated_keys and write_generated_keys(root / settings.generated_keys_file, loaded.generated_keys):
+        log(f"updated {root / settings.generated_keys_file}: commit it so the keys given to keyless entries stay")
     summary.seconds = time.perf_counter() - started
     return summary
 

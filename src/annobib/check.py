@@ -31,6 +31,8 @@ from rapidfuzz import fuzz
 
 from .config import Settings
 from .corpus import arxiv_id, corpus_files, load_corpus, normal_doi, normal_title
+from .corpus.keys import read_generated_keys
+from .corpus.privacy import PrivacyRule, privacy_notices
 from .corpus.rules import TITLE_RATIO, LoadResult
 from .errors import HasProblems, Problem
 from .models import Paper
@@ -43,6 +45,7 @@ class CheckReport(HasProblems):
     files: int
     seconds: float
     loaded: LoadResult | None = None     # the usable papers and the counts, for the build
+    notices: tuple[str, ...] = ()        # one line each: private fields left out, notes published / private
 
     def summary(self) -> str:
         verdict = "FAILED" if self.errors else "ok"
@@ -50,8 +53,12 @@ class CheckReport(HasProblems):
         if self.loaded is not None:
             counts = (f" ({self.loaded.entries_read} entries read, {len(self.loaded.skipped)} skipped, "
                       f"{self.loaded.without_abstract} without abstract)")
+        enrich = ""
+        if self.loaded is not None and self.loaded.without_abstract:
+            enrich = (f"; 'annobib enrich' can fill the {self.loaded.without_abstract} missing abstract(s) "
+                      "from the PDFs the entries' `file` fields name")
         return (f"annobib check {verdict}: {self.papers} paper(s) in {self.files} file(s){counts}, "
-                f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) in {self.seconds:.2f} s")
+                f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) in {self.seconds:.2f} s{enrich}")
 
 
 def check_project(root: Path, settings: Settings, base_refs: tuple[str, ...] = ()) -> CheckReport:
@@ -62,13 +69,16 @@ def check_project(root: Path, settings: Settings, base_refs: tuple[str, ...] = (
     """
     started = time.perf_counter()
     corpus_dir = root / settings.corpus_dir
-    loaded = load_corpus(corpus_dir, require_abstract=settings.require_abstract)
+    privacy = PrivacyRule.from_settings(settings)
+    loaded = load_corpus(corpus_dir, require_abstract=settings.require_abstract, privacy=privacy,
+                         notes_dir=root / settings.notes_dir,
+                         recorded_keys=read_generated_keys(root / settings.generated_keys_file))
     problems = list(loaded.problems)
     broken_keys = {p.entry for p in loaded.problems if p.entry and p.severity == "error"}
     problems += published_key_problems(root, settings, loaded.papers, broken_keys, base_refs)
     problems.sort(key=lambda p: (p.file, p.line, p.severity != "error", p.entry, p.message))
     return CheckReport(problems, len(loaded.papers), len(corpus_files(corpus_dir)),
-                       time.perf_counter() - started, loaded)
+                       time.perf_counter() - started, loaded, tuple(privacy_notices(loaded.papers, privacy)))
 
 
 # --- published keys ------------------------------------------------------------------
@@ -271,6 +281,7 @@ def github_annotation(problem: Problem, root: Path) -> str:
 def format_report(report: CheckReport, output_format: str, root: Path) -> list[str]:
     if output_format == "github":
         lines = [github_annotation(p, root) for p in report.problems]
+        lines += [f"::notice title=annobib::{_escape_data(notice)}" for notice in report.notices]
     else:
-        lines = [str(p) for p in report.problems]
+        lines = [str(p) for p in report.problems] + list(report.notices)
     return lines + [report.summary()]

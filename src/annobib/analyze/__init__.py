@@ -20,7 +20,7 @@ from ..models import Annotation, Paper
 from .vocabulary import Vocabulary, default_vocabulary, load_vocabulary
 
 # Bump when extraction changes in a way that should invalidate cached annotations.
-ANALYSIS_VERSION = "5"  # 3: KeyBERT engine + re-ranker; 4: wrapped lines joined, links out, generic-word merges, MMR keeps the top 5; 5: merged groups shown as their far more frequent member, template headings generic, generic heads by word not stem
+ANALYSIS_VERSION = "7"  # 7: title-only keyphrases as the title writes them; names never structured-abstract headings, citation tags or mojibake; 3: KeyBERT engine + re-ranker; 4: wrapped lines joined, links out, generic-word merges, MMR keeps the top 5; 5: merged groups shown as their far more frequent member, template headings generic, generic heads by word not stem; 6: summary without linking phrases, back references or citation tags, absent for title-only entries and when it would repeat the title
 KEYPHRASES_STORED = 15
 # spaCy components nothing reads: annotations use tags (keyphrases) and the parser's sentences (names, summary).
 UNREAD_PIPES = ("ner", "lemmatizer", "attribute_ruler")
@@ -33,6 +33,8 @@ class Document:
     text: str              # plain text (LaTeX already converted); the title when there is no abstract
     title: str | None = None
     keywords: tuple[str, ...] = ()   # the entry's own keywords (author keywords, tags)
+    has_abstract: bool = True        # False: `text` is the title of an entry without abstract (no summary then)
+    language: str = "en"             # ISO 639-1: declared by the entry, else detected (language.py)
 
 
 @dataclass(frozen=True)
@@ -57,18 +59,21 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
     if not documents:
         return []
     from .keyphrases import KeyphraseExtractor
+    from .language import blank_pipeline
     from .loaders import load_encoder, load_spacy
     from .names import extract_names
-    from .summary import contribution_sentence
 
     # The encoder's imports (torch, transformers) take seconds; overlap them with spaCy's.
     with ThreadPoolExecutor(max_workers=1) as pool:
         encoder_future = pool.submit(load_encoder, settings.analyze_encoder_model)
         nlp = load_spacy(settings.analyze_spacy_model)
-        texts = [d.text for d in documents]
-        titles = [d.title for d in documents]
+        texts, titles = _texts_and_titles(documents, nlp.lang)
         unread = [pipe for pipe in UNREAD_PIPES if pipe in nlp.pipe_names]
-        spacy_docs = list(_progress(nlp.pipe(texts, batch_size=64, disable=unread), len(texts), "parsing", progress))
+        own = [i for i, d in enumerate(documents) if d.language == nlp.lang]
+        parsed = iter(_progress(nlp.pipe([texts[i] for i in own], batch_size=64, disable=unread), len(own),
+                                "parsing", progress))
+        spacy_docs = [next(parsed) if d.language == nlp.lang else blank_pipeline(d.language)(texts[i])
+                      for i, d in enumerate(documents)]
         encoder = encoder_future.result()
     extractor = KeyphraseExtractor(nlp, encoder)
     scored = extractor.score(texts, titles=titles, spacy_docs=spacy_docs)   # the one encoder pass
@@ -79,16 +84,51 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
     annotations = []
     for document, doc, phrases, vector in zip(documents, spacy_docs, keyphrases, embeddings):
         names = extract_names(document.title or "", document.text, doc=doc, nlp=nlp, vocabulary=vocabulary)
+        if not document.has_abstract:
+            phrases = [as_written(phrase, document.text) for phrase in phrases]
         annotations.append(Annotation(
             key=document.id,
             keyphrases=tuple(phrases),
             methods_introduced=tuple(names.introduced),
             methods_mentioned=tuple(names.mentioned),
             datasets=tuple(names.datasets),
-            summary=contribution_sentence(document.text, doc=doc, nlp=nlp),
+            summary=document_summary(document, doc=doc, nlp=nlp) if document.language == nlp.lang else "",
             embedding=tuple(round(float(x), EMBEDDING_DIGITS) for x in vector),
         ))
     return annotations
+
+
+def _texts_and_titles(documents: list[Document], model_language: str):
+    """What the extractor reads. A document in another language than the model's is read
+    whole (title and abstract) with that language's data, so its title is not tagged by
+    a model of another language."""
+    texts, titles = [], []
+    for d in documents:
+        other = d.language != model_language and d.title
+        texts.append(f"{d.title}.\n{d.text}" if other else d.text)
+        titles.append(None if other else d.title)
+    return texts, titles
+
+
+def as_written(phrase: str, title: str) -> str:
+    """A title-only entry's keyphrase in the title's own casing ('adaptive Virulence
+    Evolution' -> 'Adaptive Virulence Evolution'): the extractor lowers a sentence-start
+    capital, which in a lone title is no sentence start."""
+    import re
+
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in phrase.split()) + r"(?!\w)"
+    found = re.search(pattern, title, re.I)
+    return found.group(0) if found else phrase
+
+
+def document_summary(document: Document, doc=None, nlp=None) -> str:
+    """The one-line contribution of a document (summary.py); '' for a title-only entry, and
+    never the title itself."""
+    if not document.has_abstract:
+        return ""
+    from .summary import contribution_sentence
+
+    return contribution_sentence(document.text, doc=doc, nlp=nlp, title=document.title)
 
 
 def _document_vectors(documents: list[Document], scored, encoder) -> list:
@@ -113,8 +153,12 @@ def _embedding_text(document: Document) -> str:
 def paper_document(paper: Paper) -> Document:
     """What analysis reads of a paper: its abstract, or only its title when it has none
     (an entry without abstract is annotated from what it has: title and keywords)."""
-    return Document(id=paper.key, text=paper.abstract_text or paper.title_text,
-                    title=paper.title_text if paper.has_abstract else None, keywords=paper.keywords)
+    from .language import detect_language
+
+    text = paper.abstract_text or paper.title_text
+    language = paper.language or detect_language(f"{paper.title_text}. {paper.abstract_text}".strip(". "))
+    return Document(id=paper.key, text=text, title=paper.title_text if paper.has_abstract else None,
+                    keywords=paper.keywords, has_abstract=paper.has_abstract, language=language)
 
 
 def cache_key(document: Document, settings: Settings, vocabulary: Vocabulary | None = None) -> str:
@@ -122,6 +166,7 @@ def cache_key(document: Document, settings: Settings, vocabulary: Vocabulary | N
 
     material = json.dumps({
         "title": document.title, "text": document.text,
+        **({"language": document.language} if document.language != "en" else {}),
         **({"keywords": list(document.keywords)} if document.keywords else {}),
         "spacy": settings.analyze_spacy_model, "encoder": settings.analyze_encoder_model,
         "keyphrases": asdict(KeyphraseSettings()), "stored": KEYPHRASES_STORED,

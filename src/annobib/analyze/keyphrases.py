@@ -49,6 +49,7 @@ from importlib import resources
 
 import numpy as np
 
+from ..vectors import unit_rows
 from .rerank import RerankSettings, masked_document_drops, rerank, shortlist
 
 NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS")
@@ -240,6 +241,12 @@ def _word(tokens, doc_text: str):
     last = tokens[-1]
     if last.text == "-" or not any(ch.isalnum() for ch in text) or any(t.like_url or t.like_email for t in tokens):
         return start, end, "O"  # punctuation, links and e-mail addresses are never keyphrases
+    if not last.doc.has_annotation("TAG"):
+        # A language without a trained tagger (spaCy's language data only): every word
+        # that is not a stop word, a number or punctuation may stand in a phrase, so a
+        # phrase never starts or ends with a function word of that language.
+        content = not any(t.is_stop or t.like_num or t.is_punct for t in (tokens[0], last)) and len(text) > 2
+        return start, end, "N" if content and any(ch.isalpha() for ch in text) else "O"
     if last.tag_ in NOUN_TAGS or (len(tokens) == 1 and _NAME_LIKE.match(text) and last.tag_ != "CD"):
         return start, end, "N"
     if last.tag_ == "JJ" or (len(tokens) > 1 and last.tag_ in ("JJ", "JJR", "JJS", "VBN", "VBG")):
@@ -310,7 +317,7 @@ def collect_candidates(segments, settings: KeyphraseSettings) -> list[Candidate]
                 cand.occurrences += 1
                 cand.whole_chunks += whole
                 cand.in_title = cand.in_title or is_title
-                cand.surface_forms.append(_display_form(text, spans, is_title))
+                cand.surface_forms.append(_display_form(text, spans, is_title, doc.has_annotation("TAG")))
                 cand.spans.append((segment, spans[0][0], spans[-1][1]))
         offset += len(doc_words)
     candidates = list(by_key.values())
@@ -319,8 +326,13 @@ def collect_candidates(segments, settings: KeyphraseSettings) -> list[Candidate]
     return candidates
 
 
-def _display_form(text: str, spans, is_title: bool) -> str:
-    """The words as written, except capitals that only mark a title or a sentence start."""
+def _display_form(text: str, spans, is_title: bool, tagged: bool = True) -> str:
+    """The words as written, except capitals that only mark a title or a sentence start.
+
+    `tagged` False (a language read without a tagger): words stay as written, since a
+    capital there may be the language's own (German nouns)."""
+    if not tagged:
+        return " ".join(text[start:end] for start, end, _ in spans)
     words = []
     for start, end, _ in spans:
         word = text[start:end]
@@ -656,9 +668,7 @@ class KeyphraseExtractor:
         return _unit(np.asarray(self.encoder.encode(texts, batch_size=batch_size), dtype=np.float32))
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.where(norms == 0, 1.0, norms)
+_unit = unit_rows    # each vector to length 1, zero vectors stay zero (annobib.vectors)
 
 
 _WORD = re.compile(r"\S+")

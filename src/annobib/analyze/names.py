@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .summary import sentence_spans
@@ -168,9 +169,29 @@ def _is_generic(name: str) -> bool:
 
 # ----------------------------------------------------------------- text plumbing
 
+# Structured-abstract headings ('RESULTS:', 'Background.') and citation tags ('[ZRKB21]',
+# '[12, 14]') are never names; units and PDF mojibake ('12Њ' for 12°) neither.
+_HEADING = re.compile(r"(?:^|(?<=[.;:\n]))\s*[A-Z][A-Za-z]+(?:\s+(?:and|AND|&)\s+[A-Z][A-Za-z]+)?\s*[:.](?=\s)")
+_CITATION_TAG = re.compile(r"\[(?=[^\]]*\d)[^\]\n]{1,60}\]")
+
+
 def _mask_urls(text: str) -> str:
-    """Blank out URLs with spaces, keeping character offsets (the Doc's offsets stay valid)."""
-    return _URL.sub(lambda m: " " * len(m.group()), text)
+    """Blank out URLs, structured-abstract headings and citation tags with spaces, keeping
+    character offsets (the Doc's offsets stay valid)."""
+    text = _URL.sub(lambda m: " " * len(m.group()), text)
+    text = _CITATION_TAG.sub(lambda m: " " * len(m.group()), text)
+    return _HEADING.sub(lambda m: " " * len(m.group()) if _is_heading(m.group()) else m.group(), text)
+
+
+def _is_heading(found: str) -> bool:
+    words = [w for w in re.findall(r"[A-Za-z]+", found) if w.lower() != "and"]
+    return bool(words) and all(w.lower() in _vocabulary().generic_terms for w in words)
+
+
+def _one_script(name: str) -> bool:
+    """Letters from one script only, and at least two of them: '12Њ' (mojibake), 'Ω1' are no names."""
+    scripts = {unicodedata.name(c, "?").split()[0] for c in name if c.isalpha()}
+    return len(scripts) == 1 and sum(c.isalpha() for c in name) >= 2
 
 
 class _Collector:
@@ -181,7 +202,7 @@ class _Collector:
 
     def add(self, name: str, position: int) -> None:
         name = name.strip()
-        if not name or _is_generic(name):
+        if not name or _is_generic(name) or not _one_script(name):
             return
         key = name.lower()
         if key not in self.first_seen or position < self.first_seen[key][0]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
+
+from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from ..latex import to_text
+from ..text import name_key
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Words that never make a title word of a key: they say nothing about the paper.
@@ -23,22 +25,30 @@ TITLE_STOPWORDS = frozenset(
 
 
 def ascii_fold(text: str) -> str:
-    """'Müller' -> 'muller': lower-case ASCII letters and digits only."""
-    decomposed = unicodedata.normalize("NFKD", to_text(text))
-    return re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode().lower())
+    """'Müller' -> 'muller', 'Søgaard' -> 'sogaard': lower-case ASCII letters and digits only."""
+    return name_key(to_text(text))
+
+
+_SUFFIXES = {"jr", "sr", "ii", "iii"}
 
 
 def surname(author: str) -> str:
-    """'Chan, Eric R.' or 'Eric R. Chan' -> 'chan'; '{Chen}, Wei' (ADS) -> 'chen'."""
+    """The last name, by BibTeX's own name rules (bibtexparser): 'Chan, Eric R.' and
+    'Eric R. Chan' -> 'chan'; '{Chen}, Wei' (ADS) -> 'chen'; the von part is not in it,
+    so 'van der Maaten, Laurens' and 'Laurens van der Maaten' both give 'maaten'."""
     author = author.strip()
-    if "," in author:
-        last = author.split(",", 1)[0]
-    else:
-        words = [w for w in re.split(r"\s+", author) if w]
-        last = words[-1] if words else ""
-        if last.lower().rstrip(".") in {"jr", "sr", "ii", "iii"} and len(words) > 1:
-            last = words[-2]
-    return ascii_fold(last)
+    try:
+        parts = parse_single_name_into_parts(author)
+    except Exception:  # a malformed name (unbalanced braces): its last word
+        parts = None
+    if parts is None or not parts.last:
+        words = author.replace(",", " ").split()
+        return ascii_fold(words[-1]) if words else ""
+    last = parts.last
+    if (len(last) == 1 and not parts.jr and not parts.von and len(parts.first) > 0
+            and last[0].lower().rstrip(".") in _SUFFIXES):
+        last = parts.first[-1:]        # 'Eric Chan Jr.' (BibTeX wants 'Chan, Jr., Eric')
+    return ascii_fold(" ".join(last))
 
 
 def title_words(title: str) -> list[str]:
@@ -83,3 +93,42 @@ def unique_key(base: str, taken: set[str]) -> str:
         if candidate not in taken:
             return candidate
     raise AssertionError("unreachable")  # suffixes() never ends
+
+
+# --- keys given to entries written without one (rules.give_missing_keys) -----------------
+
+GENERATED_KEYS_HEADER = (
+    "# Keys annobib gave to entries written without one (file | title | year: key).\n"
+    "# Written by `annobib build`; commit it: a key given once never changes, so the\n"
+    "# page /papers/<key>/ stays. Writing the key into the entry itself is better still.\n"
+)
+
+
+def read_generated_keys(path) -> dict[str, str]:
+    """The recorded keys; an unreadable file counts as none (the keys are then given again
+    by the same rule, so only an entry edited since loses its recorded key)."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(loaded, dict):
+        return {}
+    return {str(k): str(v) for k, v in loaded.items() if isinstance(v, str)}
+
+
+def write_generated_keys(path, given: dict[str, str]) -> bool:
+    """Add the keys given in this build to the file; True when it changed."""
+    import yaml
+
+    from ..atomic import replacing
+
+    recorded = read_generated_keys(path)
+    merged = {**recorded, **given}
+    if merged == recorded:
+        return False
+    with replacing(path) as tmp:
+        tmp.write_text(GENERATED_KEYS_HEADER + yaml.safe_dump(dict(sorted(merged.items())), allow_unicode=True,
+                                                              sort_keys=True, width=1000), encoding="utf-8")
+    return True

@@ -18,6 +18,7 @@ import bibtexparser
 from bibtexparser import model as bibmodel
 
 from ..errors import Problem
+from .encoding import decode_bib, encoding_problems
 from .ids import arxiv_id, clean_doi
 
 MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(), range(1, 13)))
@@ -59,18 +60,11 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(corpus_dir.glob("*.bib"))
 
 
-def read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        before = data[: exc.start].decode("utf-8", errors="replace")
-        keys = re.findall(r"@\s*\w+\s*[{(]\s*([^,\s}=]+)\s*,", before)
-        entry = keys[-1] if keys else ""
-        return None, [Problem(str(path), line, entry, (
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save the file as UTF-8; no entry of this file is read"))]
+def read_text(path: Path) -> tuple[str, list[Problem]]:
+    """The file's text in the encoding it declares or shows (see `encoding`), and the
+    warnings that say so: no entry is lost to an encoding, nor to a stray byte."""
+    decoded = decode_bib(path.read_bytes())
+    return decoded.text, encoding_problems(str(path), decoded)
 
 
 def read_file(path: Path, strings: dict[str, str] | None = None) -> FileRead:
@@ -82,12 +76,10 @@ def read_file(path: Path, strings: dict[str, str] | None = None) -> FileRead:
     read = FileRead()
     strings = {} if strings is None else strings
     text, read.problems = read_text(path)
-    if text is None:
-        return read   # no entry can be read safely: the file-level error says so
     if not text.strip():
         read.problems.append(Problem(str(path), 1, "", "file is empty: no entries (add entries or delete the file)"))
         return read
-    library = bibtexparser.parse_string(text)
+    library = bibtexparser.parse_string(mark_missing_keys(text))
     macros = [b for b in library.failed_blocks if _is_macro_block(b)]
     failed = [b for b in library.failed_blocks if not _is_macro_block(b)]
     read.problems += [_failed_block_problem(path, block) for block in failed]
@@ -107,6 +99,22 @@ def read_file(path: Path, strings: dict[str, str] | None = None) -> FileRead:
     if not library.entries and not library.failed_blocks:
         read.problems.append(Problem(str(path), 1, "", "no BibTeX entries found in the file"))
     return read
+
+
+# An entry written without a key: `@article{,` (Mendeley writes these) or `@misc{` straight
+# followed by a field. It gets a placeholder key naming its line, so bibtexparser reads it
+# whole; `rules.load_corpus` then gives it a key by the importer's rule.
+MISSING_KEY = "annobib-missing-key-line-"
+_NO_KEY = re.compile(r"^([ \t]*@[ \t]*(?!(?:string|comment|preamble)\b)[A-Za-z]\w*[ \t]*[{(])[ \t]*"
+                     r"(?=,|\s*[A-Za-z_][\w-]*\s*=)", re.I | re.M)
+
+
+def mark_missing_keys(text: str) -> str:
+    """`@article{,` -> `@article{annobib-missing-key-line-12,` (same lines, same line numbers)."""
+    if not _NO_KEY.search(text):
+        return text
+    return _NO_KEY.sub(lambda m: f"{m.group(1)}{MISSING_KEY}{text.count(chr(10), 0, m.start()) + 1}"
+                       + ("" if text[m.end():m.end() + 1] == "," else ","), text)
 
 
 def resolve_crossrefs(entries: list[RawEntry]) -> list[RawEntry]:

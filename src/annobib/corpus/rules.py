@@ -7,30 +7,39 @@ errors: the entry cannot be used, so it is skipped (and `check` / `build --stric
 - a repeated citation key (the later entry is skipped; keys equal but for case are
   two papers and both get pages, see `slugs.paper_slugs`);
 - no title; a key BibTeX itself refuses (whitespace, braces, quotes, comma, '#', '%', ...);
-- a control character in a field, or a field too long to be one (a pasted paper);
-- a file that is not UTF-8 (none of its entries can be read safely);
+- a field too long to be one (a pasted paper);
 - no abstract, only when the maintainer set `require_abstract: true`.
 
 warnings: the entry is published as it is
 - no abstract: the page shows title, authors, venue, links, theme and the entry's own keywords;
 - a likely duplicate paper: the same DOI or arXiv id, or near-identical titles (both named);
+- a control character in a field (pasted from a PDF): dropped, the entry published;
+- an entry written without a key: given one by the importer's rule (recorded);
 - LaTeX that reads differently from what was probably meant: a bare `%`, an unbalanced
   `$`, LaTeX that does not parse in strict mode;
-- an unknown entry type, a year that is not a year.
+- an unknown entry type, a year that is not a year;
+- a file not in UTF-8 (read in the encoding it declares or shows, `encoding.py`), and each
+  entry holding a byte that is not UTF-8 (shown as U+FFFD).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from ..enrich.sidecar import apply_sidecar
 from ..errors import CorpusError, HasProblems, Problem
 from ..latex import has_bare_percent, percent_as_text, to_text
 from ..models import Paper
+from ..text import normal_title  # the comparison form of a title (also imported from here)
+from .encoding import read_bib_text
 from .ids import normal_doi
-from .load import (RawEntry, arxiv_of, corpus_files, doi_of, keywords_of, read_file, resolve_crossrefs,
+from .language import declared_language
+from .notes import apply_note_files, field_note
+from .privacy import PrivacyRule
+from .load import (MISSING_KEY, RawEntry, arxiv_of, corpus_files, doi_of, keywords_of, read_file, resolve_crossrefs,
                    split_authors, venue_of, year_of)
 
 KNOWN_ENTRY_TYPES = frozenset(
@@ -59,6 +68,7 @@ class LoadResult(HasProblems):
     problems: list[Problem]
     entries_read: int = 0
     skipped: tuple[Problem, ...] = ()     # one error per entry that was not used
+    generated_keys: dict[str, str] = field(default_factory=dict)   # identity -> key given to a keyless entry
 
     @property
     def without_abstract(self) -> int:
@@ -71,8 +81,14 @@ class LoadResult(HasProblems):
         return self.papers
 
 
-def load_corpus(corpus_dir: Path, require_abstract: bool = False) -> LoadResult:
-    """Every usable paper of every `*.bib` file in `corpus_dir`, and every problem found."""
+def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: PrivacyRule = PrivacyRule(),
+                notes_dir: Path | None = None, recorded_keys: dict[str, str] | None = None) -> LoadResult:
+    """Every usable paper of every `*.bib` file in `corpus_dir`, and every problem found.
+
+    `privacy`: which fields are left out of the papers (never reach the site);
+    `notes_dir`: the project's `notes/` folder of notes written for the site;
+    `recorded_keys`: keys given earlier to entries written without one (identity -> key).
+    """
     files = corpus_files(corpus_dir)
     if not files:
         return LoadResult([], [Problem(str(corpus_dir), 0, "", "no .bib files in the corpus folder")])
@@ -86,6 +102,8 @@ def load_corpus(corpus_dir: Path, require_abstract: bool = False) -> LoadResult:
         # Each failed block is one entry that was read and not used.
         unused = read.blocks - len(read.entries)
         skipped += [p for p in read.problems if p.severity == "error"][:unused]
+    entries, key_problems, generated = give_missing_keys(entries, recorded_keys or {})
+    problems += key_problems
     papers: list[Paper] = []
     seen: dict[str, RawEntry] = {}
     seen_folded: set[str] = set()
@@ -108,13 +126,16 @@ def load_corpus(corpus_dir: Path, require_abstract: bool = False) -> LoadResult:
                 "(at different URLs), but `bibtex` reads them as one key; rename one if you cite both"), "warning"))
         seen[entry.key] = entry
         seen_folded.add(entry.key.lower())
-        papers.append(paper_from(entry))
+        papers.append(paper_from(entry, privacy))
+    papers, note_problems = apply_note_files(papers, notes_dir)
+    problems += note_problems
+    papers, problems = apply_sidecar(papers, problems, corpus_dir)   # corpus/enrichment.json (annobib enrich)
     problems += duplicate_papers(papers)
     problems += latex_problems(papers)
     if not papers and not any(p.severity == "error" for p in problems):
         problems.append(Problem(str(corpus_dir), 0, "", "the corpus has no papers: nothing to build"))
     problems.sort(key=lambda p: (p.file, p.line, p.severity != "error", p.entry, p.message))
-    return LoadResult(papers, problems, blocks, tuple(skipped))
+    return LoadResult(papers, problems, blocks, tuple(skipped), generated)
 
 
 def load_file(path: Path) -> tuple[list[Paper], list[Problem]]:
@@ -129,9 +150,13 @@ def load_file(path: Path) -> tuple[list[Paper], list[Problem]]:
     return papers, problems
 
 
-def paper_from(entry: RawEntry) -> Paper:
-    values = entry.values
+def paper_from(entry: RawEntry, privacy: PrivacyRule = PrivacyRule()) -> Paper:
+    """The paper an entry describes; private fields (corpus/privacy.py) are left out here,
+    once, so that no output can carry them."""
+    values = {name: CONTROL_CHARACTER.sub("", value) for name, value in entry.values.items()}
     names = list(entry.order) + [n for n in entry.inherited if n not in entry.order]
+    private = tuple(n for n in dict.fromkeys(names) if privacy.is_private(n) and n in values)
+    note = field_note(values) if privacy.publish_notes else ""
     return Paper(
         key=entry.key,
         entry_type=entry.entry_type,
@@ -143,11 +168,50 @@ def paper_from(entry: RawEntry) -> Paper:
         arxiv=arxiv_of(values),
         doi=doi_of(values),
         url=values.get("url") or None,
-        fields=tuple((n, values[n]) for n in names if n != "crossref" and n in values),
+        fields=tuple((n, values[n]) for n in names if n != "crossref" and n in values and n not in private),
         source=entry.source,
         line=entry.line,
         keywords=keywords_of(values),
+        private_fields=private,
+        language=declared_language(values),
+        note=note,
+        note_source="field" if note else "",
     )
+
+
+# --- entries written without a key ---------------------------------------------------------
+
+def key_identity(entry: RawEntry) -> str:
+    """What names a keyless entry across builds: its file and its title and year as read."""
+    return f"{Path(entry.source).name}|{normal_title(entry.values.get('title', ''))}|{year_of(entry.values)[0] or ''}"
+
+
+def give_missing_keys(entries: list[RawEntry], recorded: dict[str, str]) -> tuple[list[RawEntry], list[Problem], dict[str, str]]:
+    """Entries written without a key get one by the importer's rule (surname + year + first
+    title word, a suffix on collision), or the one recorded for them by an earlier build,
+    so a published page never moves. Each is a warning; the keys given are returned."""
+    from .keys import base_key, unique_key
+
+    taken = {e.key.lower() for e in entries if not e.key.startswith(MISSING_KEY)}
+    given: dict[str, str] = {}
+    problems, keyed = [], []
+    for entry in entries:
+        if not entry.key.startswith(MISSING_KEY):
+            keyed.append(entry)
+            continue
+        identity = key_identity(entry)
+        key = recorded.get(identity, "")
+        if not key or key.lower() in taken or BAD_KEY_CHARACTER.search(key):
+            values = entry.values
+            key = unique_key(base_key(split_authors(values.get("author", "")), year_of(values)[0],
+                                      values.get("title", "")), taken)
+        taken.add(key.lower())
+        given[identity] = key
+        keyed.append(replace(entry, key=key))
+        problems.append(Problem(entry.source, entry.line, key, (
+            f"entry has no citation key: published as '{key}' (surname + year + first title word, kept in "
+            "corpus/generated-keys.yml so it never changes); write the key into the entry to own it"), "warning"))
+    return keyed, problems, given
 
 
 # --- one entry -----------------------------------------------------------------------------
@@ -214,9 +278,11 @@ def _field_faults(entry: RawEntry) -> list[Problem]:
     faults = []
     for name, value in entry.values.items():
         bad = CONTROL_CHARACTER.search(value)
-        if bad:
+        if bad:   # common in text pasted from PDFs: dropped, and the entry is published
             faults.append(_problem(entry, (
-                f"field '{name}' holds the control character U+{ord(bad.group(0)):04X}; remove it")))
+                f"field '{name}' holds the control character U+{ord(bad.group(0)):04X} "
+                f"({len(CONTROL_CHARACTER.findall(value))} in all); they are dropped, remove them from the file"),
+                "warning"))
         if len(value) > MAX_FIELD_CHARS:
             faults.append(_problem(entry, (
                 f"field '{name}' is too long ({len(value):,} characters; the limit is {MAX_FIELD_CHARS:,}): "
@@ -282,17 +348,6 @@ def _distinct_ids(a: Paper, b: Paper) -> str:
     return ""
 
 
-def normal_title(title: str) -> str:
-    """Plain, lower-case, punctuation-free: 'NeRF: Neural...' -> 'nerf neural ...'.
-
-    The comparison form of a (plain-text) title, for finding the same paper twice."""
-    import unicodedata
-
-    folded = "".join(c if c.isascii() else "" if unicodedata.combining(c) else " "
-                     for c in unicodedata.normalize("NFKD", to_text(title).lower()))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
-
-
 # --- LaTeX -----------------------------------------------------------------------------------
 
 class FieldLocator:
@@ -306,7 +361,7 @@ class FieldLocator:
     def line(self, paper: Paper, name: str) -> int:
         if paper.source not in self._lines:
             try:
-                self._lines[paper.source] = Path(paper.source).read_text(encoding="utf-8-sig").splitlines()
+                self._lines[paper.source] = read_bib_text(Path(paper.source)).splitlines()
             except (OSError, UnicodeDecodeError):
                 self._lines[paper.source] = []
         lines = self._lines[paper.source]

@@ -8,18 +8,18 @@ parser on the light install, and the organize stage reads and writes it.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from ..errors import AnnobibError
+from ..text import SLUG
 
 __all__ = ["HEADER", "SLUG_RE", "StoredTheme", "dump_themes_file", "file_form", "load_themes_file",
            "parse_themes_doc", "recorded_urls"]
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = SLUG    # the one slug pattern (annobib.text)
 THEME_FIELDS = ("slug", "label", "description", "pinned", "papers")
 HEADER = """\
 # Themes of the bibliography, written by `annobib build` and yours to edit.
@@ -105,7 +105,8 @@ def parse_themes_doc(doc, source: str) -> list[StoredTheme]:
 
 def recorded_urls(doc, source: str) -> dict[str, str]:
     """`urls:` of the themes file: key -> URL slug of papers whose URL is not their key's
-    plain slug (two keys that make one slug); written by the build, permanent."""
+    slug (two keys that make one slug, or a slug published under an earlier slug rule);
+    written by the build, permanent."""
     urls = (doc or {}).get("urls") or {}
     if not isinstance(urls, dict) or not all(isinstance(k, str) and isinstance(v, str) and SLUG_RE.match(v)
                                              for k, v in urls.items()):

@@ -23,7 +23,6 @@ acronyms and mixed-case names (NeRF, SDF, 3D) keep their case.
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -31,6 +30,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+
+from ..text import phrase_form, singular
+from ..vectors import unit_rows
 
 
 # Words that never carry a label on their own: the whole field is about them.
@@ -66,27 +68,7 @@ CONCENTRATION = 0.25     # a phrase spread over many themes ("machine learning")
 PhraseEmbedder = Callable[[list[str]], np.ndarray]
 
 
-def singular(word: str) -> str:
-    """Cheap English singular for comparison only (fields -> field, GANs -> gan)."""
-    if word in ("series", "species") or len(word) <= 3:
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith("sses"):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is", "ics", "ous")):
-        return word[:-1]
-    return word
-
-
-def words_of(phrase: str) -> list[str]:
-    return [w for w in re.split(r"[^\w]+", phrase) if w]
-
-
-@functools.lru_cache(maxsize=1 << 16)   # the same phrases are compared for every pair of related papers
-def normalise(phrase: str) -> str:
-    """Comparison form of a phrase: lower-case, singular words, single spaces."""
-    return " ".join(singular(w.lower()) for w in words_of(phrase))
+normalise = phrase_form     # comparison form of a phrase: lower-case, singular words (annobib.text)
 
 
 def is_labelable(norm: str) -> bool:
@@ -211,8 +193,7 @@ def rerank(terms: list[str], scores: dict[str, float], table: PhraseTable, centr
     """KeyBERT-style: similarity of each phrase to the theme centroid, times sqrt(c-TF-IDF)."""
     if not terms:
         return []
-    vectors = np.asarray(embed([table.display(t) for t in terms]), dtype=float)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = unit_rows(np.asarray(embed([table.display(t) for t in terms]), dtype=float), floor=1e-12)
     top = max(scores[t] for t in terms)
     final = {t: float(v @ centroid) * math.sqrt(scores[t] / top) for t, v in zip(terms, vectors)}
     return sorted(terms, key=lambda t: (-round(final[t], 6), t))

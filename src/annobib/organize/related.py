@@ -21,21 +21,17 @@ then topics (keyphrases ending in the same two words), else "similar abstract".
 from __future__ import annotations
 
 import functools
-import re
 
 import numpy as np
 
 from ..models import Annotation, Related
+from ..text import name_key   # method / dataset names: Instant-NGP == instant ngp (indexes.py imports it from here)
+from ..vectors import unit_rows
 from .labels import is_labelable, normalise
 
 SHOWN_IN_REASON = 3
 SEE_ALSO_MIN, SEE_ALSO_MAX = 2, 3
 SEE_ALSO_GAP = 0.05   # a third neighbour only if nearly as close as the second
-
-
-def name_key(name: str) -> str:
-    """Method / dataset names match across case and punctuation: Instant-NGP == instant ngp."""
-    return re.sub(r"[\W_]+", "", name.casefold())
 
 
 def shared(mine: tuple[str, ...], theirs: tuple[str, ...], key) -> list[str]:
@@ -111,13 +107,13 @@ def nearest(vectors: np.ndarray, take: int, rank: np.ndarray):
 def expanded(vectors: np.ndarray, rank: np.ndarray, neighbours: int = EXPANSION) -> np.ndarray:
     """Centred vectors, each plus its nearest (centred) neighbours weighted by similarity."""
     centred = vectors - vectors.mean(axis=0, keepdims=True)
-    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    centred = unit_rows(centred, floor=1e-12)
     result = centred.copy()
     for start, sims, top in nearest(centred, neighbours, rank):
         rows = np.arange(len(top))
         weights = np.maximum(sims[rows[:, None], top], 0.0)
         result[start:start + len(top)] += np.einsum("ij,ijk->ik", weights, centred[top])
-    return result / np.maximum(np.linalg.norm(result, axis=1, keepdims=True), 1e-12)
+    return unit_rows(result, floor=1e-12)
 
 
 def related_papers(keys: list[str], vectors: np.ndarray, annotations: dict[str, Annotation],

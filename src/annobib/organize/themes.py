@@ -50,6 +50,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..vectors import unit_rows
+
 MIN_THEME_SIZE = 4
 MAX_THEME_SHARE = 0.25
 PAPERS_PER_THEME = (12, 24)   # k is searched between n/24 and n/12 themes
@@ -68,9 +70,7 @@ FIT_MARGIN = 0.10
 MIN_NEW_THEME_SIZE = 6
 
 
-def normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1.0, norms)
+normalise_rows = unit_rows    # each row to length 1, zero rows stay zero (annobib.vectors)
 
 
 def theme_count_range(n: int, min_size: int = MIN_THEME_SIZE) -> tuple[int, int]:

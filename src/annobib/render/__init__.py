@@ -27,6 +27,7 @@ from ..config import Settings
 from ..errors import BuildError
 from ..models import Annotation, Bibliography, MethodEntry, Paper, Theme
 from . import escape
+from .notes import note_excerpt, note_html
 from .extras import INDEX_PAGES, OVERRIDES_DIR, Extras, keyword_aliases
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -92,6 +93,8 @@ class PaperView:
     abstract: str                    # "" when the entry has none (the page says so)
     links: tuple[tuple[str, str], ...]      # (validated http(s) href, label): arXiv, DOI, web page
     summary: str
+    note: str                        # the curator's note as inert HTML (render/notes.py), "" when none
+    note_excerpt: str                # its first words, one line, for lists
     author_keywords: tuple[Link, ...]       # the entry's own keywords, shown apart from extracted ones
     keyphrases: tuple[Link, ...]
     introduced: tuple[Link, ...]
@@ -101,6 +104,7 @@ class PaperView:
     related: tuple[Link, ...]
     bibtex: str
     download: Link
+    abstract_source: str = ""        # "" the entry's own; "pdf", "pdf-body" or a service (annobib enrich)
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,8 @@ def _make_paper_view(site: Site, paper: Paper, prefix: str) -> PaperView:
         abstract=paper.abstract_text,
         links=external_links(paper),
         summary=note.summary if paper.has_abstract else "",
+        note=note_html(paper.note),
+        note_excerpt=note_excerpt(paper.note),
         author_keywords=site.keyphrase_links(paper.keywords, prefix),
         keyphrases=site.keyphrase_links(note.keyphrases[:shown], prefix),
         introduced=site.method_links("method", note.methods_introduced, prefix),
@@ -236,6 +242,7 @@ def _make_paper_view(site: Site, paper: Paper, prefix: str) -> PaperView:
         related=tuple(site.paper_link(r.key, prefix, r.reason) for r in site.bib.related.get(paper.key, ())),
         bibtex=bibtex.format_entry(paper),
         download=Link(f"{prefix}bib/papers/{site.paper_slug(paper.key)}.bib", "Download the BibTeX entry (.bib)"),
+        abstract_source=paper.abstract_source if paper.abstract_text else "",
     )
 
 
@@ -387,20 +394,25 @@ def _home_context(site: Site) -> dict:
     )
 
 
-def _charts(site: Site) -> list[tuple[str, str]]:
-    """(caption, svg) for the home page; none until `render.charts` exists."""
+def _charts(site: Site) -> list[dict]:
+    """{caption, svg, legend} for the home page; none until `render.charts` exists.
+
+    `legend` (the map's): entries written as HTML beside the SVG, so their text keeps the
+    page's size on every screen (charts.map_legend); each swatch is a small SVG."""
     try:
         from . import charts
     except ImportError:
         return []
     bib = site.bib
+    legend = [dict(entry, swatch=escape.svg(entry["swatch"])) for entry in charts.map_legend(bib)]
     made = [
         ("Map of the papers: nearby papers are about similar things",
-         charts.map_svg(bib, lambda key: f"papers/{site.paper_slug(key)}/", lambda slug: f"themes/{slug}/")),
-        ("Papers per theme", charts.themes_chart_svg(bib, lambda slug: f"themes/{slug}/")),
-        ("Papers per year", charts.years_chart_svg(bib)),
+         charts.map_svg(bib, lambda key: f"papers/{site.paper_slug(key)}/", lambda slug: f"themes/{slug}/"), legend),
+        ("Papers per theme", charts.themes_chart_svg(bib, lambda slug: f"themes/{slug}/"), []),
+        ("Papers per year", charts.years_chart_svg(bib), []),
     ]
-    return [(caption, escape.svg(svg)) for caption, svg in made if svg and svg.strip()]
+    return [dict(caption=caption, svg=escape.svg(svg), legend=items) for caption, svg, items in made
+            if svg and svg.strip()]
 
 
 def _method_groups(site: Site) -> list[tuple[str, list[dict]]]:
@@ -429,7 +441,7 @@ def _keyword_groups(site: Site) -> list[tuple[str, list[dict]]]:
     """Keyphrases alphabetically, grouped under their initial letter (others under '#')."""
     groups: dict[str, list[dict]] = {}
     for phrase in sorted(site.bib.keywords, key=lambda k: (k.lower(), k)):
-        initial = escape.slug(phrase[:1]).upper() or "#"
+        initial = escape.slug(phrase[:1])[:1].upper() or "#"     # 'Ørsted' -> 'O', '王' -> 'W'
         initial = initial if initial.isalpha() else "#"
         groups.setdefault(initial, []).append(dict(
             phrase=phrase,
@@ -474,6 +486,7 @@ def papers_json(site: Site, papers: list[Paper]) -> str:
             methods_mentioned=list(note.methods_mentioned),
             datasets=list(note.datasets),
             summary=note.summary,
+            note=paper.note or None,          # the curator's note, Markdown as written
             theme=site.bib.theme_of.get(paper.key),
             related=[r.key for r in site.bib.related.get(paper.key, ())],
         ))

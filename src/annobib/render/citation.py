@@ -37,6 +37,7 @@ from ..errors import BuildError
 from ..latex import to_text
 from ..models import Paper
 from . import escape
+from .notes import note_text
 from .people import parse_name, venue_name
 
 DEFAULT_LOCALE = "en-US"
@@ -130,6 +131,8 @@ def csl_item(paper: Paper) -> dict:
         item["URL"] = url(paper)
     if paper.abstract_text:
         item["abstract"] = paper.abstract_text
+    if paper.note:
+        item["note"] = note_text(paper.note)
     return item
 
 
@@ -333,6 +336,7 @@ def _citeproc_item(paper: Paper) -> dict:
     item = csl_item(paper)
     item["title"] = sentence_case(paper.title, paper.abstract_text) or item["title"]
     item.pop("abstract", None)
+    item.pop("note", None)      # the curator's note is no part of the formatted reference
     prepared = {}
     for key, value in item.items():
         if isinstance(value, str):
@@ -472,6 +476,8 @@ def ris_record(paper: Paper) -> str:
         lines.append(("UR", url(paper)))
     if paper.abstract_text:
         lines.append(("AB", paper.abstract_text))
+    if paper.note:
+        lines.append(("N1", note_text(paper.note)))
     body = "".join(f"{tag}  - {_ris_value(value)}\n" for tag, value in lines if _ris_value(value))
     return body + "ER  - \n"
 

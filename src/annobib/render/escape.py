@@ -29,11 +29,12 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-from ..corpus import slugs
 from ..corpus.ids import DOI, arxiv_id
+from ..text import slugify, unique
 
-# URL slugs of papers and themes become file names and URL segments: the slug rule
-# (lower-case ASCII letters, digits, '-', '_'), checked again here because a path is written from it.
+# URL slugs of papers and themes become file names and URL segments, checked again here
+# because a path is written from them. Not the slug rule (annobib.text.SLUG) but the looser
+# set of safe path characters: a Bibliography without slugs uses the citation keys themselves.
 PATH_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 RELATIVE_DOC = re.compile(r"^(\.\./)*([A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+\.(md|bib|json|ris|xml)$")
 _WHITESPACE = re.compile(r"\s+")
@@ -268,8 +269,8 @@ def svg(value: str) -> Safe:
 
 
 def slug(value: str) -> str:
-    """ASCII slug of a name, for element ids ('Instant-NGP' -> 'instant-ngp')."""
-    return slugs.slug(value)
+    """ASCII slug of a name, for element ids ('Instant-NGP' -> 'instant-ngp', 'Łukasz' -> 'lukasz')."""
+    return slugify(value)
 
 
 def anchor_ids(names: list[str], prefix: str) -> dict[str, str]:
@@ -277,10 +278,7 @@ def anchor_ids(names: list[str], prefix: str) -> dict[str, str]:
     ids: dict[str, str] = {}
     taken: set[str] = set()
     for name in sorted(set(names)):
-        base = f"{prefix}-{slug(name) or 'x'}"
-        candidate, n = base, 2
-        while candidate in taken:
-            candidate, n = f"{base}-{n}", n + 1
+        candidate = unique(f"{prefix}-{slug(name) or 'x'}", taken)
         taken.add(candidate)
         ids[name] = candidate
     return ids

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..models import Bibliography, Paper, Theme
 from . import citation, escape, feeds, meta, people
+from .notes import note_text
 
 OVERRIDES_DIR = Path(__file__).parent / "overrides"      # MkDocs theme custom_dir
 FEEDS_DIR = "feeds"
@@ -215,6 +216,8 @@ class Extras:
         paper = site.papers[key]
         note = site.annotation(key)
         summary = (note.summary if paper.has_abstract else "") or _short(paper.abstract_text, SUMMARY_LENGTH)
+        if paper.note:   # the curator's word first: it is what the bibliography adds
+            summary = _short(note_text(paper.note), SUMMARY_LENGTH)
         theme_slug = site.bib.theme_of.get(key)
         slug = site.paper_slug(key)
         return feeds.FeedEntry(

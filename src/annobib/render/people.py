@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from ..latex import to_text
 from ..models import Paper
+from ..text import name_key, unique
 from . import escape
 
 # 'arXiv:2112.11427', 'arXiv preprint arXiv:...', DBLP's 'CoRR abs/...': the preprint server.
@@ -81,10 +81,9 @@ def parse_name(raw: str) -> PersonName:
 
 
 def fold(value: str) -> str:
-    """Comparison form: no accents, no case, letters and digits only ('Or-El' -> 'orel')."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return "".join(ch for ch in plain if ch.isalnum())
+    """Comparison form: transliterated, no case, letters and digits only
+    ('Or-El' -> 'orel', 'Müller' == 'Muller', 'Lindeløv' -> 'lindelov'): `annobib.text.name_key`."""
+    return name_key(value)
 
 
 def _given_tokens(given: str) -> tuple[str, ...]:
@@ -210,9 +209,7 @@ def _unique_ids(bases: list[str]) -> list[str]:
     taken: set[str] = set()
     ids = []
     for base in bases:
-        candidate, n = base, 2
-        while candidate in taken:
-            candidate, n = f"{base}-{n}", n + 1
+        candidate = unique(base, taken)
         taken.add(candidate)
         ids.append(candidate)
     return ids
@@ -220,7 +217,7 @@ def _unique_ids(bases: list[str]) -> list[str]:
 
 def index_initial(text: str) -> str:
     """'A'..'Z' for the authors / venues index headings, '#' for anything else."""
-    initial = escape.slug(text[:1]).upper()
+    initial = escape.slug(text[:1])[:1].upper()     # 'Łukasz' -> 'L', 'Æsir' -> 'A'
     return initial if initial.isalpha() else "#"
 
 

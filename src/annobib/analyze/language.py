@@ -1,0 +1,45 @@
+"""Which language a text is in, and a spaCy pipeline for it.
+
+An entry's declared language (`corpus/language.py`) wins; otherwise py3langid (BSD,
+ships its model) names it, and only with a normalised probability of at least
+`MIN_CONFIDENCE`: a title of four words is often too short to tell, and then the
+collection's default (English) holds. Texts that are not in the language of the
+trained spaCy model are read with spaCy's language data alone (`spacy.blank`:
+tokeniser, stop words, a rule-based sentence splitter), which spaCy has for many
+languages without a trained model.
+"""
+from __future__ import annotations
+
+import functools
+
+DEFAULT_LANGUAGE = "en"
+MIN_CONFIDENCE = 0.9
+
+
+@functools.lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
+    """ISO 639-1 code of `text`, or `default` when it is too short or the guess too weak."""
+    if len(text.split()) < 3:
+        return default
+    code, probability = _identifier().classify(text)
+    return code if probability >= MIN_CONFIDENCE else default
+
+
+@functools.lru_cache(maxsize=None)
+def blank_pipeline(language: str):
+    """spaCy's language data for `language` (the multi-language 'xx' if spaCy has none)
+    with a sentence splitter: tokens, stop words and sentences, no tagger."""
+    import spacy
+
+    try:
+        nlp = spacy.blank(language)
+    except (ImportError, KeyError, ValueError):
+        nlp = spacy.blank("xx")
+    nlp.add_pipe("sentencizer")
+    return nlp
