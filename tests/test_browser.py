@@ -610,3 +610,14 @@ def test_map_links_are_named_and_reachable(browser, shipped, shipped_url):
     focused = page.evaluate("() => document.activeElement.closest('svg') && document.activeElement.getAttribute('href')")
     context.close()
     assert focused and focused.startswith("papers/"), focused
+
+
+def test_abstracts_are_left_aligned_on_a_phone(browser, shipped, shipped_url):
+    """Justified abstracts opened wide gaps between words in a phone's narrow column."""
+    key = _paper_with_title(shipped, "StyleSDF")
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    page.goto(urljoin(shipped_url, _page_of(shipped, key)), wait_until="load")
+    aligned = page.locator(".annobib-abstract p").first.evaluate("p => getComputedStyle(p).textAlign")
+    context.close()
+    assert aligned in ("start", "left"), aligned

@@ -105,7 +105,7 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
 
 
 SITE_MODULES = ("numpy", "sklearn", "spacy", "sentence_transformers", "keybert", "jinja2", "mkdocs", "material",
-                "citeproc", "pagefind")
+                "citeproc", "pagefind", "markdown_it", "py3langid")
 
 
 def require_site_extra() -> None:

@@ -255,13 +255,15 @@ def strip_citations(sentence: str) -> str:
 
 # --- one sentence --------------------------------------------------------------------------------
 
-def _strip_linking(sentence: str) -> tuple[str, bool]:
-    """The sentence without its leading linking phrases, and whether one of them adds ('Moreover')."""
-    additive = False
+def _strip_linking(sentence: str) -> tuple[str, bool, bool]:
+    """The sentence without its leading linking phrases; whether one of them adds ('Moreover'), and
+    whether one was the paper speaking ('In this paper, a controller is employed ...')."""
+    additive = spoke = False
     for _ in range(5):
         match = _SELF_PHRASE.match(sentence)
         if match and sentence[match.end():]:
             sentence = sentence[match.end():]
+            spoke = True
             continue
         match = _CONNECTIVE.match(sentence)
         if match and _SPEAKS.match(sentence[match.end():]):
@@ -274,7 +276,7 @@ def _strip_linking(sentence: str) -> tuple[str, bool]:
             sentence = sentence[match.end():]
             continue
         break
-    return sentence[:1].upper() + sentence[1:], additive
+    return sentence[:1].upper() + sentence[1:], additive, spoke
 
 
 def _rejected(core: str) -> bool:
@@ -304,14 +306,14 @@ def _title_name(title: str | None) -> str | None:
     return head if head and len(head.split()) <= 4 else None
 
 
-def _rank(core: str, additive: bool, name: str | None = None) -> float | None:
+def _rank(core: str, additive: bool, spoke: bool = False, name: str | None = None) -> float | None:
     for rank, pattern in ((1, _RANK_1), (2, _RANK_2), (3, _RANK_3)):
         if pattern.search(core):
             break
     else:
-        if not (name and re.match(re.escape(name) + _NAME_VERB, core)):
+        if not (spoke or name and re.match(re.escape(name) + _NAME_VERB, core)):
             return None
-        rank = 2         # 'Stable-Baselines3 provides ...' under the title 'Stable-Baselines3: ...'
+        rank = 2         # 'In this paper, X is employed', 'Stable-Baselines3 provides ...' under 'Stable-Baselines3: ...'
 
     if additive or _WE_ADDITIVE.search(core):
         rank += 1
@@ -331,7 +333,7 @@ def contribution_sentence(abstract: str, doc=None, nlp=None, title: str | None =
     cut; '' when no sentence does, when it equals `title`, or for an empty abstract."""
     if not abstract or not abstract.strip():
         return ""
-    candidates = []        # (section, index, core, additive)
+    candidates = []        # (section, index, core, additive, spoke)
     section, headings = None, 0
     for index, (a, b) in enumerate(sentences(abstract, doc, nlp)):
         sentence = abstract[a:b]
@@ -341,19 +343,19 @@ def contribution_sentence(abstract: str, doc=None, nlp=None, title: str | None =
             name = heading.group("name").lower()
             section = "conclusions" if name in _CONCLUSIONS else "results" if name in _RESULTS else "other"
             sentence = sentence[heading.end():]
-        core, additive = _strip_linking(strip_citations(sentence))
+        core, additive, spoke = _strip_linking(strip_citations(sentence))
         if core and not _rejected(core):
-            candidates.append((section, index, core, additive))
+            candidates.append((section, index, core, additive, spoke))
     title_words = _words(title or "")
     candidates = [c for c in candidates if _words(c[2]) != title_words]
     if headings >= 2:
         for wanted in ("conclusions", "results"):
-            for section, _, core, _ in candidates:
+            for section, _, core, _, _ in candidates:
                 if section == wanted:
                     return core
     name = _title_name(title)
-    ranked = [(rank, index, core) for _, index, core, additive in candidates
-              if (rank := _rank(core, additive, name)) is not None]
+    ranked = [(rank, index, core) for _, index, core, additive, spoke in candidates
+              if (rank := _rank(core, additive, spoke, name)) is not None]
     return min(ranked)[2] if ranked else ""
 
 
