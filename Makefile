@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # e.g. TORCH_PIP_OPTIONS="--index-url <the PyTorch CPU wheel index>" (see the workflows).
 TORCH_PIP_OPTIONS ?=
 
-.PHONY: venv site test test-fast system-deps check serve bench bench-build bench-keyphrases bench-names bench-themes bench-realbib clean
+.PHONY: venv site test test-fast system-deps check serve bench bench-build bench-keyphrases bench-names bench-themes bench-realbib bench-fields clean
 
 venv: $(STAMP)
 
@@ -66,6 +66,9 @@ bench-themes: venv
 
 bench-realbib: venv
 	$(PY) bench/realbib.py
+
+bench-fields: venv
+	$(PY) bench/fields.py
 
 clean:
 	rm -rf build site

@@ -185,23 +185,23 @@ def main() -> None:
              f"Summary = the labelled contribution sentence (absent counts right when labelled `none`), "
              f"bench/data/summary-labelling.yml, {n} abstracts of {len(per_source)} bibliographies. `tune`: "
              "labelled before the new rules were written, which were then written looking at them (optimistic); "
-             "`blind`: labelled after the rules were frozen:", "",
+             "`blind`, `blind-fields`: labelled after the rules were frozen (see the file's header):", "",
              "| labelled abstracts | before | after |", "|---|---:|---:|"]
-    for part in ("all", "tune", "blind"):
+    for part in ("all", "tune", "blind", "blind-fields"):
         if part in per_part:
             b, a, total = per_part[part]
             lines.append(f"| {part} | {share(b, total)} | {share(a, total)} |")
     for source, (b, a, total) in sorted(per_source.items()):
         lines.append(f"| — {source} | {share(b, total)} | {share(a, total)} |")
     lines += ["", "Every paper of each bibliography (title-only entries included):", "",
-              "| bibliography | entries | with abstract | starts with a linking phrase or back reference, before "
+              "| bibliography | entries | with abstract | summary of an abstract starting with a linking phrase or back reference, before "
               "| after | equal to the title, before | after | absent after (with abstract) |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     totals = [0] * 8
     for name, data in rows.items():
         with_abstract = [r for r in data if r[0].has_abstract]
-        before_shown = [b for _, b, _ in data if b]
-        after_shown = [a for _, _, a in data if a]
+        before_shown = [b for p, b, _ in with_abstract if b]     # a title-only entry's is in the title column
+        after_shown = [a for _, _, a in with_abstract if a]
         link_b = sum(bool(LINKING.match(s)) for s in before_shown)
         link_a = sum(bool(LINKING.match(s)) for s in after_shown)
         title_b = sum(same_as_title(b, p.title_text) for p, b, _ in data)

@@ -72,7 +72,6 @@ def _one_line_error(result, code: int = 2) -> str:
     (["check", "--root", "/no/such/folder"], "does not exist"),
     (["serve", "--root", "/no/such/folder"], "does not exist"),
     (["keyphrases", "/no/such.jsonl", "out.jsonl"], "does not exist"),
-    (["import", "/no/such/listing.txt"], "does not exist"),
     (["new"], "Missing argument"),
     (["build", "--no-such-option"], "No such option"),
     (["no-such-command"], "No such command"),

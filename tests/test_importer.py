@@ -6,11 +6,13 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
-from click.testing import CliRunner
 
 from annobib.cli import main
 from annobib.corpus import load_corpus
-from annobib.corpus.importer import import_listing, parse_listing
+from conftest import load_script
+
+IMPORTER = load_script("import_listing")
+import_listing, parse_listing = IMPORTER.import_listing, IMPORTER.parse_listing
 from annobib.latex import to_text
 
 SOURCES = Path(__file__).resolve().parent.parent / "corpus" / "sources"
@@ -80,16 +82,18 @@ def test_shipped_corpus_is_the_import_of_the_shipped_listing(imported, repo_root
     assert (repo_root / "corpus" / "papers.bib").read_text(encoding="utf-8") == target.read_text(encoding="utf-8")
 
 
-def test_import_command_reports_and_odd_listing_is_a_clear_error(tmp_path):
-    runner = CliRunner()
+def test_import_script_reports_and_odd_listing_is_a_clear_error(tmp_path, capsys):
     out = tmp_path / "papers.bib"
-    result = runner.invoke(main, ["import", str(LISTING), "--metadata", str(METADATA), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "added 232 paper(s)" in result.output
+    assert IMPORTER.main([str(LISTING), "--metadata", str(METADATA), "--out", str(out)]) == 0
+    assert "added 232 paper(s)" in capsys.readouterr().out
     broken = tmp_path / "broken.txt"
     broken.write_text("SubscribeA title\nits abstract\nan orphan title\n", encoding="utf-8")
-    result = runner.invoke(main, ["import", str(broken), "--out", str(tmp_path / "x.bib")])
-    assert result.exit_code == 1
-    assert "broken.txt" in result.output and "odd number" in result.output
-    assert "Traceback" not in result.output
+    assert IMPORTER.main([str(broken), "--out", str(tmp_path / "x.bib")]) == 1
+    error = capsys.readouterr().err
+    assert "broken.txt" in error and "odd number" in error and "Traceback" not in error
+    assert len(error.strip().splitlines()) == 1
     assert not (tmp_path / "x.bib").exists()
+
+
+def test_the_importer_is_no_command_of_the_tool():
+    assert "import" not in main.commands

@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from annobib.corpus import load_corpus
-from annobib.corpus.importer import import_listing
+from conftest import load_script
+
+import_listing = load_script("import_listing").import_listing
 from annobib.corpus.keys import KEY_PATTERN, base_key, unique_key
 
 

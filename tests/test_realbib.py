@@ -142,4 +142,6 @@ def test_real_file_builds_a_site(tmp_path, name, repo_root):
                        f"{len(loaded.skipped)} skipped ({len(loaded.errors)} error(s), {len(loaded.warnings)} warning(s))"]
     assert_bibtex_accepts(name, all_bib, [p.key for p in loaded.papers], tmp_path / "bibtex")
     # Nothing private in any file of the site: paths, notes, time stamps (Pagefind's index too).
-    assert leaked(private_fragments(root / "corpus"), site_text(site)) == {}
+    text = site_text(site)
+    assert leaked(private_fragments(root / "corpus"), text) == {}
+    assert str(root.resolve()).lower() not in text and str(tmp_path).lower() not in text   # no local path either

@@ -217,7 +217,7 @@ def test_papers_json(docs, bib):
     sl2a = by_key[SL2A]
     assert set(sl2a) == {"key", "title", "authors", "year", "venue", "arxiv", "doi", "url", "keyphrases",
                          "methods_introduced", "methods_mentioned", "datasets", "summary", "theme", "related",
-                         "url_slug", "has_abstract", "author_keywords", "note"}
+                         "url_slug", "has_abstract", "author_keywords", "note", "cites", "cited_by"}
     assert sl2a["url_slug"] == SL2A and sl2a["has_abstract"] is True
     assert sl2a["title"] == "Single-Layer Learnable Activation for Implicit Neural Representation (SL²A-INR)"
     assert sl2a["authors"][0] == "Moein Heidari" and sl2a["year"] == 2024 and sl2a["venue"] == "ICCV 2025"

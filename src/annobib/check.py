@@ -56,7 +56,7 @@ class CheckReport(HasProblems):
         enrich = ""
         if self.loaded is not None and self.loaded.without_abstract:
             enrich = (f"; 'annobib enrich' can fill the {self.loaded.without_abstract} missing abstract(s) "
-                      "from the PDFs the entries' `file` fields name")
+                      "from the PDFs the entries' `file` fields name and from OpenAlex, Crossref and arXiv")
         return (f"annobib check {verdict}: {self.papers} paper(s) in {self.files} file(s){counts}, "
                 f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) in {self.seconds:.2f} s{enrich}")
 

@@ -94,24 +94,6 @@ def new_command(folder: Path, title: str, description: str, url: str, maintainer
                f"{folder / 'corpus'}, then run 'annobib build' in {folder}.")
 
 
-@main.command("import")
-@click.argument("listing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON lines of bibliographic facts matched by title (high/medium confidence rows are used).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("corpus/papers.bib"),
-              show_default=True, help="BibTeX file to append new papers to; existing keys never change.")
-def import_command(listing: Path, metadata: Path | None, out: Path):
-    """Import a captured paper listing (title / abstract lines) into the BibTeX corpus."""
-    from .corpus.importer import import_listing
-
-    report = import_listing(listing, metadata, out)
-    click.echo(f"added {len(report.added)} paper(s) to {out}; skipped {len(report.skipped)} already present")
-    for line in report.skipped:
-        click.echo(f"  skipped: {line}")
-    if report.without_metadata:
-        click.echo(f"no trusted metadata (authors/year left empty) for: {', '.join(report.without_metadata)}")
-
-
 @main.command()
 @ROOT_OPTION
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -199,14 +181,31 @@ def enrich_command(root: Path, offline: bool):
     """Fill corpus/enrichment.json with abstracts for entries without one (never edits .bib files).
 
     Reads the PDFs the entries' `file` fields name (Zotero, Better BibTeX, Mendeley, JabRef);
-    the build then uses those abstracts. Commit corpus/enrichment.json.
+    without --offline, also looks every entry up in OpenAlex, Crossref and arXiv (abstracts,
+    identifiers, who cites whom in the collection; set `enrich_contact` in annobib.yml).
+    The build then uses what it found. Commit corpus/enrichment.json. Ctrl-C keeps what was
+    found: run it again to continue.
     """
     from .enrich import enrich_project
 
-    report = enrich_project(root, load_settings(root), offline=offline)
+    shown = sys.stderr.isatty()
+
+    def progress(done: int, total: int, key: str) -> None:
+        click.echo(f"\r\033[K{done}/{total} {key[:60]}", err=True, nl=False)
+
+    try:
+        report = enrich_project(root, load_settings(root), offline=offline, progress=progress if shown else None)
+    except KeyboardInterrupt:
+        click.echo(("\r\033[K" if shown else "") + "annobib enrich interrupted: what was found so far is saved; "
+                   "run it again to continue", err=True)
+        sys.exit(130)
+    if shown:
+        click.echo("\r\033[K", err=True, nl=False)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(report.summary())
+    if report.stopped:          # the lookups did not finish: what they found is kept
+        sys.exit(1)
 
 
 def _dev_addr(ctx, param, value: str) -> tuple[str, int]:

@@ -36,6 +36,7 @@ class Settings:
     themes_file: str = "corpus/themes.yml"
     added_file: str = "corpus/added.yml"   # when each paper entered the corpus (feeds); commit it
     require_abstract: bool = False  # true: an entry without abstract is an error (skipped)
+    enrich_contact: str = ""        # e-mail address `annobib enrich` sends to OpenAlex / Crossref / arXiv
     # privacy (corpus/privacy.py): fields that never reach the site, and the curator's notes
     private_fields: tuple[str, ...] = ()   # more field names (or `prefix-*`) to keep off the site
     public_fields: tuple[str, ...] = ()    # field names to publish although the default list keeps them
@@ -55,7 +56,6 @@ class Settings:
     organize_seed: int = 13
     organize_related_count: int = 5
     # render
-    render_docs_dir: str = "build/docs"
     render_site_dir: str = "site"
     render_search: str = "pagefind"       # "pagefind" (sharded index) or "lunr" (Material's, trimmed): render/search.py
     render_search_abstracts: bool = True  # index abstracts too (titles, authors, keyphrases, methods always)
@@ -63,8 +63,6 @@ class Settings:
     render_citation_styles: tuple[str, ...] = ("apa", "harvard-cite-them-right@en-GB")  # CSL style[@locale]
     render_feed_entries: int = 50         # newest papers per Atom feed
 
-    def path(self, root: Path, name: str) -> Path:
-        return root / getattr(self, name)
 
 
 def _check_type(name: str, value, source: str):

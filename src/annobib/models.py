@@ -6,6 +6,11 @@ render -> files. Records are frozen so no stage can change what an earlier one m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .organize.phrases import Phrases
+    from .organize.trends import Trends
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class Paper:
     note_source: str = ""         # "file" (notes/<key>.md) or "field" (annote/annotation/comment, published on purpose)
     abstract_source: str = ""     # where the abstract came from: "" the .bib entry; "pdf", "pdf-body" or a
                                   # service's name: corpus/enrichment.json, written by `annobib enrich`
+    cites: tuple[str, ...] = ()   # citation keys of the collection's entries it cites, sorted
+                                  # (corpus/enrichment.json "references", from `annobib enrich`)
 
     def __post_init__(self):
         # The one LaTeX -> text conversion of a paper (records built by hand get it too).
@@ -90,6 +97,16 @@ class Theme:
 
 
 @dataclass(frozen=True)
+class Chapter:
+    """A group of neighbouring themes (its "sections"): /chapters/<slug>/, stable once published."""
+
+    slug: str                     # URL slug /chapters/<slug>/
+    label: str
+    description: str = ""
+    sections: tuple[str, ...] = ()  # theme slugs, in reading order (largest first)
+
+
+@dataclass(frozen=True)
 class MethodEntry:
     name: str
     kind: str                     # "method" or "dataset"
@@ -110,3 +127,7 @@ class Bibliography:
     keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)  # keyphrase -> paper keys
     map_points: dict[str, tuple[float, float]] = field(default_factory=dict)  # key -> 2D position
     slugs: dict[str, str] = field(default_factory=dict)   # key -> URL slug /papers/<slug>/ (default: the key)
+    trends: Trends | None = None   # per-year counts, rising / fading terms (organize/trends.py); None: not computed
+    chapters: tuple[Chapter, ...] = ()           # the themes grouped in chapters (themes are their sections)
+    chapter_of: dict[str, str] = field(default_factory=dict)   # theme slug -> chapter slug
+    phrases: Phrases | None = None   # keyphrases as shown: cleaned, specific, acronyms merged (organize/phrases.py)

@@ -179,7 +179,6 @@ class Candidate:
     surface_forms: list[str] = field(default_factory=list)
     first_position: float = 1.0
     occurrences: int = 0
-    whole_chunks: int = 0  # occurrences as a complete chunk, not a part of a longer one
     in_title: bool = False
     words: int = 1
     text: str = ""
@@ -245,13 +244,23 @@ def _word(tokens, doc_text: str):
         # A language without a trained tagger (spaCy's language data only): every word
         # that is not a stop word, a number or punctuation may stand in a phrase, so a
         # phrase never starts or ends with a function word of that language.
-        content = not any(t.is_stop or t.like_num or t.is_punct for t in (tokens[0], last)) and len(text) > 2
+        content = not any(_function_word(t) or t.like_num or t.is_punct for t in (tokens[0], last)) and len(text) > 2
         return start, end, "N" if content and any(ch.isalpha() for ch in text) else "O"
     if last.tag_ in NOUN_TAGS or (len(tokens) == 1 and _NAME_LIKE.match(text) and last.tag_ != "CD"):
         return start, end, "N"
     if last.tag_ == "JJ" or (len(tokens) > 1 and last.tag_ in ("JJ", "JJR", "JJS", "VBN", "VBG")):
         return start, end, "A"
     return start, end, last.tag_
+
+
+def _function_word(token) -> bool:
+    """A stop word of the token's language, also as the tokeniser leaves it: with the
+    typographic apostrophe ('jusqu’' of 'jusqu’ici') or as a clitic after a hyphen ('-ce'
+    of 'qu’est-ce', '-il')."""
+    if token.is_stop:
+        return True
+    form = token.lower_.replace("’", "'").strip("-")
+    return any(token.vocab[f].is_stop for f in (form, form.rstrip("'")) if f)
 
 
 def _chunks(words, settings: KeyphraseSettings):
@@ -315,7 +324,6 @@ def collect_candidates(segments, settings: KeyphraseSettings) -> list[Candidate]
                     cand = by_key[key] = Candidate(key=key, words=len(spans))
                     cand.first_position = (offset + chunk_index + word_index) / total_words
                 cand.occurrences += 1
-                cand.whole_chunks += whole
                 cand.in_title = cand.in_title or is_title
                 cand.surface_forms.append(_display_form(text, spans, is_title, doc.has_annotation("TAG")))
                 cand.spans.append((segment, spans[0][0], spans[-1][1]))
@@ -331,8 +339,8 @@ def _display_form(text: str, spans, is_title: bool, tagged: bool = True) -> str:
 
     `tagged` False (a language read without a tagger): words stay as written, since a
     capital there may be the language's own (German nouns)."""
-    if not tagged:
-        return " ".join(text[start:end] for start, end, _ in spans)
+    if not tagged:   # as the text spaces them: 'jusqu’ici', not 'jusqu’ ici'
+        return " ".join(text[spans[0][0]:spans[-1][1]].split())
     words = []
     for start, end, _ in spans:
         word = text[start:end]

@@ -3,10 +3,14 @@
 An entry's declared language (`corpus/language.py`) wins; otherwise py3langid (BSD,
 ships its model) names it, and only with a normalised probability of at least
 `MIN_CONFIDENCE`: a title of four words is often too short to tell, and then the
-collection's default (English) holds. Texts that are not in the language of the
-trained spaCy model are read with spaCy's language data alone (`spacy.blank`:
-tokeniser, stop words, a rule-based sentence splitter), which spaCy has for many
-languages without a trained model.
+collection's default (English) holds. Over all of py3langid's 142 languages a short
+title's probability is spread thin ('Die Basler Heirat. Geschichte der Fusion
+Ciba-Geigy': German 0.85, the rest on Luxembourgish, Afrikaans, ...); a text no language
+reaches the threshold for is classified again among the languages an entry can declare
+(`corpus/language.py`), where such a title is told (German 0.99). Texts that are not
+in the language of the trained spaCy model are read with spaCy's language data alone
+(`spacy.blank`: tokeniser, stop words, a rule-based sentence splitter), which spaCy has
+for many languages without a trained model.
 """
 from __future__ import annotations
 
@@ -27,8 +31,29 @@ def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
     """ISO 639-1 code of `text`, or `default` when it is too short or the guess too weak."""
     if len(text.split()) < 3:
         return default
-    code, probability = _identifier().classify(text)
-    return code if probability >= MIN_CONFIDENCE else default
+    for identifier in (_identifier(), _declarable_identifier()):
+        code, probability = identifier.classify(text)
+        if probability >= MIN_CONFIDENCE:
+            return _SPACY_CODE.get(code, code)
+    return default
+
+
+# py3langid's 'no' (Norwegian) is spaCy's 'nb' (Bokmål), as corpus/language.py names it.
+_SPACY_CODE = {"no": "nb"}
+
+
+@functools.lru_cache(maxsize=1)
+def _declarable_identifier():
+    """py3langid among the languages an entry can declare (corpus/language.py) only."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from ..corpus.language import LANGUAGE_NAMES
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    py3langid_code = {spacy: ours for ours, spacy in _SPACY_CODE.items()}
+    codes = {py3langid_code.get(code, code) for code in LANGUAGE_NAMES.values()}
+    identifier.set_languages(sorted(codes & set(identifier.nb_classes)))
+    return identifier
 
 
 @functools.lru_cache(maxsize=None)

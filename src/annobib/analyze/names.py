@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from .summary import sentence_spans
 from .vocabulary import Vocabulary, default_vocabulary
 
-__all__ = ["Names", "extract_names", "GENERIC_TERMS", "KNOWN_DATASETS", "is_name_shaped"]
+__all__ = ["Names", "extract_names", "GENERIC_TERMS", "is_name_shaped"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,6 @@ def _vocabulary() -> Vocabulary:
 
 # The default stop-list, for callers that ask whether a term is generic.
 GENERIC_TERMS = default_vocabulary().generic_terms
-KNOWN_DATASETS = default_vocabulary().datasets
 
 # Capitalised function words inside compounds ('Virtual Try-ON'): not acronyms.
 _UPPERCASE_WORDS = frozenset({"ON", "IN", "OF", "TO", "AND", "OR", "AT", "BY", "FOR", "THE", "A"})

@@ -43,6 +43,7 @@ Rules
 from __future__ import annotations
 
 import functools
+import html
 import re
 
 __all__ = ["contribution_sentence", "sentences", "sentence_spans"]
@@ -56,7 +57,7 @@ def sentences(text: str, doc=None, nlp=None) -> list[tuple[int, int]]:
         doc = (nlp or _sentencizer())(text)
         if not doc.has_annotation("SENT_START"):     # a pipeline without parser or senter
             doc = _sentencizer()(text)
-    spans = [_trim(text, s.start_char, s.end_char) for s in doc.sents]
+    spans = [span for s in doc.sents for span in _split_headings(text, *_trim(text, s.start_char, s.end_char))]
     spans = [(a, b) for a, b in spans if a < b]
     joined: list[tuple[int, int]] = []
     for a, b in spans:
@@ -100,17 +101,26 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
 
 # --- structured abstracts ----------------------------------------------------------------------
 
-_CONCLUSIONS = ("conclusion", "conclusions", "conclusions and relevance", "significance", "interpretation",
-                "discussion", "implications", "conclusion and significance", "discussion and conclusions")
-_RESULTS = ("results", "main results", "findings", "main findings", "key results", "results and conclusions")
-_OTHER_HEADINGS = ("background", "context", "introduction", "objective", "objectives", "aim", "aims", "purpose",
-                   "goal", "motivation", "rationale", "importance", "design", "setting", "settings",
-                   "participants", "patients", "subjects", "method", "methods", "materials and methods",
-                   "methods and materials", "approach", "methodology", "measurements", "interventions",
-                   "main outcome measures", "outcome measures", "study design", "data sources", "summary",
-                   "aims and objectives", "background and aims", "background and purpose", "problem")
-_HEADINGS = sorted(_CONCLUSIONS + _RESULTS + _OTHER_HEADINGS, key=len, reverse=True)
-_HEADING = re.compile(r"(?P<name>" + "|".join(re.escape(h) for h in _HEADINGS) + r")\s*(?:[:.]|\s[-–—])\s*", re.I)
+# A heading is one to five of these words, joined by 'and', '&', ',' or '/', in capitals or with a
+# capital first letter, then ':' or '.': 'RESULTS:', 'Main results.', 'DESIGN AND SETTING:',
+# 'Methodology/Principal Findings:'. Its section: conclusions when a word of _CONCLUSION_WORDS is
+# in it, else results when one of _RESULT_WORDS is, else another section.
+_CONCLUSION_WORDS = {"conclusion", "conclusions", "significance", "interpretation", "discussion", "implications",
+                     "relevance"}
+_RESULT_WORDS = {"results", "findings", "result"}
+_HEADING_WORDS = _CONCLUSION_WORDS | _RESULT_WORDS | {
+    "background", "context", "introduction", "objective", "objectives", "aim", "aims", "purpose", "goal", "goals",
+    "motivation", "rationale", "importance", "design", "setting", "settings", "participants", "patients", "subjects",
+    "population", "method", "methods", "materials", "methodology", "approach", "measurements", "measures",
+    "interventions", "intervention", "main", "outcome", "outcomes", "primary", "secondary", "study", "research",
+    "data", "sources", "source", "summary", "problem", "principal", "key", "exposure", "exposures", "evidence",
+    "synthesis", "selection", "criteria", "extraction", "eligibility", "review", "trial", "registration", "funding",
+    "limitations", "analysis", "analyses", "statistical", "recommendations", "hypothesis", "question", "questions"}
+_HEADING_WORD = r"[A-Za-z]+"
+_HEADING = re.compile(rf"(?P<name>{_HEADING_WORD}(?:\s*(?:,\s*|/\s*|\s(?:and|AND|&)\s+|\s)(?:and\s+|AND\s+)?"
+                      rf"{_HEADING_WORD}){{0,4}})\s*(?:[:.]|\s[-–—])(?:\s+|$)")
+# The same heading inside a span the sentence splitter did not cut: 'Dementia and AD. RESULTS: ...'.
+_INNER_HEADING = re.compile(r"(?<=[.!?])\s+(?=[A-Z][A-Za-z]*(?:[\s,/&]+[A-Za-z]+){0,4}\s*:)")
 
 
 def _heading(sentence: str) -> re.Match | None:
@@ -119,9 +129,24 @@ def _heading(sentence: str) -> re.Match | None:
     if not match:
         return None
     name = match.group("name")
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", name) if w.lower() != "and"]
+    if not words or any(w not in _HEADING_WORDS for w in words):
+        return None
     if not (name.isupper() or name[:1].isupper()):
         return None
     return match
+
+
+def _section(heading: re.Match) -> str:
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", heading.group("name"))}
+    return "conclusions" if words & _CONCLUSION_WORDS else "results" if words & _RESULT_WORDS else "other"
+
+
+def _split_headings(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """A span cut before each heading inside it."""
+    cuts = [m.end() for m in _INNER_HEADING.finditer(text, a, b) if _heading(text[m.end():b])]
+    bounds = [a, *cuts, b]
+    return [_trim(text, x, y) for x, y in zip(bounds, bounds[1:])]
 
 
 # --- linking phrases, back references, framing ------------------------------------------------
@@ -131,8 +156,13 @@ _SELF_NOUN = (r"(?:paper|work|study|article|letter|manuscript|report|review|surv
               r"position paper|short paper|technical report|white paper|essay|commentary|perspective)")
 _SELF = (rf"(?:(?:this|the present|the current|our)\s+(?:[\w-]+\s+){{0,2}}?{_SELF_NOUN}s?\b"
          r"|^the\s+(?:paper|article|manuscript|letter|thesis|chapter|document)\b)")
+# Telegraphic abstracts ('Discusses the ...', 'Explains why ...'): a verb with no subject is the paper's.
+_TELEGRAPHIC = (r"^(?:discuss|explain|examin|consider|present|describ|review|argu|analy[sz]|explor|investigat|report|"
+                r"propos|outlin|assess|compar|introduc|develop|summari[sz]|evaluat|stud|identif|focus|address)(?:es|s|ies)\b"
+                r"(?!\s+(?:have|has|had|are|were|was|is|show|shows|suggest|indicate|of|on|in|that|and|by|from|to)\b)")
+_OTHERS_SPEAKING = r"\bthe (?:authors?|investigators|researchers)\b|\b[A-Z][\w'-]+ and (?:colleagues|co-?workers)\b"
 # Who speaks for the paper at the start of what is left.
-_SPEAKS = re.compile(rf"(?:we\b|our\s|{_SELF}|the (?:authors|investigators|researchers)\b|here(?:in)?\b|in\s+{_SELF}|the\s+(?:aim|objective|goal|purpose)s?\s+of\s+{_SELF})", re.I)
+_SPEAKS = re.compile(rf"(?:we\b|our\s|{_SELF}|{_OTHERS_SPEAKING}|{_TELEGRAPHIC}|here(?:in)?\b|in\s+{_SELF}|the\s+(?:aim|objective|goal|purpose)s?\s+of\s+{_SELF})", re.I)
 
 _SELF_PHRASE = re.compile(
     rf"(?:in|within|through|with)\s+{_SELF}\s*,?\s*|(?:here(?:in)?|hereby)\b\s*,?\s*(?=\S)", re.I)
@@ -159,7 +189,7 @@ _BACK_CLAUSE = re.compile(
     r"(?P<clause>(?:to|in|for|with|within|based|building|motivated|inspired|given|driven|guided|following|towards?|"
     r"despite|because|since|as|by|on|upon|under|at|from|after|through|due|owing|thanks|having|unlike|like|compared|"
     r"against|beyond|apart|while|although|when|once|if|considering|recogni[sz]ing|observing|addressing|tackling|"
-    r"noting|using|leveraging|exploiting|combining)\b[^,;:.?!]{0,110}?)\s*,\s*", re.I)
+    r"noting|using|leveraging|exploiting|combining)\b[^,;:.?!]{0,160}?)\s*,\s*", re.I)
 _BACK_START = re.compile(
     rf"(?:this|these|those|that|such|it|its|they|their|them|both|each|the latter|the former|the same|"
     rf"another|other|there|so|but|and|or|nor|here)\b(?!\s+(?:[\w-]+\s+){{0,2}}?{_SELF_NOUN}s?\b)", re.I)
@@ -180,6 +210,18 @@ _FRAMING = re.compile(
     r"suffers? from|little is known|(?:is|are) known to|in the literature|(?:have|has) (?:previously|already) been|"
     r"(?:was|were|has been|have been) (?:recently |previously |originally |first )?(?:proposed|introduced|"
     r"developed|presented|suggested))", re.I)
+# The authors' own earlier work: 'We have previously described X', 'Recently, we reported ...'.
+_PRIOR = re.compile(r"\bwe\s+(?:have\s+)?(?:previously|recently|earlier)\b|\b(?:previously|recently|earlier),?\s+we\s+"
+                    r"(?:have\s+)?(?:reported|showed|shown|described|demonstrated|proposed|introduced|found)\b"
+                    r"|\bin\s+(?:our\s+|a\s+)?(?:previous|prior|earlier)\s+(?:work|study|studies|paper|report)", re.I)
+# A concluding frame, cut: 'Taken together, these results indicate that X' -> 'X'; 'It is argued that X' -> 'X'.
+_SUMMING_UP = (r"(?:taken together|together|altogether|collectively|overall|in summary|in conclusion|in sum|"
+               r"to conclude|to summari[sz]e)")
+_CONCLUDING = re.compile(
+    rf"(?P<summing>{_SUMMING_UP}\s*,?\s*)?(?:(?:these|our|the|all|such|this|the present)\s+(?:[\w-]+\s+){{0,2}}?"
+    r"(?:results|findings|data|observations|experiments|studies|analyses|analysis|study|work|evidence)\s+"
+    r"(?:\w+ly\s+)?(?:indicate|suggest|show|demonstrate|reveal|imply|support|establish|confirm|highlight)s?"
+    r"|it\s+is\s+(?:argued|concluded|suggested|shown|proposed|demonstrated|found))\s+that\s*,?\s+(?=\S)", re.I)
 _OUTLOOK = re.compile(r"^(?:in )?future (?:work|research|studies)\b|\bfuture (?:work|research|studies|directions) "
                       r"(?:is|are|should|will|could|may|might|must|include)\b|\bfurther (?:research|studies|work|"
                       r"investigations?) (?:is|are) (?:needed|required|warranted)", re.I)
@@ -201,19 +243,21 @@ _RESEARCH = (r"(?:(?:stud|investigat|examin|explor|analy[sz]|address|tackl|consi
              r"exploit|combin|integrat|adapt|implement|introduc|using)" + _VERB_ENDING + ")")
 _PUT_FORWARD_FINITE = _PUT_FORWARD.replace(_VERB_ENDING, r"(?:e|es|ed|s|d)?")     # 'and propose', not 'and designing'
 _GAP = r"(?:\s+(?:[\w-]+|\([^)]*\))){0,3}?\s+"
-_SPEAKER = rf"(?:\bwe\b|{_SELF}|\bthe (?:authors|investigators|researchers)\b|\bthe\s+(?:aim|objective|goal|purpose)s?\s+of\s+{_SELF}\s+(?:is|was)\s+to\b)"
+_SPEAKER = rf"(?:\bwe\b|{_SELF}|{_OTHERS_SPEAKING}|\bthe\s+(?:aim|objective|goal|purpose)s?\s+of\s+{_SELF}\s+(?:is|was)\s+to\b)"
 _RANK_1 = re.compile(
     rf"{_SPEAKER}{_GAP}{_PUT_FORWARD}\b|{_SPEAKER}\s+{_PUT_FORWARD}\b"
+    rf"|^(?:propos|introduc|present|develop|describ|report|outlin)e?s\b"
     rf"|\bwe\b[^;]*?\band\s+(?:also\s+|then\s+)?{_PUT_FORWARD_FINITE}\b"
     rf"|\b(?:is|are)\s+(?:here(?:in)?\s+|thus\s+|then\s+|also\s+)?(?:propos|introduc|present|develop|devis|"
     rf"describ|deriv|report)ed\b", re.I)
 _RANK_2 = re.compile(
-    rf"{_SPEAKER}{_GAP}{_RESEARCH}\b|{_SPEAKER}\s+{_RESEARCH}\b"
+    rf"{_SPEAKER}{_GAP}{_RESEARCH}\b|{_SPEAKER}\s+{_RESEARCH}\b|{_TELEGRAPHIC}"
     rf"|\b(?:is|are|was|were)\s+(?:here(?:in)?\s+|thus\s+|then\s+|also\s+|systematically\s+|experimentally\s+)?"
     rf"(?:investigat|stud|examin|analy[sz]|calculat|comput|measur|determin|explor|evaluat|discuss|consider|"
     rf"assess|test|perform|conduct)(?:ed|ied)\b"
     rf"|\b(?:has|have)\s+been\s+(?:measured|calculated|computed|determined|obtained|observed|found|performed|"
-    rf"carried out)\b", re.I)
+    rf"carried out)\b"
+    rf"|\b(?:is|are|was|were)\s+(?:found|discovered|shown|demonstrated|observed|identified)\s+(?:to|that)\b", re.I)
 _RANK_3 = re.compile(r"\bwe\s+(?:also\s+|further\s+|then\s+|first\s+|can\s+|could\s+|will\s+|have\s+|had\s+)?"
                      r"(?!are\b|were\b|need\b|do\b|did\b)[a-z]{3,}", re.I)
 _WE_ADDITIVE = re.compile(r"\b(?:we|is|are)\s+(?:also|further|then|additionally|finally|furthermore|moreover)\b", re.I)
@@ -255,11 +299,19 @@ def strip_citations(sentence: str) -> str:
 
 # --- one sentence --------------------------------------------------------------------------------
 
-def _strip_linking(sentence: str) -> tuple[str, bool, bool]:
-    """The sentence without its leading linking phrases; whether one of them adds ('Moreover'), and
-    whether one was the paper speaking ('In this paper, a controller is employed ...')."""
+def _strip_linking(sentence: str) -> tuple[str, bool, bool, float | None]:
+    """The sentence without its leading linking phrases; whether one of them adds ('Moreover');
+    whether one was the paper speaking ('In this paper, a controller is employed ...'); and the
+    rank of a concluding frame cut from it (1.5 when it sums up: 'Taken together, these results
+    indicate that', else 2: 'Our results suggest that', 'It is argued that'), None without one."""
     additive = spoke = False
+    concluded = None
     for _ in range(5):
+        match = _CONCLUDING.match(sentence)
+        if match and concluded is None:
+            concluded = 1.5 if match.group("summing") else 2
+            sentence = sentence[match.end():]
+            continue
         match = _SELF_PHRASE.match(sentence)
         if match and sentence[match.end():]:
             sentence = sentence[match.end():]
@@ -271,18 +323,18 @@ def _strip_linking(sentence: str) -> tuple[str, bool, bool]:
             sentence = sentence[match.end():]
             continue
         match = _BACK_CLAUSE.match(sentence)
-        if (match and len(match.group("clause").split()) <= 15 and re.search(_POINTER, match.group("clause"), re.I)
+        if (match and len(match.group("clause").split()) <= 20 and re.search(_POINTER, match.group("clause"), re.I)
                 and _SPEAKS.match(sentence[match.end():])):
             sentence = sentence[match.end():]
             continue
         break
-    return sentence[:1].upper() + sentence[1:], additive, spoke
+    return sentence[:1].upper() + sentence[1:], additive, spoke, concluded
 
 
 def _rejected(core: str) -> bool:
-    if len(core.split()) < 4 or _LINK.search(core) or _OUTLOOK.search(core):
+    if len(core.split()) < 4 or _LINK.search(core) or _OUTLOOK.search(core) or _PRIOR.search(core):
         return True
-    if core.rstrip().endswith("?") and ":" not in core:
+    if _question(core) and ":" not in core:
         return True
     connective = _CONNECTIVE.match(core)
     if connective and (connective.group(0).rstrip().endswith(",")
@@ -291,7 +343,7 @@ def _rejected(core: str) -> bool:
     if _BACK_START.match(core):
         return True
     clause = _BACK_CLAUSE.match(core)
-    if clause and len(clause.group("clause").split()) <= 15 and re.search(_POINTER, clause.group("clause"), re.I):
+    if clause and len(clause.group("clause").split()) <= 20 and re.search(_POINTER, clause.group("clause"), re.I):
         return True          # 'In this context, ...', 'Despite their importance, ...'
     return not _SPEAKS.search(core) and bool(_FRAMING.search(core))
 
@@ -306,14 +358,23 @@ def _title_name(title: str | None) -> str | None:
     return head if head and len(head.split()) <= 4 else None
 
 
-def _rank(core: str, additive: bool, spoke: bool = False, name: str | None = None) -> float | None:
+def _question(core: str) -> bool:
+    return core.rstrip(" \"'”’)]").endswith("?")
+
+
+def _rank(core: str, additive: bool, spoke: bool = False, concluded: float | None = None,
+          name: str | None = None) -> float | None:
     for rank, pattern in ((1, _RANK_1), (2, _RANK_2), (3, _RANK_3)):
         if pattern.search(core):
             break
     else:
-        if not (spoke or name and re.match(re.escape(name) + _NAME_VERB, core)):
+        if not (spoke or concluded or name and re.match(re.escape(name) + _NAME_VERB, core)):
             return None
         rank = 2         # 'In this paper, X is employed', 'Stable-Baselines3 provides ...' under 'Stable-Baselines3: ...'
+    if concluded:
+        rank = min(rank, concluded)
+    if _question(core) and re.search(r"\b(?:ask|asks|question|wonder)\s*:", core):
+        rank += 2        # 'here we ask: "What makes a visualization memorable?"'
 
     if additive or _WE_ADDITIVE.search(core):
         rank += 1
@@ -322,6 +383,20 @@ def _rank(core: str, additive: bool, spoke: bool = False, name: str | None = Non
     if _INNER_POINTER.search(core):
         rank += 0.5
     return rank
+
+
+_MARKUP = re.compile(r"</?(?:p|h[1-6]|br|i|b|em|strong|sup|sub|span|div|jats:[a-z-]+)\b[^<>]{0,200}>", re.I)
+_MARKUP_HEADING = re.compile(r"<(h[1-6]|jats:title)\b[^<>]{0,200}>\s*([^<>]{1,60}?)\s*</\1>", re.I)
+
+
+def _without_markup(text: str) -> str:
+    """An abstract stored with HTML or JATS markup ('<h3>OBJECTIVES</h3> <p>This study ...'),
+    as text: headings followed by ':', tags and entities ('&#x3c;') resolved."""
+    if not _MARKUP.search(text) and not re.search(r"&(?:#x?[0-9a-f]+|[a-z]+);", text, re.I):
+        return text
+    text = _MARKUP_HEADING.sub(lambda m: f" {m.group(2).rstrip(':.')}: ", text)
+    text = html.unescape(_MARKUP.sub(" ", text))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _words(text: str) -> list[str]:
@@ -333,29 +408,31 @@ def contribution_sentence(abstract: str, doc=None, nlp=None, title: str | None =
     cut; '' when no sentence does, when it equals `title`, or for an empty abstract."""
     if not abstract or not abstract.strip():
         return ""
-    candidates = []        # (section, index, core, additive, spoke)
+    plain = _without_markup(abstract)
+    if plain != abstract:          # the Doc was parsed with the markup: split the plain text again
+        abstract, doc = plain, None
+    candidates = []        # (section, index, core, (additive, spoke, concluded))
     section, headings = None, 0
     for index, (a, b) in enumerate(sentences(abstract, doc, nlp)):
         sentence = abstract[a:b]
         heading = _heading(sentence)
         if heading:
             headings += 1
-            name = heading.group("name").lower()
-            section = "conclusions" if name in _CONCLUSIONS else "results" if name in _RESULTS else "other"
+            section = _section(heading)
             sentence = sentence[heading.end():]
-        core, additive, spoke = _strip_linking(strip_citations(sentence))
+        core, *flags = _strip_linking(strip_citations(sentence))
         if core and not _rejected(core):
-            candidates.append((section, index, core, additive, spoke))
+            candidates.append((section, index, core, flags))
     title_words = _words(title or "")
     candidates = [c for c in candidates if _words(c[2]) != title_words]
     if headings >= 2:
         for wanted in ("conclusions", "results"):
-            for section, _, core, _, _ in candidates:
+            for section, _, core, _ in candidates:
                 if section == wanted:
                     return core
     name = _title_name(title)
-    ranked = [(rank, index, core) for _, index, core, additive, spoke in candidates
-              if (rank := _rank(core, additive, spoke, name)) is not None]
+    ranked = [(rank, index, core) for _, index, core, flags in candidates
+              if (rank := _rank(core, *flags, name=name)) is not None]
     return min(ranked)[2] if ranked else ""
 
 

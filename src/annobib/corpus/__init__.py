@@ -4,7 +4,7 @@
 
 `load` reads BibTeX (macros, concatenation, crossref, BibLaTeX fields), `rules` is the
 one rule set of `check` and `build`, `slugs` makes URLs from keys, `keys` makes keys
-for imported papers, `importer` imports captured listings.
+for entries written without one.
 """
 from .ids import ARXIV_ID, DOI, arxiv_id, clean_doi, normal_doi
 from .load import corpus_files, read_file, read_text, split_authors

@@ -18,6 +18,8 @@ warnings: the entry is published as it is
 - LaTeX that reads differently from what was probably meant: a bare `%`, an unbalanced
   `$`, LaTeX that does not parse in strict mode;
 - an unknown entry type, a year that is not a year;
+- what a formatted reference needs (`citation_problems`): a year that disagrees with the
+  year in the venue's name, no authors, no year;
 - a file not in UTF-8 (read in the encoding it declares or shows, `encoding.py`), and each
   entry holding a byte that is not UTF-8 (shown as U+FFFD).
 """
@@ -39,8 +41,8 @@ from .ids import normal_doi
 from .language import declared_language
 from .notes import apply_note_files, field_note
 from .privacy import PrivacyRule
-from .load import (MISSING_KEY, RawEntry, arxiv_of, corpus_files, doi_of, keywords_of, read_file, resolve_crossrefs,
-                   split_authors, venue_of, year_of)
+from .load import (MISSING_KEY, VENUE_FIELDS, RawEntry, arxiv_of, corpus_files, doi_of, keywords_of, read_file,
+                   resolve_crossrefs, split_authors, venue_of, year_of)
 
 KNOWN_ENTRY_TYPES = frozenset(
     """article book booklet inbook incollection inproceedings conference manual mastersthesis
@@ -248,9 +250,61 @@ def entry_rules(entry: RawEntry, require_abstract: bool = False) -> list[Problem
         if has_bare_percent(values.get(name, "")):
             problems.append(_problem(entry, (
                 f"bare '%' in {name} starts a LaTeX comment; read as a percent sign, write '\\%'"), "warning"))
-    year_problem = year_of(values)[1]
+    year, year_problem = year_of(values)
     if year_problem:
         problems.append(_problem(entry, year_problem, "warning"))
+    problems += citation_problems(entry, year, bool(year_problem))
+    return problems
+
+
+def _field_problem(entry: RawEntry, name: str, message: str, severity: str = "warning") -> Problem:
+    """A problem located at the line where the entry writes field `name` (else at the entry)."""
+    match = re.search(rf"^\s*{name}\s*=", entry.region, re.I | re.M)
+    line = entry.line + entry.region.count("\n", 0, match.start()) if match else entry.line
+    return Problem(entry.source, line, entry.key, message, severity)
+
+
+# --- what a reference needs ------------------------------------------------------------------
+
+# A year inside a venue's name ('CVPR 2023', 'Proceedings of ICML 2019'); arXiv ids
+# ('arXiv:2006.10141', 'CoRR abs/2006.10141') and DOIs are taken out first, their digits are no year.
+_VENUE_YEAR = re.compile(r"(?<![\w./:-])(19[5-9]\d|20\d\d)(?![\w/-]|\.\d)")
+_NOT_A_YEAR = re.compile(r"\b\d{4}\.\d{4,5}(?:v\d+)?\b|\b10\.\d{4,9}/\S+|\babs/\S+")
+
+
+def venue_years(venue: str) -> list[int]:
+    """The years a venue's name holds, in order ('CVPR 2023' -> [2023]; 'arXiv:2006.10141' -> [])."""
+    text = _NOT_A_YEAR.sub(" ", to_text(venue or ""))
+    return [int(y) for y in _VENUE_YEAR.findall(text)]
+
+
+def citation_problems(entry: RawEntry, year: int | None, bad_year: bool = False) -> list[Problem]:
+    """What makes a formatted reference wrong or odd, as warnings (the entry is published):
+
+    - a year that disagrees with the year in the venue's name ('booktitle = {CVPR 2023},
+      year = {2022}': the arXiv year beside the conference's); a paper is cited by the year
+      of the venue that published it;
+    - no authors (nor editors): references start with the title in the author's place;
+    - no year (nor date): references say 'n.d.' (no date).
+
+    annobib changes no .bib file, so each says what the maintainer has to write."""
+    values = entry.values
+    problems = []
+    venue_field = next((name for name in VENUE_FIELDS if values.get(name)), "")
+    years = sorted(set(venue_years(values.get(venue_field, "")))) if venue_field else []
+    if year and len(years) == 1 and years[0] != year:
+        problems.append(_field_problem(entry, "year" if "year" in values else "date", (
+            f"year {year} disagrees with {venue_field} '{to_text(values[venue_field])}', which names {years[0]}: "
+            f"a paper is cited by the year of the venue that published it; write year = {{{years[0]}}} "
+            "(a preprint's own year stays in its eprint id)"), "warning"))
+    if not _has_text(values.get("author", "")) and not _has_text(values.get("editor", "")):
+        problems.append(_problem(entry, (
+            "no authors: annobib cannot supply them, and the formatted references start with the title "
+            "in their place; add author = {...} from the paper itself"), "warning"))
+    if year is None and not bad_year:
+        problems.append(_problem(entry, (
+            "no year: annobib cannot supply it, and the formatted references say 'n.d.' (no date); "
+            "add year = {...} (or a BibLaTeX date)"), "warning"))
     return problems
 
 

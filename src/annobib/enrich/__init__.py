@@ -4,8 +4,10 @@
 
 `files` reads the PDFs a `file` field names (Zotero, Better BibTeX, Mendeley, JabRef),
 `pdf` takes the abstract from a PDF's first pages (pdfminer.six: `pip install
-annobib[enrich]`), `sidecar` reads and writes the committed sidecar the build uses, `run`
-puts them together. Nothing here changes a .bib file.
+annobib[enrich]`), `services` looks entries up in OpenAlex, Crossref and arXiv (abstracts,
+identifiers, references; never imported by the build), `citations` keeps the references
+that are entries of the collection, `sidecar` reads and writes the committed sidecar the
+build uses, `run` puts them together. Nothing here changes a .bib file.
 """
 from .files import FileItem, parse_file_field, pdf_paths
 from .run import EnrichReport, enrich_project

@@ -373,9 +373,28 @@ def _is_connect_failure(err: BaseException) -> bool:
     return False
 
 
+def _cause(err: BaseException) -> str:
+    """The operating system's words for a failed connection ('Connection refused', 'Name or
+    service not known'), not the clients' wrappers around them; str(err) when there are none."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [err]
+    found = ""
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and type(current).__module__ in ("builtins", "socket", "ssl"):
+            found = current.strerror or str(current) or type(current).__name__
+        stack.append(getattr(current, "reason", None))
+        stack.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
+        stack.extend((current.__cause__, current.__context__))
+    return " ".join((found or str(err)).split())
+
+
 def _from_requests(err: BaseException) -> Exception:
     if _is_connect_failure(err):
-        return _Unreachable(str(err))
+        return _Unreachable(_cause(err))
     return _Transient(str(err))
 
 
@@ -383,7 +402,7 @@ def _from_httpx(err: BaseException) -> Exception:
     import httpx
 
     if isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError)) or _is_connect_failure(err):
-        return _Unreachable(str(err))
+        return _Unreachable(_cause(err))
     return _Transient(str(err))
 
 
@@ -810,6 +829,20 @@ def lookup(targets: list[EnrichTarget], contact: str, progress: Callable[[int, i
     finally:
         for session in sessions:
             session.close()
+    return results
+
+
+def cached_records(targets: list[EnrichTarget], cache: Mapping, *,
+                   services: Iterable[str] = SERVICES) -> dict[str, ServiceRecord]:
+    """What `lookup` (with these `services`) would return from `cache` alone, without any
+    request: the records of the entries already looked up, e.g. before a run was stopped."""
+    services = tuple(s for s in SERVICES if s in set(services))
+    today = date.today()
+    results: dict[str, ServiceRecord] = {}
+    for target in (as_target(t) for t in targets):
+        usable, record = _from_cache(cache.get(target.key), _fingerprint(target, services), today)
+        if usable and record is not None:
+            results[target.key] = record
     return results
 
 

@@ -4,11 +4,13 @@
      "entries": {"<citation key>": {
          "abstract": {"text": "...", "source": "pdf" | "pdf-body" | "<service name>",
                       "file": "<the PDF's file name>", "sha256": "<of the PDF>", "date": "YYYY-MM-DD"},
-         "ids": {...}, "references": [...]}}}        # written by the open-metadata lookups
+         "ids": {...},                       # identifiers the open-metadata services reported
+         "references": ["<citation key>", ...]}}}   # entries of the collection it cites
 
 The user's .bib files are never changed: the build reads this file (`apply_sidecar`, called
 by `corpus.rules.load_corpus`) and gives its abstracts to the papers whose entry has none,
-so a clone without the PDFs builds the same site. It is written deterministically (sorted
+so a clone without the PDFs builds the same site; "references" become `Paper.cites` (who
+cites whom inside the collection, shown on the pages). It is written deterministically (sorted
 keys, indent 1, UTF-8, one final newline) and atomically; what it does not know (other
 keys of an entry, other top-level keys) is kept when it is rewritten.
 
@@ -55,6 +57,7 @@ class Sidecar:
     path: Path
     data: dict = field(default_factory=lambda: {"version": VERSION, "entries": {}})
     abstracts: dict[str, AbstractRecord] = field(default_factory=dict)
+    references: dict[str, tuple[str, ...]] = field(default_factory=dict)   # key -> keys it cites
     problems: list[Problem] = field(default_factory=list)
     readable: bool = True    # False: the file is there but not a JSON object (not to be overwritten)
 
@@ -110,6 +113,11 @@ def read_sidecar(path: Path) -> Sidecar:
             sidecar.problems.append(Problem(where, _line_of(text, key), key, message, "warning"))
         if record is not None:
             sidecar.abstracts[key] = record
+        references, message = _references_of(entry)
+        if message:
+            sidecar.problems.append(Problem(where, _line_of(text, key), key, message, "warning"))
+        if references:
+            sidecar.references[key] = references
     return sidecar
 
 
@@ -126,16 +134,21 @@ def write_sidecar(sidecar: Sidecar) -> None:
 def apply_sidecar(papers: list, problems: list[Problem], corpus_dir: Path) -> tuple[list, list[Problem]]:
     """Papers whose entry has no abstract take the sidecar's (`abstract_source` says from where);
     the sidecar's problems are added, and an entry's "no abstract" warning goes when it got one.
+    Each paper's `cites` are its "references" that are other papers of `papers` (sorted).
 
     An abstract the curator wrote is never replaced."""
     sidecar = read_sidecar(Path(corpus_dir) / SIDECAR_NAME)
-    if not sidecar.abstracts and not sidecar.problems:
+    if not sidecar.abstracts and not sidecar.references and not sidecar.problems:
         return papers, problems
     from ..bibtex import plain_to_bibtex
 
     filled: set[str] = set()
+    keys = {paper.key for paper in papers}
     result = []
     for paper in papers:
+        cites = tuple(sorted({k for k in sidecar.references.get(paper.key, ()) if k in keys and k != paper.key}))
+        if cites:
+            paper = replace(paper, cites=cites)
         record = sidecar.abstracts.get(paper.key)
         if record is not None and not paper.has_abstract:
             paper = replace(paper, abstract=plain_to_bibtex(record.text), abstract_text=record.text,
@@ -171,6 +184,16 @@ def _abstract_of(entry) -> tuple[AbstractRecord | None, str]:
     if date and not _DATE.match(date):
         return None, '"abstract"."date" is not a date (YYYY-MM-DD); ignored'
     return AbstractRecord(text, source, file, sha256, date), ""
+
+
+def _references_of(entry) -> tuple[tuple[str, ...], str]:
+    """The citation keys an entry's "references" lists (() when it has none)."""
+    if not isinstance(entry, dict) or entry.get("references") is None:
+        return (), ""
+    raw = entry["references"]
+    if not isinstance(raw, list) or not all(isinstance(k, str) for k in raw):
+        return (), '"references" must be a list of citation keys; ignored'
+    return tuple(dict.fromkeys(k.strip() for k in raw if k.strip())), ""
 
 
 def _line_of(text: str, key: str) -> int:

@@ -23,10 +23,13 @@ from ..corpus.themes_file import (StoredTheme, dump_themes_file, file_form, load
 from ..errors import AnnobibError
 from ..models import Annotation, Bibliography, Paper, Theme
 from . import labels as labels_mod
-from .indexes import keyword_index, method_index
+from .indexes import concept_index, method_index
+from .phrases import organize_phrases
+from .reasons import explainer
 from .projection import MapProjector, map_points
 from .related import related_papers, see_also
 from .themes import centroids, cluster_papers, normalise_rows, place_new_papers
+from .trends import with_trends
 
 __all__ = ["ThemeReport", "organize", "load_themes_file", "dump_themes_file"]
 
@@ -162,14 +165,19 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc
                                   list(t.papers)) for t in themes],
                     {k: s for k, s in paper_slugs.items() if s != url_slugs.slug(k, fallback="paper")})
 
+    theme_of = {k: t.slug for t in themes for k in t.papers}
+    phrases = organize_phrases(papers, annotations, theme_of)    # organize/phrases.py: what pages show
     bib = Bibliography(
         papers=tuple(papers), annotations=dict(annotations), themes=tuple(themes),
-        theme_of={k: t.slug for t in themes for k in t.papers},
-        related=related_papers(keys, vectors, annotations, settings.organize_related_count),
+        theme_of=theme_of,
+        related=related_papers(keys, vectors, annotations, settings.organize_related_count,
+                               links={p.key: p.cites for p in papers if p.cites},
+                               explain=explainer(papers, annotations, phrases, themes)),
         methods=method_index({k: annotations[k] for k in keys}),
-        keywords=keyword_index({k: annotations[k] for k in keys}),
+        keywords=concept_index(phrases),
         map_points=project_map(keys, vectors, settings.organize_seed),
-        slugs=paper_slugs)
+        slugs=paper_slugs, phrases=phrases)
+    bib = with_trends(bib, settings.analyze_keyphrases_shown)   # organize/trends.py
     report = build_report(keys, grouping, slugs, messages, len(themes))
     return bib, doc, report
 

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 
 from ..models import Annotation, MethodEntry
 from .labels import normalise, sentence_words
+from .phrases import Phrases
 from .related import name_key
 
 
@@ -55,3 +56,17 @@ def keyword_index(annotations: dict[str, Annotation]) -> dict[str, tuple[str, ..
                 papers[norm].add(key)
     index = {display_form(forms[n]): tuple(sorted(papers[n])) for n in forms}
     return dict(sorted(index.items(), key=lambda item: (item[0].casefold(), item[0])))
+
+
+MIN_INDEXED = 2   # papers a keyword index entry needs: an entry of one paper finds nothing new
+
+
+def concept_index(phrases: Phrases, least: int = MIN_INDEXED) -> dict[str, tuple[str, ...]]:
+    """The keyword index from `organize/phrases.py`: one entry per concept (case, plural and
+    spacing variants, an acronym and its expansion: 'graph neural networks (GNNs)') held by
+    the keyphrases of at least `least` papers, generic phrases left out; display -> sorted keys."""
+    index: dict[str, set[str]] = defaultdict(set)
+    for concept, keys in phrases.papers.items():
+        if len(keys) >= least and concept not in phrases.generic:
+            index[phrases.display.get(concept, concept)].update(keys)
+    return dict(sorted(((d, tuple(sorted(k))) for d, k in index.items()), key=lambda item: (item[0].casefold(), item[0])))

@@ -21,6 +21,7 @@ then topics (keyphrases ending in the same two words), else "similar abstract".
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -75,6 +76,20 @@ def reason(mine: Annotation, theirs: Annotation) -> str:
     return "similar abstract"
 
 
+def citation_reason(a: str, b: str, links: Mapping[str, Iterable[str]] | None) -> str:
+    """'cites' when paper `a` cites paper `b` in the collection, 'cited by' when `b` cites `a`
+    (as the paper page's "Cites" / "Cited by in this collection"), else ''. `links`: key ->
+    keys it cites (`Paper.cites`, from corpus/enrichment.json). Only the reason text: the
+    ranking never looks at citations."""
+    if not links:
+        return ""
+    if b in links.get(a, ()):
+        return "cites"
+    if a in links.get(b, ()):
+        return "cited by"
+    return ""
+
+
 ROWS_PER_BLOCK = 512   # similarities are computed a block of rows at a time: memory ~ block x n, not n x n
 EXPANSION = 5          # neighbours added to a paper's centred vector for ranking
 CANDIDATE_FACTOR = 2   # the shown papers come from the 2 x count nearest by plain cosine
@@ -117,10 +132,14 @@ def expanded(vectors: np.ndarray, rank: np.ndarray, neighbours: int = EXPANSION)
 
 
 def related_papers(keys: list[str], vectors: np.ndarray, annotations: dict[str, Annotation],
-                   count: int, expansion: int = EXPANSION) -> dict[str, tuple[Related, ...]]:
+                   count: int, expansion: int = EXPANSION,
+                   links: Mapping[str, Iterable[str]] | None = None,
+                   explain=None) -> dict[str, tuple[Related, ...]]:
     """Top `count` neighbours per paper, scores rounded so ties break by key on any machine:
     the 2 x count nearest by cosine, ordered by the cosine of the expanded vectors
-    (`expansion=0`: plain cosine). Related.score is the ranking score."""
+    (`expansion=0`: plain cosine). Related.score is the ranking score. `links` (key -> keys it
+    cites) only changes the reason of a linked pair (`citation_reason`). `explain(key, other)`,
+    when given, says why for every other pair (organize/reasons.py); else `reason`."""
     n = len(keys)
     vectors = np.asarray(vectors, dtype=float)
     rank = key_ranks(keys)
@@ -134,7 +153,9 @@ def related_papers(keys: list[str], vectors: np.ndarray, annotations: dict[str, 
             chosen = sorted(range(len(pool)), key=lambda c: (-scores[c], rank[pool[c]]))[:take]
             key = keys[i]
             related[key] = tuple(
-                Related(keys[pool[c]], float(scores[c]), reason(annotations[key], annotations[keys[pool[c]]]))
+                Related(keys[pool[c]], float(scores[c]), citation_reason(key, keys[pool[c]], links)
+                        or (explain(key, keys[pool[c]]) if explain else
+                            reason(annotations[key], annotations[keys[pool[c]]])))
                 for c in chosen)
     return related
 

@@ -29,10 +29,10 @@ from ..models import Annotation, Bibliography, MethodEntry, Paper, Theme
 from . import escape
 from .notes import note_excerpt, note_html
 from .extras import INDEX_PAGES, OVERRIDES_DIR, Extras, keyword_aliases
+from . import timeline
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ASSETS_DIR = Path(__file__).parent / "assets"
-STYLESHEET = "stylesheets/annobib.css"   # must match `extra_css` in the root mkdocs.yml
 THEME_KEYPHRASES_SHOWN = 5                 # per paper on a theme page: a short annotation
 SHORT_TITLE_LENGTH = 80                    # link text on the keywords index
 
@@ -105,6 +105,8 @@ class PaperView:
     bibtex: str
     download: Link
     abstract_source: str = ""        # "" the entry's own; "pdf", "pdf-body" or a service (annobib enrich)
+    cites: tuple[Link, ...] = ()     # papers of the collection it cites (corpus/enrichment.json), newest first
+    cited_by: tuple[Link, ...] = ()  # papers of the collection citing it, newest first
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class Site:
     titles: dict[str, str] = field(default_factory=dict)
     hand_written: frozenset[str] = frozenset()     # pages copied from the repo's docs/
     views: dict[str, "PaperView"] = field(default_factory=dict)   # paper_view cache
+    cites: dict[str, tuple[str, ...]] = field(default_factory=dict)      # key -> keys it cites (sorted)
+    cited_by: dict[str, tuple[str, ...]] = field(default_factory=dict)   # key -> keys citing it (sorted)
 
     @classmethod
     def build(cls, bib: Bibliography, settings: Settings) -> "Site":
@@ -148,6 +152,7 @@ class Site:
             site.method_ids.update({(kind, name): ident for name, ident in ids.items()})
         site.keyword_ids = escape.anchor_ids(list(bib.keywords), "kw")
         site.keyword_ids.update(keyword_aliases(bib, site.keyword_ids))   # chips find merged spellings
+        site.cites, site.cited_by = citation_links(bib.papers)
         site.check_references()
         return site
 
@@ -170,6 +175,13 @@ class Site:
 
     def annotation(self, key: str) -> Annotation:
         return self.bib.annotations.get(key) or Annotation(key=key, keyphrases=())
+
+    def shown_keyphrases(self, key: str) -> tuple[str, ...]:
+        """A paper's keyphrases as its page shows them: cleaned, no generic phrase, one of each
+        near-duplicate, acronyms with their expansions (organize/phrases.py), best first."""
+        if self.bib.phrases is not None and key in self.bib.phrases.shown:
+            return self.bib.phrases.shown[key]
+        return self.annotation(key).keyphrases
 
     def paper_slug(self, key: str) -> str:
         """The URL segment of a paper's page and files: /papers/<slug>/, /bib/papers/<slug>.bib."""
@@ -194,6 +206,17 @@ class Site:
         ids = [self.keyword_ids.get(phrase, "") for phrase in phrases]
         return tuple(Link(f"{prefix}keywords.md" if ident else "", phrase, anchor=ident)
                      for phrase, ident in zip(phrases, ids))
+
+
+def citation_links(papers) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(cites, cited_by): who cites whom among `papers`, from each paper's `cites` (keys of
+    papers not in `papers`, and a paper citing itself, are left out)."""
+    from ..enrich.citations import cited_by
+
+    keys = {p.key for p in papers}
+    cites = {p.key: tuple(sorted({k for k in p.cites if k in keys and k != p.key})) for p in papers}
+    cites = {key: cited for key, cited in cites.items() if cited}
+    return cites, cited_by(cites)
 
 
 def _kind_prefix(kind: str) -> str:
@@ -234,7 +257,7 @@ def _make_paper_view(site: Site, paper: Paper, prefix: str) -> PaperView:
         note=note_html(paper.note),
         note_excerpt=note_excerpt(paper.note),
         author_keywords=site.keyphrase_links(paper.keywords, prefix),
-        keyphrases=site.keyphrase_links(note.keyphrases[:shown], prefix),
+        keyphrases=site.keyphrase_links(site.shown_keyphrases(paper.key)[:shown], prefix),
         introduced=site.method_links("method", note.methods_introduced, prefix),
         mentioned=site.method_links("method", note.methods_mentioned, prefix),
         datasets=site.method_links("dataset", note.datasets, prefix),
@@ -243,6 +266,9 @@ def _make_paper_view(site: Site, paper: Paper, prefix: str) -> PaperView:
         bibtex=bibtex.format_entry(paper),
         download=Link(f"{prefix}bib/papers/{site.paper_slug(paper.key)}.bib", "Download the BibTeX entry (.bib)"),
         abstract_source=paper.abstract_source if paper.abstract_text else "",
+        cites=tuple(site.paper_link(p.key, prefix) for p in _reading_order(site, site.cites.get(paper.key, ()))),
+        cited_by=tuple(site.paper_link(p.key, prefix)
+                       for p in _reading_order(site, site.cited_by.get(paper.key, ()))),
     )
 
 
@@ -357,7 +383,8 @@ def _paper_pages(site: Site, extras: Extras) -> dict[str, str]:
 
 def _theme_pages(site: Site, extras: Extras) -> dict[str, str]:
     pages = {f"themes/{t.slug}.md": render("theme.md.j2", theme=theme_view(site, t),
-                                           keyphrases_shown=THEME_KEYPHRASES_SHOWN, more=extras.theme(t))
+                                           keyphrases_shown=THEME_KEYPHRASES_SHOWN, more=extras.theme(t),
+                                           timeline=timeline.theme_timeline(site, t.slug))
              for t in site.bib.themes}
     unthemed = [p for p in site.bib.papers if p.key not in site.bib.theme_of]
     pages["themes/index.md"] = render(
@@ -372,7 +399,7 @@ def _index_pages(site: Site, extras: Extras) -> dict[str, str]:
     return {
         "index.md": render("home.md.j2", **_home_context(site), more=extras.home()),
         "methods.md": render("methods.md.j2", groups=_method_groups(site)),
-        "keywords.md": render("keywords.md.j2", groups=_keyword_groups(site)),
+        "keywords.md": render("keywords.md.j2", **_keywords_context(site)),
     }
 
 
@@ -391,6 +418,8 @@ def _home_context(site: Site) -> dict:
         themes=[(site.theme_link(t.slug, ""), len(t.papers)) for t in site.bib.themes],
         charts=_charts(site),
         has_about="about.md" in site.hand_written,
+        rising=timeline.home_rising(site),            # render/timeline.py: "What is rising"
+        map_years=timeline.map_years(site.bib),       # ... and the map's "colour by year" legend
     )
 
 
@@ -415,15 +444,22 @@ def _charts(site: Site) -> list[dict]:
             if svg and svg.strip()]
 
 
-def _method_groups(site: Site) -> list[tuple[str, list[dict]]]:
-    """[(heading, entries)] with methods first, then datasets, then any other kind."""
+def _method_groups(site: Site) -> list[tuple[str, int, list]]:
+    """[(heading, names, [(initial, anchor, entries)])], methods first, then datasets, then any
+    other kind; entries alphabetically under their initial letter (the A-Z jump list's targets)."""
     order = {"method": 0, "dataset": 1}
     kinds = sorted({m.kind for m in site.bib.methods}, key=lambda k: (order.get(k, 2), k))
     headings = {"method": "Methods", "dataset": "Datasets"}
     groups = []
     for kind in kinds:
         entries = sorted((m for m in site.bib.methods if m.kind == kind), key=lambda m: (m.name.lower(), m.name))
-        groups.append((headings.get(kind, kind.capitalize()), [_method_entry(site, m) for m in entries]))
+        letters: dict[str, list[dict]] = {}
+        for entry in entries:
+            letters.setdefault(_initial(entry.name), []).append(_method_entry(site, entry))
+        prefix = _kind_prefix(kind) + "s-"        # 'methods-initial-a': no method id starts so ('method-...')
+        groups.append((headings.get(kind, kind.capitalize()), len(entries),
+                       [(initial, initial_anchor(prefix, initial), items) for initial, items
+                        in sorted(letters.items(), key=lambda item: (item[0] == "#", item[0]))]))
     return groups
 
 
@@ -434,6 +470,8 @@ def _method_entry(site: Site, entry: MethodEntry) -> dict:
         anchor=site.method_ids[(entry.kind, entry.name)],
         introduced=[site.paper_link(k, "") for k in entry.introduced_by],
         mentioned=[site.paper_link(k, "") for k in entry.mentioned_by],
+        count=len(set(entry.introduced_by) | set(entry.mentioned_by)),
+        lineage=timeline.method_lineage(site, entry),   # introduced 2020 by X; mentioned 2021 (2), ...
     )
 
 
@@ -441,14 +479,32 @@ def _keyword_groups(site: Site) -> list[tuple[str, list[dict]]]:
     """Keyphrases alphabetically, grouped under their initial letter (others under '#')."""
     groups: dict[str, list[dict]] = {}
     for phrase in sorted(site.bib.keywords, key=lambda k: (k.lower(), k)):
-        initial = escape.slug(phrase[:1])[:1].upper() or "#"     # 'Ørsted' -> 'O', '王' -> 'W'
-        initial = initial if initial.isalpha() else "#"
-        groups.setdefault(initial, []).append(dict(
+        groups.setdefault(_initial(phrase), []).append(dict(
             phrase=phrase,
             anchor=site.keyword_ids[phrase],
             papers=[site.short_paper_link(k, "") for k in sorted(site.bib.keywords[phrase])],
         ))
     return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
+
+
+def _initial(text: str) -> str:
+    """'A'..'Z' for an index heading, '#' for anything else ('Ørsted' -> 'O', '王' -> 'W', '3D' -> '#')."""
+    initial = escape.slug(text[:1])[:1].upper() or "#"
+    return initial if initial.isalpha() else "#"
+
+
+def initial_anchor(prefix: str, initial: str) -> str:
+    """The id of an index's letter group ('initial-a', 'methods-initial-other'): the A-Z jump list's target."""
+    return f"{prefix}initial-{'other' if initial == '#' else initial.lower()}"
+
+
+def _keywords_context(site: Site) -> dict:
+    phrases = site.bib.phrases
+    return dict(
+        groups=[(initial, initial_anchor("", initial), entries) for initial, entries in _keyword_groups(site)],
+        count=len(site.bib.keywords),
+        generic=phrases.generic_display() if phrases is not None else [],
+    )
 
 
 def _downloads(site: Site) -> dict[str, str]:
@@ -462,6 +518,7 @@ def _downloads(site: Site) -> dict[str, str]:
         papers = [site.papers[k] for k in sorted(theme.papers)]
         files[f"bib/themes/{theme.slug}.bib"] = bibtex.format_bibliography(papers, flavour="bibtex")
     files["data/papers.json"] = papers_json(site, by_key)
+    files["data/trends.json"] = timeline.trends_json(site)
     return files
 
 
@@ -489,6 +546,8 @@ def papers_json(site: Site, papers: list[Paper]) -> str:
             note=paper.note or None,          # the curator's note, Markdown as written
             theme=site.bib.theme_of.get(paper.key),
             related=[r.key for r in site.bib.related.get(paper.key, ())],
+            cites=list(site.cites.get(paper.key, ())),          # keys of the collection it cites
+            cited_by=list(site.cited_by.get(paper.key, ())),    # keys of the collection citing it
         ))
     return json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -515,8 +574,8 @@ def write_mkdocs_config(bib: Bibliography, docs_dir: Path, site_dir: Path, confi
         config.update({name: value for name, value in identity.items() if value})
     config["nav"] = _nav(bib, with_about=(docs_dir / "about.md").is_file())
     # Papers are reachable from themes, methods, keywords and search, not from the nav;
-    # the authors, venues and years pages from the home page and every paper page.
-    config["not_in_nav"] = "\n".join(["/papers/", *(f"/{page}" for page in INDEX_PAGES)])
+    # the authors, venues and years pages are in the nav (`_nav`), and linked from every paper page.
+    config["not_in_nav"] = "/papers/"
     # Theme override: JSON-LD and feed links in <head> (render/overrides/main.html).
     config["theme"] = {"custom_dir": _relative(OVERRIDES_DIR, here)}
     config_path.parent.mkdir(parents=True, exist_ok=True)
@@ -537,4 +596,5 @@ def _nav(bib: Bibliography, with_about: bool) -> list:
         {"Methods": "methods.md"},
         {"Keywords": "keywords.md"},
     ]
+    nav += [{"Authors": "authors.md"}, {"Venues": "venues.md"}, {"Years": "years.md"}]   # INDEX_PAGES
     return nav + ([{"About": "about.md"}] if with_about else [])

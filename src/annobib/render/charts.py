@@ -136,6 +136,7 @@ def map_svg(bib: Bibliography, paper_url: Callable[[str], str], theme_url: Calla
 
 def _paper_dots(bib: Bibliography, paper_url, plot: int, margin: int) -> list[str]:
     titles = {p.key: p.title_text for p in bib.papers}
+    years = {p.key: p.year for p in bib.papers}     # data-year: the "colour by year" toggle (render/timeline.py)
     styles = theme_styles(bib)
     labels = {t.slug: t.label for t in bib.themes}
     by_theme: dict[str, list[str]] = {}
@@ -150,7 +151,8 @@ def _paper_dots(bib: Bibliography, paper_url, plot: int, margin: int) -> list[st
             x, y = bib.map_points[key]
             label = f"{titles.get(key) or key} ({key})"
             dots.append(f'<a href="{esc(paper_url(key))}"><title>{esc(label)}</title>'
-                        + marker(shape, margin + x * plot, margin + (1 - y) * plot, 6, colour, 'fill-opacity="0.9"')
+                        + marker(shape, margin + x * plot, margin + (1 - y) * plot, 6, colour, 'fill-opacity="0.9"'
+                                 + (f' data-year="{int(years[key])}"' if years.get(key) is not None else ""))
                         + "</a>\n")
         dots.append("</g>\n")
     return dots
@@ -160,9 +162,13 @@ def _theme_cells(bib: Bibliography, theme_url, plot: int, margin: int) -> list[s
     """One marker per occupied cell of a MAP_CELLS x MAP_CELLS grid, in the colour and shape
     of the theme most of its papers belong to, stronger with more papers, linking to that theme."""
     cells: dict[tuple[int, int], Counter] = {}
+    years = {p.key: p.year for p in bib.papers}
+    cell_years: dict[tuple[int, int], list[int]] = {}   # data-year: mean year (render/timeline.py)
     for key, (x, y) in bib.map_points.items():
         cell = (min(int(x * MAP_CELLS), MAP_CELLS - 1), min(int((1 - y) * MAP_CELLS), MAP_CELLS - 1))
         cells.setdefault(cell, Counter())[bib.theme_of.get(key, "")] += 1
+        if years.get(key) is not None:
+            cell_years.setdefault(cell, []).append(years[key])
     labels = {t.slug: t.label for t in bib.themes}
     styles = theme_styles(bib)
     busiest = max((sum(c.values()) for c in cells.values()), default=1)
@@ -174,8 +180,9 @@ def _theme_cells(bib: Bibliography, theme_url, plot: int, margin: int) -> list[s
         opacity = 0.35 + 0.65 * total / busiest
         colour, shape = styles.get(slug, (NO_THEME, "circle"))
         title = f'<title>{total} paper{"s" * (total != 1)}, most in {esc(labels.get(slug, "no theme"))}</title>'
+        dated = cell_years.get((col, line))
         drawn = marker(shape, margin + (col + 0.5) * size, margin + (line + 0.5) * size, size * 0.48, colour,
-                       f'fill-opacity="{opacity:.2f}"')
+                       f'fill-opacity="{opacity:.2f}"' + (f' data-year="{sum(dated) / len(dated):.1f}"' if dated else ""))
         squares.append(f'<a href="{esc(theme_url(slug))}">{title}{drawn}</a>\n' if slug in labels
                        else f"<g>{title}{drawn}</g>\n")
     return squares

@@ -40,7 +40,6 @@ from . import escape
 from .notes import note_text
 from .people import parse_name, venue_name
 
-DEFAULT_LOCALE = "en-US"
 
 # BibTeX/BibLaTeX entry type -> (CSL type, RIS type, Zotero item type).
 TYPES = {
@@ -409,7 +408,45 @@ def _format(style, item: dict, key: str) -> tuple[Run, ...]:
         bibliography = CitationStylesBibliography(style, CiteProcJSON([item]), _RunFormatter)
         bibliography.register(Citation([CitationItem(key.lower())]))
         entries = [str(entry) for entry in bibliography.bibliography()]
-    return _runs(" ".join(entries))
+    formatted = " ".join(entries)
+    if "author" not in item and item.get("title"):
+        formatted = _title_once(formatted, _strip_private(_NOCASE_TAG.sub("", item["title"])))
+    return _runs(formatted)
+
+
+_NOCASE_TAG = re.compile(r"</?span[^>]*>")
+
+
+def _title_once(formatted: str, title: str) -> str:
+    """A reference of a work without authors, with its title printed once.
+
+    CSL styles put the title in the author's place when there is no author ("Title. (n.d.).",
+    APA 7 section 9.12; "'Title' (no date)", Cite Them Right) and the CSL specification
+    suppresses a substituted variable for the rest of the reference; citeproc-py does not, so
+    its output repeats the title ("Title. (n.d.). Title."). The repeat is taken out: the
+    second occurrence of the title together with what surrounds both occurrences alike (the
+    quotes around it, a following "(arXiv:...)."), leaving "Title. (n.d.)." and
+    "'Title' (no date)." Style marks (italics) stay balanced: only text is removed."""
+    text = [(i, ch) for i, ch in enumerate(formatted) if ch not in _MARKS]
+    plain = "".join(ch for _, ch in text).lower()
+    target = " ".join(title.split()).lower()
+    first = plain.find(target)
+    second = plain.find(target, first + len(target)) if first >= 0 and target else -1
+    if second < 0:
+        return formatted
+    start, end = second, second + len(target)
+    while end < len(plain) and first + (end - second) < second and plain[first + end - second] == plain[end]:
+        end += 1                                              # what follows both alike
+    while start > 0 and first - (second - start) > 0 and plain[first - (second - start) - 1] == plain[start - 1] \
+            and not plain[start - 1].isspace():
+        start -= 1                                            # an opening quote before both
+    drop = {text[n][0] for n in range(start, end)}
+    kept = "".join(ch for i, ch in enumerate(formatted) if i not in drop)
+    kept = re.sub(rf"\s+((?:[{''.join(_MARKS)}])*[.,])", r"\1", kept)   # "(no date) ." -> "(no date)."
+    kept = re.sub(r"\s{2,}", " ", kept).rstrip()
+    visible = "".join(ch for ch in kept if ch not in _MARKS).rstrip()
+    ended = end >= len(plain.rstrip())                        # the repeat closed the reference
+    return kept + "." if ended and not visible.endswith((".", "!", "?")) else kept
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from .notes import note_text
 OVERRIDES_DIR = Path(__file__).parent / "overrides"      # MkDocs theme custom_dir
 FEEDS_DIR = "feeds"
 SITE_FEED = f"{FEEDS_DIR}/all.xml"
-INDEX_PAGES = ("authors.md", "venues.md", "years.md")   # out of the nav, like the papers
+INDEX_PAGES = ("authors.md", "venues.md", "years.md")   # in the nav, after Keywords (render._nav)
 REFERENCES_CACHE = "references.json"                       # formatted references between builds
 SUMMARY_LENGTH = 400                                       # feed summary when there is no contribution sentence
 
@@ -41,6 +41,12 @@ def keyword_aliases(bib: Bibliography, keyword_ids: dict[str, str]) -> dict[str,
         for phrase in note.keyphrases:
             if phrase not in keyword_ids and normalise(phrase) in by_form:
                 aliases[phrase] = by_form[normalise(phrase)]
+    if bib.phrases is not None:      # a shown phrase finds its concept's entry ('GNNs' -> 'graph neural networks (GNNs)')
+        for shown in bib.phrases.shown.values():
+            for phrase in shown:
+                entry = bib.phrases.display.get(bib.phrases.concept(phrase), "")
+                if phrase not in keyword_ids and entry in keyword_ids:
+                    aliases[phrase] = keyword_ids[entry]
     return aliases
 
 
@@ -75,7 +81,7 @@ class Extras:
         site = self.site
         slug = site.paper_slug(paper.key)
         note = site.annotation(paper.key)
-        shown = note.keyphrases[:site.settings.analyze_keyphrases_shown]
+        shown = site.shown_keyphrases(paper.key)[:site.settings.analyze_keyphrases_shown]
         head = meta.paper_head(paper, site.titles[paper.key], slug, site.settings.site_name,
                                site.settings.site_url, note.summary if paper.has_abstract else "",
                                tuple(dict.fromkeys(paper.keywords + tuple(shown))))
@@ -90,6 +96,9 @@ class Extras:
             references=self.references.format(paper),
             downloads=(_link(f"../bib/papers/{slug}.ris", "RIS (.ris)"),
                        _link(f"../bib/papers/{slug}.json", "CSL-JSON (.json)")),
+            # The other spelling of each acronym the paper uses ('NeRF' for 'neural radiance
+            # fields' and back): hidden text that only search reads (render/search.py).
+            search_aliases=site.bib.phrases.aliases.get(paper.key, ()) if site.bib.phrases else (),
         )
 
     def theme(self, theme: Theme) -> dict:
@@ -150,10 +159,16 @@ class Extras:
         return dict(groups=ordered, count=len(self.people.people))
 
     def _venues_context(self) -> dict:
-        entries = [dict(anchor=v.anchor, name=v.name,
-                        papers=[self._dated_link(k) for k in v.papers]) for v in self.venues]
-        return dict(venues=entries, unplaced=[self._dated_link(p.key) for p in self._newest_papers()
-                                              if p.key not in self.venue_of])
+        from . import initial_anchor
+
+        groups: dict[str, list[dict]] = {}
+        for v in self.venues:
+            groups.setdefault(people.index_initial(people.fold(v.name)), []).append(
+                dict(anchor=v.anchor, name=v.name, papers=[self._dated_link(k) for k in v.papers]))
+        ordered = sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
+        return dict(groups=[(initial, initial_anchor("", initial), venues) for initial, venues in ordered],
+                    count=len(self.venues),
+                    unplaced=[self._dated_link(p.key) for p in self._newest_papers() if p.key not in self.venue_of])
 
     def _years_context(self) -> dict:
         years: dict[int | None, list[str]] = {}

@@ -9,8 +9,11 @@ both built after MkDocs from the finished site, both inside the Material header'
   (the `pagefind` PyPI package with its bundled binary). The browser loads a small
   entry file and WebAssembly, then only the index chunks for the words typed and the
   fragments of the results shown. Indexed: paper pages (title, authors, venue, abstract
-  unless `render_search_abstracts: false`, keyphrases, methods, datasets; BibTeX and
-  the related-papers list left out) and theme pages (label, description, keyphrases).
+  unless `render_search_abstracts: false`, keyphrases, methods, datasets, and the other
+  spelling of each acronym the paper uses, as hidden text: 'NeRF' finds a paper that only
+  writes 'neural radiance fields'; BibTeX, references, the related-papers list and page
+  chrome such as headings and labels left out, `PAGEFIND_EXCLUDE`) and theme pages
+  (label, description, keyphrases).
 - `lunr` (`render_search: lunr`): Material's own search with a trimmed index, one entry
   per paper with only what is searched (title, authors, keyphrases, method and dataset
   names; abstracts as above) and one per theme. Still downloaded whole, so it grows
@@ -33,7 +36,13 @@ from ..models import Bibliography
 MODES = ("pagefind", "lunr")
 PAGEFIND_GLOB = "{papers,themes}/**/*.html"
 PAGEFIND_ROOT = "article"     # Material's page content; the nav and header stay out
-PAGEFIND_EXCLUDE = "pre, [data-search-exclude], .annobib-entry, .headerlink, .md-source-file"
+# What is no content of a paper, so neither searched nor in an excerpt: section headings
+# ("Abstract", "Cite"), the theme line, labels ("Introduces"), links and downloads, counts,
+# the "Contribution:" label, notes about where an abstract came from. Related papers, formatted
+# references and BibTeX carry `data-search-exclude` in the templates.
+PAGEFIND_EXCLUDE = ("pre, [data-search-exclude], .annobib-entry, .headerlink, .md-source-file, article h2, "
+                    ".annobib-theme, .annobib-label, .annobib-links, .annobib-download, .annobib-count, "
+                    ".annobib-summary strong, .annobib-abstract-source, .annobib-no-abstract, .annobib-reason")
 ABSTRACT_SELECTOR = ".annobib-abstract"
 DEFAULT_SEARCH_CONFIG = {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": ["stopWordFilter"]}
 
@@ -133,8 +142,11 @@ def _lunr(bib: Bibliography, site_dir: Path, abstracts: bool, config: dict) -> N
         note = annotations.get(paper.key)
         parts = [", ".join(paper.authors_text)]
         if note is not None:
-            parts += ["; ".join(note.keyphrases), "; ".join(note.methods_introduced + note.methods_mentioned),
+            shown = bib.phrases.shown.get(paper.key, note.keyphrases) if bib.phrases else note.keyphrases
+            parts += ["; ".join(shown), "; ".join(note.methods_introduced + note.methods_mentioned),
                       "; ".join(note.datasets)]
+        if bib.phrases is not None:      # the other spelling of its acronyms ('NeRF' / 'neural radiance fields')
+            parts.append("; ".join(bib.phrases.aliases.get(paper.key, ())))
         if abstracts and paper.abstract_text:
             parts.append(paper.abstract_text)
         slug = escape.path_segment(bib.slugs.get(paper.key, paper.key))

@@ -1,5 +1,11 @@
 """Import a captured paper listing plus gathered metadata into `corpus/*.bib`.
 
+Not part of annobib: the one-off tool the shipped corpus was made with (a text capture
+of one web listing, whose page chrome it knows), kept beside the project:
+
+    .venv/bin/python scripts/import_listing.py corpus/sources/listing-implicit-neural-networks.txt \
+        --metadata corpus/sources/metadata.jsonl --out corpus/papers.bib
+
 The listing is a text capture of a web page: page chrome, then alternating lines
 of title and abstract (the first title may have 'Subscribe' glued to its front).
 The metadata file holds one JSON object per paper, matched by title; only rows
@@ -15,13 +21,13 @@ from pathlib import Path
 import bibtexparser
 from rapidfuzz import fuzz
 
-from ..bibtex import format_entry, plain_to_bibtex, protect_title_case
-from .load import read_text
-from .rules import load_file, normal_title
-from ..errors import AnnobibError, CorpusError
-from ..jsonl import read_jsonl
-from .keys import base_key, unique_key
-from ..models import Paper
+from annobib.bibtex import format_entry, plain_to_bibtex, protect_title_case
+from annobib.corpus.keys import base_key, unique_key
+from annobib.corpus.load import read_text
+from annobib.corpus.rules import load_file, normal_title
+from annobib.errors import AnnobibError, CorpusError
+from annobib.jsonl import read_jsonl
+from annobib.models import Paper
 
 TRUSTED_CONFIDENCE = frozenset({"high", "medium"})
 CHROME_MARKERS = ("Get trending papers", "Subscribe")
@@ -32,7 +38,7 @@ TITLE_MATCH_THRESHOLD = 95
 
 def _is_conference(venue: str) -> bool:
     """'CVPR 2024', 'Proceedings of ...': a conference (the vocabulary knows the acronyms)."""
-    from ..analyze.vocabulary import default_vocabulary
+    from annobib.analyze.vocabulary import default_vocabulary
 
     conferences = default_vocabulary().conferences
     return bool(CONFERENCE_WORDS.search(venue)) or any(w.lower() in conferences for w in re.findall(r"\w+", venue))
@@ -53,9 +59,7 @@ class ImportReport:
 
 
 def parse_listing(path: Path) -> list[ListedPaper]:
-    text, problems = read_text(path)
-    if text is None:
-        raise CorpusError(problems)
+    text, _problems = read_text(path)
     lines = text.splitlines()
     start = _first_title_line(lines, path)
     body = [line.rstrip() for line in lines[start:]]
@@ -174,3 +178,30 @@ def _append_entries(target: Path, blocks: list[str]) -> None:
     old = target.read_text(encoding="utf-8") if target.exists() else ""
     separator = "\n" if old and not old.endswith("\n\n") else ""
     target.write_text(old + separator + new_text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: a one-line error and exit 1 on a bad listing, never a traceback."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("listing", type=Path)
+    parser.add_argument("--metadata", type=Path, help="JSON lines matched by title (high/medium confidence rows)")
+    parser.add_argument("--out", type=Path, default=Path("corpus/papers.bib"))
+    args = parser.parse_args(argv)
+    try:
+        report = import_listing(args.listing, args.metadata, args.out)
+    except (AnnobibError, OSError) as exc:
+        print(f"Error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
+    print(f"added {len(report.added)} paper(s) to {args.out}; skipped {len(report.skipped)} already present")
+    for line in report.skipped:
+        print(f"  skipped: {line}")
+    if report.without_metadata:
+        print(f"no trusted metadata (authors/year left empty) for: {', '.join(report.without_metadata)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
