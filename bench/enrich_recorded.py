@@ -7,7 +7,7 @@ SOURCES.md), replayed with vcrpy (record_mode "none") or, for arXiv, by answerin
 URL with the recorded body. Each service is measured on the works recorded from it, as a .bib
 collection of those works (title, authors, year, DOI or arXiv id; no abstract):
 
-- Crossref: the 20 works of habanero's recorded search (tests/enrich_support.py: each
+- Crossref: the 20 works of habanero's recorded search (tests/helpers/enrich.py: each
   `/works/<doi>` answered with the recorded work);
 - OpenAlex: the 4 works recorded from `/works/https://doi.org/<doi>`;
 - arXiv: the 1 recorded `id_list` query.
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import vcr  # noqa: E402
-from enrich_support import (RECORDED, boettiger_items, crossref_cassette, interactions,  # noqa: E402
+from helpers.enrich import (RECORDED, boettiger_items, crossref_cassette, interactions,  # noqa: E402
                             write_project)
 
 from annobib.config import load_settings  # noqa: E402

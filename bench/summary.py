@@ -121,8 +121,8 @@ def same_sentence(summary: str, labelled: str) -> bool:
     return bool(s) and common / len(s) >= 0.9 and common / max(len(l_), 1) >= 0.5
 
 
-def summaries(papers, nlp, head) -> list[tuple[object, str, str]]:
-    """(paper, before, after) for each paper: the old call on abstract-or-title, the build's now."""
+def summaries(papers, nlp, head) -> list[tuple[object, str, str, bool]]:
+    """(paper, before, after, English) for each paper: the old call on abstract-or-title, the build's now."""
     documents = [paper_document(p) for p in papers]
     docs = nlp.pipe([d.text for d in documents], batch_size=64,
                     disable=[p for p in UNREAD_PIPES if p in nlp.pipe_names])
@@ -130,7 +130,7 @@ def summaries(papers, nlp, head) -> list[tuple[object, str, str]]:
     for paper, document, doc in zip(papers, documents, docs):
         before = head.contribution_sentence(document.text, doc=doc, nlp=nlp)
         after = document_summary(document, doc=doc, nlp=nlp) if document.language == nlp.lang else ""
-        rows.append((paper, before, after))
+        rows.append((paper, before, after, document.language == nlp.lang))
     return rows
 
 
@@ -164,7 +164,7 @@ def main() -> None:
         if source not in by_source:
             by_source[source] = {p.key: p for p in _papers_of(ROOT / source)}
         paper = by_source[source][label["key"]]
-        [(_, before, after)] = summaries([paper], nlp, head)
+        [(_, before, after, _)] = summaries([paper], nlp, head)
         expected = "" if label["index"] == "none" else label["sentence"]
         groups = [per_part.setdefault("all", [0, 0, 0]), per_part.setdefault(label["part"], [0, 0, 0]),
                   per_source.setdefault(Path(source).stem, [0, 0, 0])]
@@ -195,28 +195,45 @@ def main() -> None:
         lines.append(f"| — {source} | {share(b, total)} | {share(a, total)} |")
     lines += ["", "Every paper of each bibliography (title-only entries included):", "",
               "| bibliography | entries | with abstract | summary of an abstract starting with a linking phrase or back reference, before "
-              "| after | equal to the title, before | after | absent after (with abstract) |",
+              "| after | equal to the title, before | after | absent after (English abstracts) |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     totals = [0] * 8
     for name, data in rows.items():
         with_abstract = [r for r in data if r[0].has_abstract]
-        before_shown = [b for p, b, _ in with_abstract if b]     # a title-only entry's is in the title column
-        after_shown = [a for _, _, a in with_abstract if a]
+        before_shown = [b for _, b, _, _ in with_abstract if b]     # a title-only entry's is in the title column
+        after_shown = [a for _, _, a, _ in with_abstract if a]
+        english = [r for r in with_abstract if r[3]]
         link_b = sum(bool(LINKING.match(s)) for s in before_shown)
         link_a = sum(bool(LINKING.match(s)) for s in after_shown)
-        title_b = sum(same_as_title(b, p.title_text) for p, b, _ in data)
-        title_a = sum(same_as_title(a, p.title_text) for p, _, a in data)
-        absent = sum(not a for _, _, a in with_abstract)
+        title_b = sum(same_as_title(b, p.title_text) for p, b, _, _ in data)
+        title_a = sum(same_as_title(a, p.title_text) for p, _, a, _ in data)
+        absent = sum(not a for _, _, a, _ in english)
         values = [len(data), len(with_abstract), link_b, len(before_shown), link_a, len(after_shown), title_b, title_a]
         totals = [t + v for t, v in zip(totals, values)]
         lines.append(f"| {name} | {len(data)} | {len(with_abstract)} | {share(link_b, len(before_shown))} "
                      f"| {share(link_a, len(after_shown))} | {share(title_b, len(data))} | {share(title_a, len(data))} "
-                     f"| {share(absent, len(with_abstract))} |")
+                     f"| {share(absent, len(english))} |")
     lines.append(f"| all | {totals[0]} | {totals[1]} | {share(totals[2], totals[3])} | {share(totals[4], totals[5])} "
                  f"| {share(totals[6], totals[0])} | {share(totals[7], totals[0])} | |")
     lines += ["", "Linking phrase or back reference: bench/summary.py's own LINKING pattern ('In this paper', "
               "'Here', 'To address these issues', 'However', 'Thus', 'This approach', 'These results', 'It', ...; "
-              "'This paper proposes' is not one). Before, a title-only entry's summary was its title."]
+              "'This paper proposes' is not one). Before, a title-only entry's summary was its title. The build "
+              "now gives a summary to English abstracts only (the rules are English), so the last column counts "
+              "those: absent = no sentence qualified.",
+              "",
+              "Reading (written with the 2026-12 run, not recomputed): the blind figures are the honest ones. With the "
+              "rules as frozen, `blind` was 12/20 after as before and `blind-fields` 13/21; one fix was made after "
+              "seeing the `blind` errors (a passive sentence after 'In this paper,' counts as the paper speaking: 13/20) "
+              "and several after seeing the `blind-fields` ones (concluding frames 'Taken together, these results "
+              "indicate that X' -> 'X', the authors' earlier work rejected, headings inside a sentence, 'The author', "
+              "'X and colleagues' and subjectless 'Discusses ...' as the paper speaking), so those rows are no longer "
+              "blind. On machine-learning abstracts the rules choose the labelled sentence about as often as before "
+              "(the old first tier, 'we propose', was already the right one most of the time); what changed there is "
+              "that no summary starts with a linking phrase or a back reference and none repeats a title. The gains "
+              "in choosing the sentence are on structured and impersonal abstracts (epidemiology 3/9 -> 8/9, EEG "
+              "and neuroscience 7/13 -> 11/13). Errors left: 'we propose X' preferred to an earlier 'we investigate / "
+              "we show that' the labeller chose (and the other way round), a passive finding without speaker "
+              "('intervention effects were exaggerated in ...'), a parser that did not split two sentences."]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.show:

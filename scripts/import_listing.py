@@ -24,7 +24,7 @@ from rapidfuzz import fuzz
 from annobib.bibtex import format_entry, plain_to_bibtex, protect_title_case
 from annobib.corpus.keys import base_key, unique_key
 from annobib.corpus.load import read_text
-from annobib.corpus.rules import load_file, normal_title
+from annobib.corpus.rules import load_file, normal_title, venue_years
 from annobib.errors import AnnobibError, CorpusError
 from annobib.jsonl import read_jsonl
 from annobib.models import Paper
@@ -125,7 +125,10 @@ def entry_fields(listed: ListedPaper, row: dict | None) -> tuple[str, tuple[tupl
         entry_type = "inproceedings" if _is_conference(venue) else "article"
         fields.append(("booktitle" if entry_type == "inproceedings" else "journal", plain_to_bibtex(venue)))
     if row.get("year"):
-        fields.append(("year", str(int(row["year"]))))
+        # The year of the venue that published it ('CVPR 2023'), not the preprint's (the metadata's
+        # year is the arXiv one; it stays in the eprint id and in the key): `annobib check` rule.
+        venue_year = venue_years(venue or "")
+        fields.append(("year", str(venue_year[0] if len(set(venue_year)) == 1 else int(row["year"]))))
     if row.get("doi"):
         fields.append(("doi", row["doi"]))
     if row.get("arxiv"):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import http.server
 import re
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -22,8 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import bibtexparser
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile.support import html_pages, session_site  # noqa: E402
+from helpers.hostile import html_pages, session_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -621,3 +619,90 @@ def test_abstracts_are_left_aligned_on_a_phone(browser, shipped, shipped_url):
     aligned = page.locator(".annobib-abstract p").first.evaluate("p => getComputedStyle(p).textAlign")
     context.close()
     assert aligned in ("start", "left"), aligned
+
+
+# ---------------------------------------------------------------- search for every reader (issue 23)
+
+def _results(page) -> list[str]:
+    return page.eval_on_selector_all("a.md-search-result__link", "els => els.map(e => e.getAttribute('href'))")
+
+
+def _active(page) -> str:
+    return page.evaluate("() => { const a = document.activeElement;"
+                         " return a.tagName + ' ' + (a.getAttribute('href') || a.className || ''); }")
+
+
+def _wait_for_results(page):
+    page.wait_for_function("() => document.querySelectorAll('a.md-search-result__link').length > 0", timeout=20_000)
+
+
+def test_search_results_are_reached_and_opened_with_the_keyboard(browser, shipped_url):
+    context = browser.new_context()
+    page = context.new_page()
+    watch = Watch(page, shipped_url)
+    page.goto(shipped_url, wait_until="load")
+    _search(page, "hypernetwork")
+    _wait_for_results(page)
+    hrefs = _results(page)
+    page.keyboard.press("ArrowDown")                      # from the box to the first result
+    assert _active(page) == f"A {hrefs[0]}"
+    page.keyboard.press("ArrowDown")
+    assert _active(page) == f"A {hrefs[1]}"
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")                        # back in the box
+    assert _active(page).startswith("INPUT")
+    page.keyboard.press("Tab")                            # Tab reaches the results too
+    assert _active(page) == f"A {hrefs[0]}"
+    page.keyboard.press("Tab")
+    assert _active(page) == f"A {hrefs[1]}"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")                      # opens the focused result
+    assert page.url.endswith(hrefs[1]), (page.url, hrefs[1])
+    context.close()
+    assert not watch.faults(), watch.faults()
+
+
+def test_more_than_ten_search_results_are_reachable(browser, shipped_url):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(shipped_url, wait_until="load")
+    _search(page, "hypernetwork")
+    _wait_for_results(page)
+    total = int(re.search(r"\d+", page.locator(".md-search-result__meta").text_content()).group(0))
+    assert total > 10
+    assert len(_results(page)) == 10
+    page.keyboard.press("ArrowDown")
+    for _ in range(total + 5):                            # the keyboard alone: down to "more", Enter
+        if _active(page).startswith("BUTTON"):
+            before = len(_results(page))
+            page.keyboard.press("Enter")
+            page.wait_for_function("n => document.querySelectorAll('a.md-search-result__link').length > n",
+                                   arg=before, timeout=10_000)
+        page.keyboard.press("ArrowDown")
+    hrefs = _results(page)
+    more_left = page.locator("button.annobib-search-more").count()
+    context.close()
+    assert len(hrefs) == len(set(hrefs)) == total and more_left == 0
+
+
+def test_an_acronym_finds_a_paper_that_only_spells_it_out(browser, shipped, shipped_url):
+    import json as _json
+
+    from annobib.corpus import load_corpus
+
+    slugs = {p["key"]: p["url_slug"] for p in _json.loads((shipped / "data" / "papers.json").read_text(encoding="utf-8"))}
+    spelled = [p.key for p in load_corpus(shipped.parent / "corpus").papers
+               if re.search(r"neural radiance fields?", f"{p.title_text} {p.abstract_text}", re.I)
+               and "nerf" not in f"{p.title_text} {p.abstract_text}".lower()]
+    assert spelled, "no paper says 'neural radiance fields' without 'NeRF'"
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(shipped_url, wait_until="load")
+    _search(page, "NeRF")
+    _wait_for_results(page)
+    while page.locator("button.annobib-search-more").count():
+        page.locator("button.annobib-search-more").click()
+        page.wait_for_timeout(200)
+    hrefs = _results(page)
+    context.close()
+    assert all(any(f"papers/{slugs[key]}/" in h for h in hrefs) for key in spelled), (spelled, hrefs)

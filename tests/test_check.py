@@ -4,15 +4,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from annobib.check import check_project, github_annotation
+from annobib.check import github_annotation
 from annobib.cli import main
-from annobib.config import Settings
 from annobib.corpus import load_corpus
 from annobib.errors import Problem
 
@@ -20,8 +18,10 @@ HEAVY_MODULES = ("spacy", "torch", "sentence_transformers", "keybert", "transfor
 
 
 def entry(key: str, title: str, abstract: str = "An abstract.", kind: str = "article", **fields) -> str:
+    """An entry; with authors and a year unless given (author=None / year=None leaves them out)."""
+    fields = {"author": "Ada Lovelace", "year": "2020", **fields}
     lines = [f"@{kind}{{{key},", f"  title = {{{title}}},", f"  abstract = {{{abstract}}},"]
-    lines += [f"  {name} = {{{value}}}," for name, value in fields.items()]
+    lines += [f"  {name} = {{{value}}}," for name, value in fields.items() if value is not None]
     return "\n".join(lines) + "\n}\n\n"
 
 
@@ -61,14 +61,9 @@ def test_repository_corpus_passes_and_counts(repo_root):
     assert "0 error(s)" in summary and f" {papers} paper(s) in " in summary
 
 
-def test_check_is_fast_on_the_repository_corpus(repo_root):
-    report = check_project(repo_root, Settings())
-    assert report.papers >= 232  # the shipped corpus; the 2 s budget is for its size
-    assert report.seconds < 2.0, f"check took {report.seconds:.2f} s"
-
-
 def test_check_loads_no_model(repo_root):
-    """A fresh interpreter runs the command; none of the heavy modules may be imported."""
+    """A fresh interpreter runs the command; none of the heavy modules may be imported
+    (what keeps `check` fast; its time is measured in bench/, not asserted here)."""
     script = textwrap.dedent(f"""
         import sys
         from annobib.cli import main
@@ -78,12 +73,9 @@ def test_check_loads_no_model(repo_root):
             pass
         print("HEAVY:" + ",".join(m for m in {HEAVY_MODULES!r} if m in sys.modules))
     """)
-    started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    wall = time.perf_counter() - started
     assert done.returncode == 0, done.stderr
     assert "HEAVY:\n" in done.stdout, done.stdout
-    assert wall < 5, f"interpreter + check took {wall:.1f} s"
 
 
 # --- what load_corpus finds, located ----------------------------------------------------

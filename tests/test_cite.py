@@ -12,7 +12,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -22,8 +21,7 @@ import pytest
 import rispy
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_render import HOSTILE, ROOT, SL2A, _bibliography  # noqa: E402
+from helpers.small_bib import HOSTILE, ROOT, SL2A, bibliography
 
 from annobib.config import Settings
 from annobib.models import Annotation, Paper
@@ -57,7 +55,7 @@ ODD = Paper(key=ODD_KEY, entry_type="inproceedings", title="Attention is All you
 
 @pytest.fixture(scope="module")
 def bib():
-    base = _bibliography()
+    base = bibliography()
     theme = replace(base.themes[0], papers=tuple(sorted(base.themes[0].papers + (ODD_KEY,))))
     annotations = dict(base.annotations)
     annotations[ODD_KEY] = Annotation(ODD_KEY, ("Self-Attention", "self attention"), summary="We propose the Transformer.")
@@ -227,7 +225,7 @@ def test_an_upgrade_of_the_formatter_formats_again(tmp_path, monkeypatch):
 
 
 def test_render_keeps_each_papers_references_in_the_cache_folder(tmp_path):
-    bib = _bibliography()
+    bib = bibliography()
     docs = tmp_path / "docs"
     docs.mkdir()
     render_site(bib, docs, Settings(), cache_dir=tmp_path / "cache")

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import feedparser
 import pytest
 import rispy
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile.support import parse_html, squash  # noqa: E402
+from helpers.hostile import parse_html, squash
 
-from annobib.corpus import load_corpus  # noqa: E402
-from annobib.render import people  # noqa: E402
+from annobib.corpus import load_corpus
+from annobib.render import people
 
 pytestmark = pytest.mark.slow
 

@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import bibtexparser
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile.support import literal_cases, session_site  # noqa: E402
+from helpers.hostile import literal_cases, session_site
 
-from annobib.bibtex import format_bibliography, format_entry  # noqa: E402
-from annobib.build import check_conservation  # noqa: E402
-from annobib.errors import BuildError  # noqa: E402
-from annobib.models import Bibliography, Paper, Theme  # noqa: E402
+from annobib.bibtex import format_bibliography, format_entry
+from annobib.build import check_conservation
+from annobib.errors import BuildError
+from annobib.models import Bibliography, Paper, Theme
 
 KEYS = ("alpha2020", "beta2021", "gamma2022", "delta2023")
 

@@ -9,17 +9,15 @@ test_hostile_site.py and test_browser.py). No model is loaded here.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile.support import (HERE, accepted_cases, error_cases, literal_cases, load_cases,  # noqa: E402
+from helpers.hostile import (HERE, accepted_cases, error_cases, literal_cases, load_cases,
                              make_project, materialise, run_cli, snapshot)
 
-from annobib.corpus import load_corpus, paper_slugs  # noqa: E402
-from annobib.corpus.slugs import SLUG  # noqa: E402
+from annobib.corpus import load_corpus, paper_slugs
+from annobib.corpus.slugs import SLUG
 
 ERRORS = error_cases()
 ACCEPTED = accepted_cases()

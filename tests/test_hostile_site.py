@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import bibtexparser
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile.support import (element_matches, html_pages, injection_faults, literal_cases,  # noqa: E402
+from helpers.hostile import (element_matches, html_pages, injection_faults, literal_cases,
                              parse_html, prose_text, search_documents, session_site)
 
 LITERALS = literal_cases()

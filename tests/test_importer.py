@@ -55,7 +55,8 @@ def test_metadata_is_used_only_when_trusted_and_never_invented(imported):
     for key in report.without_metadata:
         assert papers[key].authors == () and papers[key].year is None
     chan = papers["chan2021efficient"]
-    assert chan.authors[0] == "Eric R. Chan" and chan.year == 2021 and chan.arxiv == "2112.07945"
+    # cited by the venue's year (CVPR 2022), the key keeps the preprint's (2021)
+    assert chan.authors[0] == "Eric R. Chan" and chan.year == 2022 and chan.arxiv == "2112.07945"
     assert chan.venue == "CVPR 2022" and chan.entry_type == "inproceedings"
     with_year = sum(p.year is not None for p in papers.values())
     assert with_year == 230

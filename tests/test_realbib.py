@@ -12,21 +12,19 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter
-import sys
 from pathlib import Path
 
 import bibtexparser
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_bibtex_programs import assert_bibtex_accepts  # noqa: E402
+from helpers.bibtex import assert_bibtex_accepts
 
-from conftest import leaked, private_fragments, site_text  # noqa: E402
+from conftest import leaked, private_fragments, site_text
 
-from annobib.bibtex import format_bibliography  # noqa: E402
-from annobib.cli import main  # noqa: E402
-from annobib.corpus import load_corpus  # noqa: E402
+from annobib.bibtex import format_bibliography
+from annobib.cli import main
+from annobib.corpus import load_corpus
 
 REALBIB = Path(__file__).resolve().parent / "fixtures" / "realbib"
 # One corpus per origin; crcox's author macros live in a file of their own, read first.

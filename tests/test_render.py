@@ -18,81 +18,12 @@ import bibtexparser
 import pytest
 
 from annobib.config import Settings, load_settings
-from annobib.corpus import load_corpus
-from annobib.models import Annotation, Bibliography, MethodEntry, Related, Theme
+from annobib.models import Bibliography, Related
 from annobib.render import escape, render, render_site, write_mkdocs_config
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "tests" / "fixtures" / "small_corpus"
+from helpers.small_bib import HOSTILE, ROOT, SL2A, bibliography
+
 MKDOCS = Path(sys.executable).with_name("mkdocs")
-HOSTILE = "hostile_probe"
-SL2A = "heidari2024singlelayer"
-
-THEMES = (
-    Theme(slug="activations", label="Activation functions & <b>spectral</b> bias",
-          description="Periodic, polynomial and learnable activations for coordinate networks.",
-          keyphrases=("periodic activation", "spectral bias"),
-          papers=("heidari2024singlelayer", "mehrabian2024implicit", "singh2023polynomial", "sitzmann2020implicit"),
-          see_also=("geometry",)),
-    Theme(slug="geometry", label="Surfaces and scenes",
-          description="Occupancy, level sets and human avatars.",
-          keyphrases=("occupancy network",),
-          papers=("dynamicappearance", "novello2022neural", "peng2020convolutional"),
-          see_also=("activations",)),
-    Theme(slug="hostile-theme", label="<script>alert('theme')</script> [t](javascript:x)",
-          description="{{ 7*7 }} !!! warning", keyphrases=("<img src=x onerror=alert(9)>",),
-          papers=("hostile_probe",)),
-)
-# schwarz2023modalityagnostic is deliberately in no theme: it must still be reachable.
-
-
-def _annotations() -> dict[str, Annotation]:
-    return {
-        "sitzmann2020implicit": Annotation(
-            "sitzmann2020implicit", ("periodic activation", "sine activation", "implicit neural representation"),
-            methods_introduced=("SIREN",), summary="We propose periodic activation functions (SIREN)."),
-        SL2A: Annotation(
-            SL2A, ("learnable activation", "implicit neural representation", "spectral bias"),
-            methods_introduced=("SL²A-INR",), methods_mentioned=("SIREN", "ReLU MLP"),
-            datasets=("DIV2K",), summary="We propose SL²A-INR, a hybrid network with a learnable activation."),
-        "peng2020convolutional": Annotation(
-            "peng2020convolutional", ("occupancy network", "3D reconstruction"),
-            methods_introduced=("Convolutional Occupancy Networks",), datasets=("ShapeNet",),
-            summary="Convolutional encoders with implicit occupancy decoders."),
-        HOSTILE: Annotation(
-            HOSTILE, ("<img src=x onerror=alert(9)>", "[k](javascript:alert(8))"),
-            methods_introduced=("<script>alert('m')</script>",), datasets=("{{ 7*7 }}",),
-            summary="<script>alert('summary')</script> {% raw %}"),
-    }
-
-
-def _bibliography() -> Bibliography:
-    papers = tuple(load_corpus(FIXTURE).raise_on_errors())
-    annotations = _annotations()
-    theme_of = {key: t.slug for t in THEMES for key in t.papers}
-    related = {
-        SL2A: (Related("sitzmann2020implicit", 0.8, "shares methods: SIREN"),
-               Related("mehrabian2024implicit", 0.7, "similar abstract")),
-        "sitzmann2020implicit": (Related(SL2A, 0.8, "shares methods: SIREN"),),
-        HOSTILE: (Related("sitzmann2020implicit", 0.1, "<script>alert('reason')</script> [r](javascript:1)"),),
-    }
-    methods = (
-        MethodEntry("SIREN", "method", introduced_by=("sitzmann2020implicit",), mentioned_by=(SL2A,)),
-        MethodEntry("SL²A-INR", "method", introduced_by=(SL2A,)),
-        MethodEntry("ReLU MLP", "method", mentioned_by=(SL2A,)),
-        MethodEntry("Convolutional Occupancy Networks", "method", introduced_by=("peng2020convolutional",)),
-        MethodEntry("<script>alert('m')</script>", "method", introduced_by=(HOSTILE,)),
-        MethodEntry("DIV2K", "dataset", mentioned_by=(SL2A,)),
-        MethodEntry("ShapeNet", "dataset", mentioned_by=("peng2020convolutional",)),
-        MethodEntry("{{ 7*7 }}", "dataset", mentioned_by=(HOSTILE,)),
-    )
-    keywords: dict[str, tuple[str, ...]] = {}
-    for key, note in sorted(annotations.items()):
-        for phrase in note.keyphrases:
-            keywords[phrase] = tuple(sorted(set(keywords.get(phrase, ())) | {key}))
-    map_points = {p.key: ((i % 3) / 2, (i // 3) / 2) for i, p in enumerate(papers)}
-    return Bibliography(papers=papers, annotations=annotations, themes=THEMES, theme_of=theme_of,
-                        related=related, methods=methods, keywords=keywords, map_points=map_points)
 
 
 # --------------------------------------------------------------------------- escaping
@@ -166,7 +97,7 @@ def test_front_matter_title_is_html_escaped_json():
 
 @pytest.fixture(scope="module")
 def bib() -> Bibliography:
-    return _bibliography()
+    return bibliography()
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +194,8 @@ def test_mkdocs_config(tmp_path, bib, docs):
     assert config["nav"] == [
         {"Home": "index.md"},
         {"Themes": ["themes/index.md", "themes/activations.md", "themes/geometry.md", "themes/hostile-theme.md"]},
-        {"Methods": "methods.md"}, {"Keywords": "keywords.md"}, {"About": "about.md"},
+        {"Methods": "methods.md"}, {"Keywords": "keywords.md"},
+        {"Authors": "authors.md"}, {"Venues": "venues.md"}, {"Years": "years.md"}, {"About": "about.md"},
     ]
     assert not any("papers/" in json.dumps(item) for item in config["nav"])
 
@@ -274,15 +206,6 @@ def test_render_refuses_unknown_references(tmp_path, bib):
     broken = replace(bib, related={SL2A: (Related("no_such_paper", 1.0, "x"),)})
     with pytest.raises(BuildError, match="no_such_paper"):
         render_site(broken, tmp_path, Settings())
-
-
-def test_home_page_without_charts_module(tmp_path, bib, monkeypatch):
-    import annobib.render
-    monkeypatch.delattr(annobib.render, "charts", raising=False)
-    monkeypatch.setitem(sys.modules, "annobib.render.charts", None)     # import now fails
-    render_site(bib, tmp_path, Settings())
-    home = (tmp_path / "index.md").read_text(encoding="utf-8")
-    assert "<svg" not in home and "9</strong> papers" in home
 
 
 def test_home_page_with_charts(docs):

@@ -5,15 +5,11 @@ import json
 import re
 from html.parser import HTMLParser
 
-import sys
-from pathlib import Path
-
 import bibtexparser
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile.support import search_documents  # noqa: E402
+from helpers.hostile import search_documents
 
 pytestmark = pytest.mark.slow
 GENERIC = {"network", "networks", "neural", "learning", "model", "models", "method", "methods", "approach"}

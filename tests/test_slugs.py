@@ -3,21 +3,19 @@ rules behind them (annobib.text) on letters without a Unicode decomposition, on 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_themes import run, synthetic_corpus  # noqa: E402
+from helpers.themes import run, synthetic_corpus
 
-from annobib.corpus import load_corpus, paper_slugs, slug  # noqa: E402
-from annobib.corpus.keys import ascii_fold, base_key, surname  # noqa: E402
-from annobib.corpus.themes_file import parse_themes_doc, recorded_urls  # noqa: E402
-from annobib.organize import dump_themes_file, load_themes_file  # noqa: E402
-from annobib.render.people import group_people, index_initial  # noqa: E402
-from annobib.text import SLUG, legacy_slugify, stop_words, unique  # noqa: E402
+from annobib.corpus import load_corpus, paper_slugs, slug
+from annobib.corpus.keys import ascii_fold, base_key, surname
+from annobib.corpus.themes_file import parse_themes_doc, recorded_urls
+from annobib.organize import dump_themes_file, load_themes_file
+from annobib.render.people import group_people, index_initial
+from annobib.text import SLUG, legacy_slugify, stop_words, unique
 
 
 @pytest.mark.parametrize("key, expected", [

@@ -5,10 +5,8 @@ embedder; the slow test runs on the shipped corpus with the real encoder.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import random
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,49 +14,11 @@ import pytest
 
 from annobib.config import Settings
 from annobib.errors import AnnobibError
-from annobib.models import Annotation, Paper
+from annobib.models import Annotation
 from annobib.organize import dump_themes_file, load_themes_file, organize
 from annobib.organize import labels
 
-DIM = 32
-TOPICS = ["radiance field", "signed distance", "graph network", "video compression", "human avatar",
-          "diffusion prior", "equilibrium solver", "hypernetwork weight", "point cloud", "audio signal",
-          "language attention", "continual forgetting", "quantile regression", "shape generation",
-          "activation sine", "pruning lottery"]
-
-
-def word_vector(word: str) -> np.ndarray:
-    seed = int(hashlib.sha256(word.encode()).hexdigest()[:8], 16)
-    return np.random.default_rng(seed).normal(size=DIM)
-
-
-def stub_embed(phrases: list[str]) -> np.ndarray:
-    """Phrase vector = sum of per-word pseudo-random vectors: deterministic, no model."""
-    rows = [sum((word_vector(w) for w in labels.normalise(p).split()), np.zeros(DIM)) for p in phrases]
-    return np.array(rows)
-
-
-def synthetic_corpus(n: int = 232, seed: int = 0, topics: list[str] = TOPICS, prefix: str = "p",
-                     noise: float = 0.12):
-    rng = np.random.default_rng(seed)
-    centres = {t: stub_embed([t])[0] for t in topics}
-    papers, annotations = [], {}
-    for i in range(n):
-        topic = topics[i % len(topics)]
-        vec = centres[topic] / np.linalg.norm(centres[topic]) + rng.normal(scale=noise, size=DIM)
-        key = f"{prefix}{i:04d}"
-        phrases = (f"{topic}s", f"{topic.split()[0]} method", "neural network", f"extra {i % 7} thing")
-        papers.append(Paper(key=key, entry_type="article", title=f"On {topic} {i}", abstract="",
-                            year=2015 + i % 10))
-        annotations[key] = Annotation(key=key, keyphrases=phrases,
-                                      methods_mentioned=(topic.split()[0].upper(),),
-                                      embedding=tuple(vec / np.linalg.norm(vec)))
-    return papers, annotations
-
-
-def run(papers, annotations, doc=None, seed=13):
-    return organize(papers, annotations, doc, replace(Settings(), organize_seed=seed),
-                    embed_phrases=stub_embed)
+from helpers.themes import DIM, TOPICS, run, stub_embed, synthetic_corpus
 
 
 @pytest.fixture(scope="module")

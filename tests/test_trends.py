@@ -20,8 +20,8 @@ import pytest
 from annobib.config import Settings
 from annobib.models import Annotation, Bibliography, Paper, Theme
 from annobib.organize.indexes import keyword_index, method_index
-from annobib.organize.trends import (MIN_PAPERS, WINDOW, Z_THRESHOLD, find_trends, term_form, trend_statistic,
-                                     with_trends)
+from annobib.organize.trends import (MIN_PAPERS, WINDOW, Z_THRESHOLD, family_threshold, find_trends, term_form,
+                                     trend_statistic, with_trends)
 from annobib.render import timeline
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -188,6 +188,28 @@ def test_shown_phrases_merge_an_acronym_with_its_expansion(bib):
     assert not any(t.term == "INRs" for t in found.values())
 
 
+def test_threshold_rises_with_the_terms_tested():
+    """10,000 papers whose terms have nothing to do with their year: a fixed 1.645 would list
+    dozens of chance terms; the family threshold lists (almost) none, and still finds a term
+    going from 1 % to 3 % of the papers."""
+    import random
+
+    assert family_threshold(0) == family_threshold(40) == Z_THRESHOLD
+    assert family_threshold(1000) > 2.8 and family_threshold(5000) > 3.3
+    rng = random.Random(7)
+    vocabulary = [f"term {i}" for i in range(3000)]
+    papers = [Paper(f"p{i:05d}", "article", "T", "", year=2000 + i % 20) for i in range(10_000)]
+    notes = {}
+    for i, p in enumerate(papers):
+        phrases = tuple(rng.sample(vocabulary, 8))
+        if (p.year >= 2017 and i % 33 == 0) or (p.year < 2017 and i % 100 == 0):
+            phrases += ("planted trend",)              # 3 % of the recent papers, 1 % of the earlier
+        notes[p.key] = Annotation(p.key, phrases)
+    trends = find_trends(papers, notes)
+    assert [t.term for t in trends.rising] == ["planted trend"], [t.term for t in trends.rising][:5]
+    assert len(trends.fading) <= 2 and trends.rising_threshold > 3
+
+
 def test_organize_attaches_trends(bib, trends):
     assert bib.trends is None
     assert with_trends(bib).trends == trends
@@ -298,14 +320,19 @@ def test_shipped_trends_match_papers_json(shipped_site):
         mine = [p for p in papers if p["theme"] == slug]
         assert theme["years"] == {str(y): c for y, c in Counter(p["year"] for p in mine if p["year"]).items()}
         assert theme["undated"] == sum(1 for p in mine if p["year"] is None)
-    # Every listed term's counts, recomputed from the published annotations.
+    # The windows hold every dated paper; each listed term's z follows from its counts.
     cutoff = min(data["recent_years"])
-    terms = {p["key"]: {term_form(t) for t in p["keyphrases"][:10] + p["methods_introduced"] + p["methods_mentioned"]}
-             for p in papers}
+    n_r = sum(1 for p in papers if p["year"] and p["year"] >= cutoff)
+    n_e = sum(1 for p in papers if p["year"] and p["year"] < cutoff)
+    assert (data["papers"]["recent"], data["papers"]["earlier"]) == (n_r, n_e)
+    assert data["recent_years"] == sorted(years)[-WINDOW:]
     for term in data["rising"] + data["fading"]:
-        recent = sum(1 for p in papers if p["year"] and p["year"] >= cutoff and term["form"] in terms[p["key"]])
-        earlier = sum(1 for p in papers if p["year"] and p["year"] < cutoff and term["form"] in terms[p["key"]])
-        assert (term["recent_papers"], term["earlier_papers"]) == (recent, earlier), term
+        y_r, y_e = term["recent_papers"], term["earlier_papers"]
+        delta, z = trend_statistic(y_r, n_r, y_e, n_e, (y_r + y_e) / (n_r + n_e))
+        assert term["z"] == round(z, 3) and term["log_odds"] == round(delta, 4), term
+        assert (z >= data["z_rising"] and y_r >= MIN_PAPERS) if term in data["rising"] else \
+            (z <= -data["z_fading"] and y_e >= MIN_PAPERS), term
+    assert data["z_rising"] >= Z_THRESHOLD and data["z_fading"] >= Z_THRESHOLD
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'id="what-is-rising"' in home
     for term in data["rising"][:timeline.HOME_RISING]:
@@ -353,13 +380,10 @@ def test_map_toggle_recolours_by_year_and_back(browser, shipped, shipped_url):
     button.click()
     assert page.evaluate(FILLS) == themed and button.get_attribute("aria-pressed") == "false"
 
-    page.keyboard.press("Tab")                                         # the keyboard reaches it ...
-    for _ in range(200):
-        if page.evaluate("() => document.activeElement.hasAttribute('data-annobib-map-toggle')"):
-            break
-        page.keyboard.press("Tab")
-    else:
-        pytest.fail("the toggle is not reachable with Tab")
+    # The keyboard reaches it: Tab from the section's heading lands on the toggle, first ...
+    page.locator("h2#the-collection-at-a-glance a.headerlink").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.hasAttribute('data-annobib-map-toggle')")
     page.keyboard.press("Enter")                                       # ... and presses it
     assert by_year(page.evaluate(FILLS)) and button.get_attribute("aria-pressed") == "true"
     page.keyboard.press("Space")

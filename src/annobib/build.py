@@ -1,4 +1,4 @@
-"""The whole build: corpus -> analyze -> organize -> render -> MkDocs -> site/.
+"""The whole build: corpus -> analyze -> organize -> render -> MkDocs (or Zensical) -> site/.
 
 The site is built into a temporary folder and swapped in only when every stage
 succeeded and the counts agree (every paper exactly once in pages, all.bib,
@@ -58,7 +58,7 @@ class BuildSummary:
 
 
 @guarded_build  # one build at a time per folder; leftovers of a killed build removed first
-def build_site(root: Path, settings: Settings, log=lambda line: None, progress: bool = True,
+def build_site(root: Path, settings: Settings, log=lambda line: None, progress: bool = False,
                strict: bool = False) -> BuildSummary:
     """Build the site of the project at `root` into `settings.render_site_dir`.
 
@@ -69,6 +69,10 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
     from .check import check_project
 
     require_site_extra()
+    if settings.site_generator == "zensical":
+        from .render.zensical_build import require as require_zensical
+
+        require_zensical()
     started = time.perf_counter()
     summary = BuildSummary()
     report = check_project(root, settings)
@@ -167,9 +171,12 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
                                cache_dir=root / settings.analyze_cache_dir)
         config_path = staging / "mkdocs.yml"
         write_mkdocs_config(bib, docs_dir, new_site, config_path, _base_mkdocs(root), settings=settings)
-        pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py
-        _run_mkdocs(config_path, root)
-        _reuse_pages_and_index(pages, bib, settings, config_path, new_site, summary)
+        if settings.site_generator == "zensical":
+            _run_zensical(root, docs_dir, config_path, summary)   # render/zensical_build.py
+        else:
+            pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py
+            _run_mkdocs(config_path, root)
+            _reuse_pages_and_index(pages, bib, settings, config_path, new_site, summary)
         # Counted in the built site, not taken from the input: the conservation check's evidence.
         summary.paper_pages = sum(1 for _ in (new_site / "papers").glob("*/index.html"))
         summary.theme_pages = rendered.theme_pages
@@ -198,6 +205,15 @@ def _reuse_pages_and_index(plan, bib: Bibliography, settings: Settings, config_p
     summary.pages_rendered, summary.pages_reused = plan.rendered, plan.reused
     search.build_search_index(bib, new_site, settings, plan.search_config,
                               pages_key=incremental.pages_key(plan), cache_dir=plan.cache_dir)
+
+
+def _run_zensical(root: Path, docs_dir: Path, config_path: Path, summary: BuildSummary) -> None:
+    """Zensical builds the staged docs: no hook, so no page cache; its own search, not Pagefind."""
+    from .render import zensical_build
+
+    zensical_build.prepare(config_path)
+    zensical_build.run(config_path, root, _source_date_epoch(root))
+    summary.pages_rendered, summary.pages_reused = zensical_build.page_count(docs_dir), 0
 
 
 def _base_mkdocs(root: Path) -> Path:

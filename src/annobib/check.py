@@ -157,11 +157,11 @@ def _first_lines(keys: list[str], lines: list[str]) -> dict[str, int]:
 def _themes_schema_problems(document, themes_path: Path) -> list[Problem]:
     """The build's own validation of themes.yml (maintainers edit it by hand)."""
     from .corpus.themes_file import parse_themes_doc
-    from .errors import AnnobibError
+    from .errors import ThemesFileError
 
     try:
         parse_themes_doc(document, str(themes_path))
-    except AnnobibError as exc:
+    except ThemesFileError as exc:
         detail = str(exc).removeprefix(f"{themes_path}: ")
         return [Problem(str(themes_path), 1, "", f"the build would stop here: {detail}")]
     return []

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from .config import SettingsError, load_settings
-from .errors import AnnobibError, CorpusError
+from .config import load_settings
+from .errors import AnnobibError, CorpusError, JsonLinesError, SettingsError, SiteNotBuilt
 
 ROOT_OPTION = click.option(
     "--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."),
@@ -147,10 +147,10 @@ def read_documents(path: Path):
     documents, seen = [], set()
     for number, row in read_jsonl(path):
         if "id" not in row or not isinstance(row.get("text"), str):
-            raise AnnobibError(f"{path}:{number}: each line needs an \"id\" and a \"text\" string")
+            raise JsonLinesError(f"{path}:{number}: each line needs an \"id\" and a \"text\" string")
         doc_id = str(row["id"])
         if doc_id in seen:
-            raise AnnobibError(f"{path}:{number}: duplicate id {doc_id!r}")
+            raise JsonLinesError(f"{path}:{number}: duplicate id {doc_id!r}")
         seen.add(doc_id)
         documents.append(Document(id=doc_id, text=row["text"], title=row.get("title")))
     return documents
@@ -226,7 +226,7 @@ def serve(root: Path, dev_addr: tuple[str, int]):
 
     site = root / load_settings(root).render_site_dir
     if not (site / "index.html").exists():
-        raise AnnobibError(f"{site} has no built site: run 'annobib build' first")
+        raise SiteNotBuilt(f"{site} has no built site: run 'annobib build' first")
     host, port = dev_addr
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     try:

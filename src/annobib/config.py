@@ -14,13 +14,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import AnnobibError
+from .errors import SettingsError   # the catalogue of errors; importable from here too
 
 CONFIG_FILE = "annobib.yml"
-
-
-class SettingsError(AnnobibError):
-    """annobib.yml cannot be read, or a setting has the wrong type or an unknown name."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +53,7 @@ class Settings:
     organize_related_count: int = 5
     # render
     render_site_dir: str = "site"
+    site_generator: str = "mkdocs"         # "mkdocs" (MkDocs + Material) or "zensical": README, "Site generators"
     render_search: str = "pagefind"       # "pagefind" (sharded index) or "lunr" (Material's, trimmed): render/search.py
     render_search_abstracts: bool = True  # index abstracts too (titles, authors, keyphrases, methods always)
     render_page_cache: bool = True        # reuse unchanged pages' HTML across builds (render/incremental.py)
@@ -82,6 +79,15 @@ def _check_type(name: str, value, source: str):
     raise SettingsError(f"{source}: setting '{name}' must be {wanted}, got {value!r}")
 
 
+CHOICES = {"site_generator": ("mkdocs", "zensical")}   # settings that take one of a few words
+
+
+def _check_choice(name: str, value, source: str):
+    if name in CHOICES and value not in CHOICES[name]:
+        raise SettingsError(f"{source}: setting '{name}' must be one of {', '.join(CHOICES[name])}, got {value!r}")
+    return value
+
+
 def load_settings(root: Path, **overrides) -> Settings:
     """Defaults, then `annobib.yml` (if any), then explicit overrides; every value type-checked."""
     known = {f.name for f in fields(Settings)}
@@ -100,11 +106,12 @@ def load_settings(root: Path, **overrides) -> Settings:
         unknown = sorted(str(k) for k in set(loaded) - known)
         if unknown:
             raise SettingsError(f"{config_path}: unknown setting(s): {', '.join(unknown)}")
-        values.update({k: _check_type(k, v, str(config_path)) for k, v in loaded.items()})
+        source = str(config_path)
+        values.update({k: _check_choice(k, _check_type(k, v, source), source) for k, v in loaded.items()})
     for name, value in overrides.items():
         if value is None:
             continue
         if name not in known:
             raise SettingsError(f"unknown setting: {name}")
-        values[name] = _check_type(name, value, "option")
+        values[name] = _check_choice(name, _check_type(name, value, "option"), "option")
     return replace(Settings(), **values)

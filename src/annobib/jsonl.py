@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import AnnobibError
+from .errors import JsonLinesError
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
@@ -13,14 +13,14 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise AnnobibError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise JsonLinesError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise AnnobibError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
+            raise JsonLinesError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
         if not isinstance(row, dict):
-            raise AnnobibError(f"{path}:{number}: expected a JSON object")
+            raise JsonLinesError(f"{path}:{number}: expected a JSON object")
         yield number, row

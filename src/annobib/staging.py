@@ -15,7 +15,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
-import inspect
 import os
 import re
 import shutil
@@ -207,18 +206,16 @@ def failed_writes_reported(site_dir: Path) -> Iterator[None]:
 # --- the guard around build_site ----------------------------------------------------
 
 def guarded_build(build):
-    """Decorate `build_site(root, settings, log=..., ...)`: one build at a time per project
-    folder, leftovers of an interrupted build cleaned first, OSErrors as one line."""
-    signature = inspect.signature(build)
+    """Decorate `build_site(root, settings, log=..., **options)`: one build at a time per
+    project folder, leftovers of an interrupted build cleaned first, OSErrors as one line.
+    Options after `log` are passed by keyword."""
 
     @functools.wraps(build)
-    def guarded(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        root, settings, log = Path(bound.arguments["root"]), bound.arguments["settings"], bound.arguments["log"]
+    def guarded(root: Path, settings, log=lambda line: None, **options):
+        root = Path(root)
         with failed_writes_reported(root / settings.render_site_dir), build_lock(root) as lock:
             for message in clean_leftovers(root, settings, lock.stale):
                 log(message)
-            return build(*args, **kwargs)
+            return build(root, settings, log=log, **options)
 
     return guarded

@@ -25,7 +25,7 @@ import unicodedata
 
 from anyascii import anyascii
 
-from .errors import AnnobibError
+from .errors import MissingExtra
 from .latex import to_text
 
 __all__ = ["SLUG", "SLUG_MAX", "fold", "legacy_slugify", "name_key", "normal_title", "phrase_form",
@@ -131,7 +131,7 @@ def stop_words(language: str = "en") -> frozenset[str]:
     try:
         import spacy.lang  # noqa: F401  (spaCy is in the [site] extra only)
     except ImportError:
-        raise AnnobibError("stop words need spaCy: install annobib[site]") from None
+        raise MissingExtra("stop words need spaCy: install annobib[site]") from None
     code = (language or "").strip().lower().replace("_", "-").split("-")[0]
     if _LANGUAGE_CODE.match(code):
         try:

@@ -20,7 +20,7 @@ from ..models import Annotation, Paper
 from .vocabulary import Vocabulary, default_vocabulary, load_vocabulary
 
 # Bump when extraction changes in a way that should invalidate cached annotations.
-ANALYSIS_VERSION = "7"  # 7: title-only keyphrases as the title writes them; names never structured-abstract headings, citation tags or mojibake; 3: KeyBERT engine + re-ranker; 4: wrapped lines joined, links out, generic-word merges, MMR keeps the top 5; 5: merged groups shown as their far more frequent member, template headings generic, generic heads by word not stem; 6: summary without linking phrases, back references or citation tags, absent for title-only entries and when it would repeat the title
+ANALYSIS_VERSION = "8"  # 8: summary rules of issue 23 completed (structured abstracts by heading words, concluding frames, prior work, HTML markup); 7: title-only keyphrases as the title writes them; names never structured-abstract headings, citation tags or mojibake; 3: KeyBERT engine + re-ranker; 4: wrapped lines joined, links out, generic-word merges, MMR keeps the top 5; 5: merged groups shown as their far more frequent member, template headings generic, generic heads by word not stem; 6: summary without linking phrases, back references or citation tags, absent for title-only entries and when it would repeat the title
 KEYPHRASES_STORED = 15
 # spaCy components nothing reads: annotations use tags (keyphrases) and the parser's sentences (names, summary).
 UNREAD_PIPES = ("ner", "lemmatizer", "attribute_ruler")
@@ -77,9 +77,7 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
         encoder = encoder_future.result()
     extractor = KeyphraseExtractor(nlp, encoder)
     scored = extractor.score(texts, titles=titles, spacy_docs=spacy_docs)   # the one encoder pass
-    extractor.score = lambda *args, **kwargs: scored   # extract() selects from that same pass
-    keyphrases = extractor.extract(texts, titles=titles, spacy_docs=spacy_docs, top_n=KEYPHRASES_STORED,
-                                   keywords=[d.keywords for d in documents])
+    keyphrases = extractor.select(scored, top_n=KEYPHRASES_STORED, keywords=[d.keywords for d in documents])
     embeddings = _document_vectors(documents, scored, encoder)
     annotations = []
     for document, doc, phrases, vector in zip(documents, spacy_docs, keyphrases, embeddings):
@@ -199,7 +197,7 @@ def _write_cached(path: Path, annotation: Annotation) -> None:
     write_json(path, asdict(annotation))
 
 
-def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, progress: bool = True,
+def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, progress: bool = False,
                     vocabulary: Vocabulary | None = None) -> AnnotateResult:
     """Annotations of every paper, from the cache where the same input was analysed before.
 

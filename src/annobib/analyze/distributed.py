@@ -26,13 +26,9 @@ from __future__ import annotations
 
 import os
 
-from ..errors import AnnobibError
+from ..errors import ClusterError   # the catalogue of errors; importable from here too
 
 DEFAULT_CHUNK = 128
-
-
-class ClusterError(AnnobibError):
-    """The Dask client is missing or the cluster could not run the analysis."""
 
 
 def chunks(items: list, size: int) -> list[list]:
@@ -61,9 +57,9 @@ def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabul
     `settings.analyze_scheduler` names a scheduler."""
     if not documents:
         return
-    parts = chunks(documents, getattr(settings, "analyze_chunk_size", DEFAULT_CHUNK))
-    address = getattr(settings, "analyze_scheduler", "")
-    threads = getattr(settings, "analyze_threads", 0)
+    parts = chunks(documents, settings.analyze_chunk_size)
+    address = settings.analyze_scheduler
+    threads = settings.analyze_threads
     if address:
         yield from on_cluster(parts, settings, address, threads, vocabulary)
         return

@@ -1,44 +1,60 @@
 """The one-line contribution: the abstract's own sentence that states what the paper does.
 
 Extractive, never generated: the summary is one sentence of the abstract from which at most a
-leading linking phrase and citation tags are cut. It is ABSENT ('') when no sentence states a
-contribution, when it would only repeat the title, and for an entry without abstract (the analysis
-stage does not ask for one then; see `analyze.document_summary`).
+leading linking phrase or concluding frame and citation tags are cut. It is ABSENT ('') when no
+sentence states a contribution, when it would only repeat the title, and for an entry without
+abstract (the analysis stage does not ask for one then; see `analyze.document_summary`).
 
 Sentences are spaCy's: the Doc's boundaries when one is given (the build parses each abstract
 once), else those of `nlp`, else spaCy's rule-based sentencizer on a blank English pipeline. A
-boundary right after 'et al.', 'e.g.', a colon or inside brackets is joined back.
+boundary right after 'et al.', 'e.g.', a colon or inside brackets is joined back, and a span is
+cut before a section heading inside it ('... AD. RESULTS: ...'). An abstract stored with HTML
+markup ('<h3>RESULTS</h3><p>...') is read as text, its headings as headings.
 
 Rules
 -----
-* Linking phrase, cut from the start of a sentence, repeatedly, and the rest capitalised:
+* Cut from the start of a sentence, repeatedly, and the rest capitalised:
   a self-reference ('In this paper,', 'In the present study', 'Here,', 'Herein') whatever follows
   ('In this paper, we propose X' -> 'We propose X'; 'In this paper, X is used' -> 'X is used');
   a connective ('However,', 'Thus,', 'Specifically,', 'Moreover,') or a short clause pointing back
-  ('To address these issues,', 'Motivated by this observation,', 'In this context,') only when the
-  paper speaks next ('we', 'this paper', ...): 'To address these issues, we propose X' -> 'We propose X'.
+  ('To address these issues,', 'Motivated by this observation,', 'In our experiments,') only when
+  the paper speaks next ('we', 'this paper', ...): 'To address these issues, we propose X' -> 'We
+  propose X'; a concluding frame: 'Taken together, these results indicate that X', 'This study
+  suggests that X', 'It is argued that X' -> 'X'.
 * Rejected: a sentence that still starts with a connective or a clause pointing back after that
-  ('However, existing methods ...'), or with a back reference ('This approach', 'These results',
-  'Such', 'It', 'They', 'Its', ... but not 'This paper / work / study / review ...'); framing that
-  does not speak for the paper (background and motivation: 'Recent years have seen ...', 'X is a
-  fundamental problem', 'Existing methods ...', 'has been proposed'); a question; code and links
-  ('available at https://...'); outlook ('future work'); fewer than four words.
+  ('However, existing methods ...', 'In this context, ...'), or with a back reference ('This
+  approach', 'These results', 'Such', 'It', 'They', 'Its', ... but not 'This paper / work / study /
+  review ...'); framing that does not speak for the paper (background and motivation: 'Recent
+  years have seen ...', 'X is a fundamental problem', 'Existing methods ...', 'has been
+  proposed'); the authors' earlier work ('We have previously described ...'); a question (one after
+  'we ask:' ranks two lower instead); code and links ('available at https://...'); outlook
+  ('future work is needed'); fewer than four words.
+* Who speaks for the paper: 'we', 'this / the present / our paper, work, study, review, ...',
+  'the paper', 'the author(s)', 'X and colleagues', a sentence with no subject ('Discusses ...',
+  'Presents ...'), and a sentence that began 'In this paper,'.
 * Preference, the earliest sentence of the best rank:
   1. the paper speaks and puts something forward: 'we propose / introduce / present / develop /
-     design / describe / derive / define / provide / report ...', 'this paper proposes ...', or the
-     present passive 'A new model ... is introduced';
+     design / describe / derive / define / provide / report ...', 'this paper proposes ...', 'we
+     study X and propose Y', or the present passive 'A new model ... is introduced';
+  1.5 a concluding frame that sums up ('Taken together, these results indicate that X');
   2. the paper speaks with another research verb ('we study / show / investigate / review',
-     'this meta-analysis examines', 'the objective of the present work is to ...'), or a result in
-     the passive ('X has been measured to 0.7 ppm', 'X is investigated');
+     'this meta-analysis examines', 'the objective of the present work is to ...'), a result in
+     the passive ('X has been measured to 0.7 ppm', 'X is investigated', 'X was found to'), a
+     concluding frame without summing up ('Our results suggest that X'), a sentence that began
+     'In this paper,', or the name the title gives ('Isaac Gym offers ...' under 'Isaac Gym: ...');
   3. any other sentence where 'we' acts.
   One that adds to something before ('Moreover, we ...', 'Finally, we ...', 'We also ...') ranks
-  one lower; one that refers back inside ('we solve this problem') half lower.
-* Structured abstracts ('BACKGROUND: ... METHODS: ... RESULTS: ... CONCLUSIONS: ...', also
-  'Objective. ... Approach. ... Main results. ... Significance.'): the first sentence of the
-  conclusions section ('Conclusion(s)', 'Significance', 'Interpretation', 'Discussion') that is
-  not rejected, else of the results section, else the ranks above; the heading is cut.
+  one lower; evaluation ('To validate ..., we conduct experiments', 'We compare ...', 'Extensive
+  experiments ...') one and a half lower; one that refers back inside ('we solve this problem')
+  half lower.
+* Structured abstracts ('BACKGROUND: ... METHODS: ... RESULTS: ... CONCLUSIONS: ...', 'DESIGN AND
+  SETTING:', also 'Objective. ... Approach. ... Main results. ... Significance.'; two headings or
+  more): the first sentence of the conclusions section ('Conclusion(s)', 'Significance',
+  'Interpretation', 'Discussion', 'Implications') that is not rejected, else of the results
+  section ('Results', 'Findings'), else the ranks above; the heading is cut.
 * Citation tags cut: '[ZRKB21]', '[12]', '[3-5, 9]', '[Mairal et al., 2009]',
-  '(Smith et al., 2020)', '(Smith and Lee 2019; Wu 2020)', 'Wang et al. (2014)' -> 'Wang et al.'.
+  '(Smith et al., 2020)', '(Smith and Lee 2019; Wu 2020)', 'Wang et al. (2014)' -> 'Wang et al.';
+  an interval ('[0, 1]', 'x ∈ [1, 2]') stays.
 """
 from __future__ import annotations
 
@@ -46,7 +62,7 @@ import functools
 import html
 import re
 
-__all__ = ["contribution_sentence", "sentences", "sentence_spans"]
+__all__ = ["contribution_sentence", "sentences", "sentence_spans", "strip_citations"]
 
 # --- sentences ---------------------------------------------------------------------------
 
@@ -162,7 +178,8 @@ _TELEGRAPHIC = (r"^(?:discuss|explain|examin|consider|present|describ|review|arg
                 r"(?!\s+(?:have|has|had|are|were|was|is|show|shows|suggest|indicate|of|on|in|that|and|by|from|to)\b)")
 _OTHERS_SPEAKING = r"\bthe (?:authors?|investigators|researchers)\b|\b[A-Z][\w'-]+ and (?:colleagues|co-?workers)\b"
 # Who speaks for the paper at the start of what is left.
-_SPEAKS = re.compile(rf"(?:we\b|our\s|{_SELF}|{_OTHERS_SPEAKING}|{_TELEGRAPHIC}|here(?:in)?\b|in\s+{_SELF}|the\s+(?:aim|objective|goal|purpose)s?\s+of\s+{_SELF})", re.I)
+_SPEAKS = re.compile(rf"(?:we\b|our\s|{_SELF}|{_OTHERS_SPEAKING}|{_TELEGRAPHIC}|here(?:in)?\b|in\s+{_SELF}"
+                     rf"|the\s+(?:aim|objective|goal|purpose)s?\s+of\s+{_SELF})", re.I)
 
 _SELF_PHRASE = re.compile(
     rf"(?:in|within|through|with)\s+{_SELF}\s*,?\s*|(?:here(?:in)?|hereby)\b\s*,?\s*(?=\S)", re.I)
@@ -173,7 +190,8 @@ _CONNECTIVE = re.compile(
     r"in conclusion|to (?:summari[sz]e|conclude)|in short|in sum|altogether|instead|rather|nevertheless|"
     r"nonetheless|yet|still|in contrast|by contrast|conversely|on the other hand|importantly|notably|"
     r"interestingly|surprisingly|remarkably|crucially|ultimately|similarly|likewise|meanwhile|indeed|"
-    r"as such|as an alternative|alternatively|in practice|in turn|on the contrary|to (?:this|that) end|for this (?:purpose|reason)|"
+    r"as such|as an alternative|alternatively|in practice|in turn|on the contrary|to (?:this|that) end|"
+    r"for this (?:purpose|reason)|"
     r"with this in mind|to do (?:so|this)|unfortunately|fortunately|so)(?![\w-])\s*,?\s*", re.I)
 # Connectives that link even without a comma ('However existing methods ...'); the others only with one.
 _ALWAYS_LINKING = {"however", "therefore", "thus", "hence", "moreover", "furthermore", "additionally", "consequently",
@@ -198,7 +216,8 @@ _FRAMING = re.compile(
     r"traditionally|historically|conventionally|since\b|despite\b|although\b|though\b|while\b|whereas\b|"
     r"existing\b|current\b|previous\b|prior\b|conventional\b|classical\b|most\b|many\b|several\b|some\b|numerous\b|"
     r"various\b|a (?:large|growing|wide|vast) (?:body|number|range|variety)|one of the|there (?:is|are|has been|have been)\b)"
-    r"|\b(?:ha(?:s|ve) (?:been (?!measured|calculated|computed|determined|obtained|observed|found|performed|carried)|become|attracted|gained|received|seen|shown|emerged|achieved|drawn|witnessed|enabled|"
+    r"|\b(?:ha(?:s|ve) (?:been (?!measured|calculated|computed|determined|obtained|observed|found|performed|carried)"
+    r"|become|attracted|gained|received|seen|shown|emerged|achieved|drawn|witnessed|enabled|"
     r"led|made|proven|demonstrated|revolutioni[sz]ed|recently|long|yet to)|"
     r"(?:is|are|was|were) (?:a|an|one of the)\s+(?:[\w-]+\s+){0,3}?(?:problem|task|challenge|issue|topic|question|area|"
     r"field|tool|technique|paradigm|approach|way|component|step|goal|concept)s?\b|"
@@ -243,7 +262,8 @@ _RESEARCH = (r"(?:(?:stud|investigat|examin|explor|analy[sz]|address|tackl|consi
              r"exploit|combin|integrat|adapt|implement|introduc|using)" + _VERB_ENDING + ")")
 _PUT_FORWARD_FINITE = _PUT_FORWARD.replace(_VERB_ENDING, r"(?:e|es|ed|s|d)?")     # 'and propose', not 'and designing'
 _GAP = r"(?:\s+(?:[\w-]+|\([^)]*\))){0,3}?\s+"
-_SPEAKER = rf"(?:\bwe\b|{_SELF}|{_OTHERS_SPEAKING}|\bthe\s+(?:aim|objective|goal|purpose)s?\s+of\s+{_SELF}\s+(?:is|was)\s+to\b)"
+_SPEAKER = (rf"(?:\bwe\b|{_SELF}|{_OTHERS_SPEAKING}"
+            rf"|\bthe\s+(?:aim|objective|goal|purpose)s?\s+of\s+{_SELF}\s+(?:is|was)\s+to\b)")
 _RANK_1 = re.compile(
     rf"{_SPEAKER}{_GAP}{_PUT_FORWARD}\b|{_SPEAKER}\s+{_PUT_FORWARD}\b"
     rf"|^(?:propos|introduc|present|develop|describ|report|outlin)e?s\b"
@@ -294,6 +314,8 @@ def strip_citations(sentence: str) -> str:
         sentence = pattern.sub("", sentence)
     sentence = re.sub(r"\s+([,.;:!?])", r"\1", sentence)
     sentence = re.sub(r"\(\s*\)|\[\s*\]", "", sentence)
+    sentence = re.sub(r"\b(et al|e\.g|i\.e|etc)\.\s*\.", r"\1.", sentence)    # 'Wang et al. (2014).' -> 'Wang et al.'
+
     return re.sub(r"\s{2,}", " ", sentence).strip()
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import AnnobibError
+from ..errors import VocabularyError
 
 DEFAULTS = Path(__file__).parent / "data" / "vocabulary.yml"
 PROJECT_FILE = "vocabulary.yml"
@@ -57,11 +57,11 @@ def _parse(data, source: str) -> Vocabulary:
         return Vocabulary()
     known = {f.name for f in fields(Vocabulary)}
     if not isinstance(data, dict) or set(data) - known:
-        raise AnnobibError(f"{source}: expected a mapping with some of: {', '.join(sorted(known))}")
+        raise VocabularyError(f"{source}: expected a mapping with some of: {', '.join(sorted(known))}")
     lists = {}
     for name, value in data.items():
         if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
-            raise AnnobibError(f"{source}: '{name}' must be a list of words")
+            raise VocabularyError(f"{source}: '{name}' must be a list of words")
         lists[name] = [str(v) for v in value]
     return Vocabulary(
         generic_terms=frozenset(w.lower() for w in lists.get("generic_terms", [])),
@@ -86,5 +86,5 @@ def load_vocabulary(root: Path | None) -> Vocabulary:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-        raise AnnobibError(f"{path}: cannot be read as YAML ({' '.join(str(exc).split())})") from None
+        raise VocabularyError(f"{path}: cannot be read as YAML ({' '.join(str(exc).split())})") from None
     return base.extended(_parse(data, str(path)))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import AnnobibError
+from ..errors import ThemesFileError
 from ..text import SLUG
 
 __all__ = ["HEADER", "SLUG_RE", "StoredChapter", "StoredTheme", "dump_themes_file", "file_form",
@@ -76,25 +76,25 @@ def _key_list(value, where: str, source: str) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(k, (str, int)) and not isinstance(k, bool)
                                               for k in value):
-        raise AnnobibError(f"{source}: {where}: expected a list of citation keys")
+        raise ThemesFileError(f"{source}: {where}: expected a list of citation keys")
     return [str(k) for k in value]
 
 
 def _parse_theme(item, index: int, source: str) -> StoredTheme:
     where = f"themes[{index}]"
     if not isinstance(item, dict):
-        raise AnnobibError(f"{source}: {where}: expected a mapping with slug, label, papers")
+        raise ThemesFileError(f"{source}: {where}: expected a mapping with slug, label, papers")
     unknown = sorted(set(item) - set(THEME_FIELDS))
     if unknown:
-        raise AnnobibError(f"{source}: {where}: unknown field(s): {', '.join(map(str, unknown))}")
+        raise ThemesFileError(f"{source}: {where}: unknown field(s): {', '.join(map(str, unknown))}")
     slug, label = item.get("slug"), item.get("label")
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
-        raise AnnobibError(f"{source}: {where}: slug must be lower-case words joined by '-', got {slug!r}")
+        raise ThemesFileError(f"{source}: {where}: slug must be lower-case words joined by '-', got {slug!r}")
     if not isinstance(label, str) or not label.strip():
-        raise AnnobibError(f"{source}: theme '{slug}': label must be a non-empty text")
+        raise ThemesFileError(f"{source}: theme '{slug}': label must be a non-empty text")
     description = item.get("description") or ""
     if not isinstance(description, str):
-        raise AnnobibError(f"{source}: theme '{slug}': description must be a text")
+        raise ThemesFileError(f"{source}: theme '{slug}': description must be a text")
     return StoredTheme(slug, label.strip(), description.strip(),
                        _key_list(item.get("pinned"), f"theme '{slug}' pinned", source),
                        _key_list(item.get("papers"), f"theme '{slug}' papers", source))
@@ -105,23 +105,23 @@ def parse_themes_doc(doc, source: str) -> list[StoredTheme]:
     if doc is None:
         return []
     if not isinstance(doc, dict) or set(doc) - set(DOC_KEYS):
-        raise AnnobibError(f"{source}: expected a mapping with the keys 'themes' (a list of themes) "
-                           "and optionally 'chapters' and 'urls'")
+        raise ThemesFileError(f"{source}: expected a mapping with the keys 'themes' (a list of themes) "
+                              "and optionally 'chapters' and 'urls'")
     recorded_urls(doc, source)
     parse_chapters(doc, source)
     items = doc.get("themes") or []
     if not isinstance(items, list):
-        raise AnnobibError(f"{source}: 'themes' must be a list")
+        raise ThemesFileError(f"{source}: 'themes' must be a list")
     themes = [_parse_theme(item, i, source) for i, item in enumerate(items)]
     slugs = [t.slug for t in themes]
     duplicated = sorted({s for s in slugs if slugs.count(s) > 1})
     if duplicated:
-        raise AnnobibError(f"{source}: theme slug(s) used twice: {', '.join(duplicated)}")
+        raise ThemesFileError(f"{source}: theme slug(s) used twice: {', '.join(duplicated)}")
     pinned_in: dict[str, str] = {}
     for theme in themes:
         for key in theme.pinned:
             if pinned_in.setdefault(key, theme.slug) != theme.slug:
-                raise AnnobibError(
+                raise ThemesFileError(
                     f"{source}: '{key}' is pinned in two themes: {pinned_in[key]} and {theme.slug}")
     return themes
 
@@ -129,21 +129,21 @@ def parse_themes_doc(doc, source: str) -> list[StoredTheme]:
 def _parse_chapter(item, index: int, source: str) -> StoredChapter:
     where = f"chapters[{index}]"
     if not isinstance(item, dict):
-        raise AnnobibError(f"{source}: {where}: expected a mapping with slug, label, sections")
+        raise ThemesFileError(f"{source}: {where}: expected a mapping with slug, label, sections")
     unknown = sorted(set(item) - set(CHAPTER_FIELDS))
     if unknown:
-        raise AnnobibError(f"{source}: {where}: unknown field(s): {', '.join(map(str, unknown))}")
+        raise ThemesFileError(f"{source}: {where}: unknown field(s): {', '.join(map(str, unknown))}")
     slug, label = item.get("slug"), item.get("label")
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
-        raise AnnobibError(f"{source}: {where}: slug must be lower-case words joined by '-', got {slug!r}")
+        raise ThemesFileError(f"{source}: {where}: slug must be lower-case words joined by '-', got {slug!r}")
     if not isinstance(label, str) or not label.strip():
-        raise AnnobibError(f"{source}: chapter '{slug}': label must be a non-empty text")
+        raise ThemesFileError(f"{source}: chapter '{slug}': label must be a non-empty text")
     description = item.get("description") or ""
     if not isinstance(description, str):
-        raise AnnobibError(f"{source}: chapter '{slug}': description must be a text")
+        raise ThemesFileError(f"{source}: chapter '{slug}': description must be a text")
     sections = item.get("sections") or []
     if not isinstance(sections, list) or not all(isinstance(s, str) and SLUG_RE.match(s) for s in sections):
-        raise AnnobibError(f"{source}: chapter '{slug}': sections must be a list of theme slugs")
+        raise ThemesFileError(f"{source}: chapter '{slug}': sections must be a list of theme slugs")
     return StoredChapter(slug, label.strip(), description.strip(), list(dict.fromkeys(sections)))
 
 
@@ -152,18 +152,18 @@ def parse_chapters(doc, source: str) -> list[StoredChapter]:
     (a file written before chapters existed)."""
     items = (doc or {}).get("chapters") or []
     if not isinstance(items, list):
-        raise AnnobibError(f"{source}: 'chapters' must be a list")
+        raise ThemesFileError(f"{source}: 'chapters' must be a list")
     chapters = [_parse_chapter(item, i, source) for i, item in enumerate(items)]
     slugs = [c.slug for c in chapters]
     duplicated = sorted({s for s in slugs if slugs.count(s) > 1})
     if duplicated:
-        raise AnnobibError(f"{source}: chapter slug(s) used twice: {', '.join(duplicated)}")
+        raise ThemesFileError(f"{source}: chapter slug(s) used twice: {', '.join(duplicated)}")
     listed_in: dict[str, str] = {}
     for chapter in chapters:
         for section in chapter.sections:
             if listed_in.setdefault(section, chapter.slug) != chapter.slug:
-                raise AnnobibError(f"{source}: section '{section}' is listed in two chapters: "
-                                   f"{listed_in[section]} and {chapter.slug} (keep it in one)")
+                raise ThemesFileError(f"{source}: section '{section}' is listed in two chapters: "
+                                      f"{listed_in[section]} and {chapter.slug} (keep it in one)")
     return chapters
 
 
@@ -174,7 +174,7 @@ def recorded_urls(doc, source: str) -> dict[str, str]:
     urls = (doc or {}).get("urls") or {}
     if not isinstance(urls, dict) or not all(isinstance(k, str) and isinstance(v, str) and SLUG_RE.match(v)
                                              for k, v in urls.items()):
-        raise AnnobibError(f"{source}: 'urls' must map citation keys to slugs (lower-case words joined by '-')")
+        raise ThemesFileError(f"{source}: 'urls' must map citation keys to slugs (lower-case words joined by '-')")
     return dict(urls)
 
 
@@ -186,7 +186,7 @@ def load_themes_file(path) -> dict | None:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise AnnobibError(f"{path}: not valid YAML: {exc}") from None
+        raise ThemesFileError(f"{path}: not valid YAML: {exc}") from None
     if doc is None:
         return None
     return file_form(parse_themes_doc(doc, str(path)), recorded_urls(doc, str(path)),

@@ -27,6 +27,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import MissingExtra, PdfUnreadable   # PdfUnreadable importable from here too
+
 MAX_PAGES = 3              # an abstract is on the first page, or the second after a cover page
 MAX_WORDS = 700            # longer is not an abstract: cut at the last sentence end before this
 BODY_WORDS = 120           # the body fallback takes whole paragraphs until it has this many words
@@ -78,10 +80,6 @@ _COVER = re.compile(
     r"terms\s+of\s+use|copyright\s+and\s+moral\s+rights|eprints?\b|research\s+(?:portal|repository|online)|"
     r"preprint\s+series|additional\s+copies\s+are\s+available|notice\s*:\s*this\s+is)", re.I)
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
-
-
-class PdfUnreadable(Exception):
-    """The PDF cannot be read (damaged, encrypted) or has no text layer (a scan)."""
 
 
 @dataclass(frozen=True)
@@ -172,9 +170,7 @@ def read_pages(path: Path, max_pages: int = MAX_PAGES) -> list[_Page]:
         from pdfminer.layout import LAParams
         from pdfminer.pdfparser import PDFSyntaxError
     except ImportError:
-        from ..errors import AnnobibError
-
-        raise AnnobibError("reading PDFs needs pdfminer.six: pip install 'annobib[enrich]'") from None
+        raise MissingExtra("reading PDFs needs pdfminer.six: pip install 'annobib[enrich]'") from None
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)   # its notes on odd colour spaces, fonts
     try:

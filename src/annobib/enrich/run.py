@@ -37,7 +37,7 @@ from pathlib import Path
 
 from ..atomic import write_json
 from ..config import Settings
-from ..errors import AnnobibError, HasProblems, Problem
+from ..errors import AnnobibError, HasProblems, Problem, SidecarUnreadable
 from .files import pdf_paths
 from .sidecar import SIDECAR_NAME, AbstractRecord, abstract_record, read_sidecar, write_sidecar
 
@@ -107,7 +107,7 @@ def enrich_project(root: Path, settings: Settings, offline: bool,
     sidecar = read_sidecar(corpus_dir / SIDECAR_NAME)
     if not sidecar.readable:
         problem = sidecar.problems[0]
-        raise AnnobibError(f"{problem}: not overwritten; fix or delete it, then run 'annobib enrich' again")
+        raise SidecarUnreadable(f"{problem}: not overwritten; fix or delete it, then run 'annobib enrich' again")
     before = _serialised(sidecar.data)
     entries = _entries(corpus_dir)
     problems: list[Problem] = []

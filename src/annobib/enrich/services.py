@@ -43,7 +43,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 from ..corpus.ids import arxiv_id, clean_doi, normal_doi
-from ..errors import AnnobibError
+from ..errors import ContactMissing, MissingExtra, ServiceUnavailable   # ServiceUnavailable importable from here too
 from ..text import name_key, normal_title
 
 log = logging.getLogger(__name__)
@@ -61,12 +61,6 @@ RECHECK_MISSING_DAYS = 30         # an entry no service knew is asked again afte
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 _OPENALEX = "https://api.openalex.org"
 _ARXIV_DOI = "10.48550/arxiv."
-
-
-class ServiceUnavailable(AnnobibError):
-    """A metadata service could not be reached, refused us, or kept failing: lookups stopped.
-
-    Every entry finished before this is already in the cache the caller passed."""
 
 
 # --------------------------------------------------------------------------- records
@@ -495,8 +489,8 @@ class _Identity:
 def _identity(contact: str) -> _Identity:
     contact = " ".join((contact or "").split())
     if not contact:
-        raise AnnobibError("looking up abstracts needs a contact (an e-mail address) to send with every "
-                           "request, as OpenAlex and Crossref ask")
+        raise ContactMissing("looking up abstracts needs a contact (an e-mail address) to send with every "
+                             "request, as OpenAlex and Crossref ask")
     found = _EMAIL.search(contact)
     return _Identity(f"annobib/{_version()}", contact, found.group(0) if found else None)
 
@@ -858,7 +852,7 @@ def _clients(contact: str, services: tuple[str, ...], openalex_api_key: str | No
         try:
             importlib.import_module(_CLIENT_PACKAGES[service])
         except ImportError:
-            raise AnnobibError(f"looking up {NAMES[service]} needs the '{_CLIENT_PACKAGES[service]}' package: "
+            raise MissingExtra(f"looking up {NAMES[service]} needs the '{_CLIENT_PACKAGES[service]}' package: "
                                "pip install 'annobib[enrich]'") from None
     session = _session(identity.user_agent, identity.sender)
     clients: dict = {}

@@ -18,14 +18,15 @@ import numpy as np
 
 from ..config import Settings
 from ..corpus import slugs as url_slugs
-from ..corpus.themes_file import (StoredTheme, dump_themes_file, file_form, load_themes_file, parse_themes_doc,
-                                  recorded_urls)
-from ..errors import AnnobibError
+from ..corpus.themes_file import (StoredTheme, dump_themes_file, file_form, load_themes_file, parse_chapters,
+                                  parse_themes_doc, recorded_urls)
+from ..errors import EmbeddingError
 from ..models import Annotation, Bibliography, Paper, Theme
 from . import labels as labels_mod
 from .indexes import concept_index, method_index
 from .phrases import organize_phrases
 from .reasons import explainer
+from .outline import label_slug, make_outline
 from .projection import MapProjector, map_points
 from .related import related_papers, see_also
 from .themes import centroids, cluster_papers, normalise_rows, place_new_papers
@@ -71,7 +72,8 @@ def resolve_stored(stored: list[StoredTheme], corpus_keys: set[str]) -> tuple[li
 
 
 def slugify(label: str, taken: set[str]) -> str:
-    return url_slugs.unique(url_slugs.slug(label, SLUG_MAX, fallback="theme"), taken)
+    """A new theme's slug: the whole label's words, cut at a word, never ending with 'and'."""
+    return label_slug(label, taken, max_length=SLUG_MAX)
 
 
 # --- the stage -----------------------------------------------------------------------
@@ -79,11 +81,11 @@ def slugify(label: str, taken: set[str]) -> str:
 def embedding_matrix(keys: list[str], annotations: dict[str, Annotation]) -> np.ndarray:
     missing = [k for k in keys if k not in annotations or not annotations[k].embedding]
     if missing:
-        raise AnnobibError(f"organize: no document embedding for {len(missing)} paper(s): "
+        raise EmbeddingError(f"organize: no document embedding for {len(missing)} paper(s): "
                            f"{', '.join(missing[:10])}")
     sizes = {len(annotations[k].embedding) for k in keys}
     if len(sizes) > 1:
-        raise AnnobibError(f"organize: embeddings of different sizes {sorted(sizes)}; rebuild the cache")
+        raise EmbeddingError(f"organize: embeddings of different sizes {sorted(sizes)}; rebuild the cache")
     return normalise_rows(np.array([annotations[k].embedding for k in keys], dtype=float))
 
 
@@ -141,29 +143,17 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc
                                     published)
     stored, messages = resolve_stored(stored_all, set(keys))
     grouping = group_papers(keys, vectors, stored, settings.organize_seed)
-    groups = grouping.groups
-    cents = centroids(vectors, groups) if groups else np.zeros((0, vectors.shape[1]))
-    key_groups = [[keys[r] for r in g] for g in groups]
-    reps = [keys[representative(g, cents[i], vectors)] for i, g in enumerate(groups)]
-    fixed = [t.label for t in grouping.stored] + [None] * grouping.new_count
-    texts = labels_mod.theme_texts(
-        key_groups, {k: annotations[k].keyphrases for k in keys}, cents, reps,
-        {p.key: p.title_text for p in papers}, embed_phrases or default_embedder(settings), fixed)
-
-    slugs = [t.slug for t in grouping.stored]
-    for text in texts[len(grouping.stored):]:
-        slugs.append(slugify(text.label, set(slugs)))
-    neighbours = see_also(slugs, cents)
-    descriptions = [t.description for t in grouping.stored] + [""] * grouping.new_count
-    themes = [Theme(slug=slugs[i], label=texts[i].label,
-                    description=descriptions[i] or texts[i].description,
-                    keyphrases=texts[i].keyphrases, papers=tuple(sorted(key_groups[i])),
-                    see_also=neighbours[slugs[i]]) for i in range(len(groups))]
-    themes.sort(key=lambda t: t.slug)
+    # themes (the sections) named and grouped in chapters: organize/outline.py
+    outline = make_outline(papers, keys, vectors, annotations, grouping,
+                           parse_chapters(themes_doc, settings.themes_file),
+                           embed_phrases or default_embedder(settings))
+    themes, slugs = outline.themes, outline.slugs
+    messages += outline.messages
     pinned = {t.slug: t.pinned for t in grouping.stored}
     doc = file_form([StoredTheme(t.slug, t.label, t.description, pinned.get(t.slug, []),
                                   list(t.papers)) for t in themes],
-                    {k: s for k, s in paper_slugs.items() if s != url_slugs.slug(k, fallback="paper")})
+                    {k: s for k, s in paper_slugs.items() if s != url_slugs.slug(k, fallback="paper")},
+                    outline.stored_chapters)
 
     theme_of = {k: t.slug for t in themes for k in t.papers}
     phrases = organize_phrases(papers, annotations, theme_of)    # organize/phrases.py: what pages show
@@ -176,7 +166,8 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc
         methods=method_index({k: annotations[k] for k in keys}),
         keywords=concept_index(phrases),
         map_points=project_map(keys, vectors, settings.organize_seed),
-        slugs=paper_slugs, phrases=phrases)
+        slugs=paper_slugs, phrases=phrases,
+        chapters=tuple(outline.chapters), chapter_of=outline.chapter_of)
     bib = with_trends(bib, settings.analyze_keyphrases_shown)   # organize/trends.py
     report = build_report(keys, grouping, slugs, messages, len(themes))
     return bib, doc, report

@@ -20,6 +20,25 @@ here, "continual learning" in a continual-learning library) and is no label.
 Phrases are compared lower-cased and singularised ("Radiance Fields" ==
 "radiance field"), hyphenated words stay one word ("in-context learning");
 acronyms and mixed-case names (NeRF, SDF, 3D) keep their case.
+
+Rules a curator would otherwise enforce by hand, checked against the corpus itself
+(`organize/wording.py`, given as `wording`):
+- spelled as the texts spell it: the most frequent spelling of each word where case
+  means something (NLP, mRNA, Bayesian, Hebbian, task-free); the first letter is
+  capitalised unless the word is a name starting in lower case (mRNA, iCub);
+- no function word of the corpus language at either edge ("Der Stadt", "Herrschaft
+  von"): spaCy's stop words of the majority `Paper.language` and of English;
+- phrases whole: a phrase the texts nearly always continue with one same word
+  ("incremental object" -> "incremental object learning") is extended by that word,
+  or left out when it still is not whole after two;
+- no lone word too broad for the corpus: a single common word labels nothing when
+  papers of more than `BROAD_SHARE` of the chapters use it ("Chemistry" in a
+  chemistry library, "Disease" in an epidemiology one), counted in the titles,
+  abstracts and keyphrases, or when the keyphrases use it as the head of
+  `HEAD_VARIETY` or more different phrases: a category ("sciences": life, data,
+  open, health sciences);
+- never "Theme N": with nothing specific, the best phrase of the theme's papers, and
+  at the very end the representative paper's title (before its colon).
 """
 from __future__ import annotations
 
@@ -33,6 +52,7 @@ import numpy as np
 
 from ..text import phrase_form, singular
 from ..vectors import unit_rows
+from .wording import Wording
 
 
 # Words that never carry a label on their own: the whole field is about them.
@@ -64,6 +84,11 @@ ADDED_COVERAGE = 0.15    # "A and B" when B names this share of the theme's pape
 SHARED_COVERAGE = 0.25   # or, adding none, when B is used by this share of the theme's papers
 SECOND_CHOICES = 12      # B is looked for among this many ranked phrases
 CONCENTRATION = 0.25     # a phrase spread over many themes ("machine learning") labels none of them
+BROAD_SHARE = 1 / 3      # a lone common word used in more of the chapters than this is too broad
+USE_SHARE = 0.1          # a chapter "uses" a word when this share of its papers (and at least 2) do
+WHOLE_EXTENSION = 2      # words a cut phrase may be extended by before it is left out
+HEAD_VARIETY = 4         # a lone word heading this many different two-word phrases is a category ("sciences")
+CHAPTER_COVERAGE = 0.3   # a chapter's title names what at least this share of its papers use
 
 PhraseEmbedder = Callable[[list[str]], np.ndarray]
 
@@ -71,19 +96,21 @@ PhraseEmbedder = Callable[[list[str]], np.ndarray]
 normalise = phrase_form     # comparison form of a phrase: lower-case, singular words (annobib.text)
 
 
-def is_labelable(norm: str) -> bool:
-    """At least one word that is neither generic nor a stopword; no dangling stopword."""
+def is_labelable(norm: str, stop: frozenset[str] = STOPWORDS) -> bool:
+    """At least one word that is neither generic nor a stopword; no function word at
+    either edge (`stop`: the corpus language's, see `PhraseTable.stop`)."""
     words = norm.split()
     if any(w in METADATA_WORDS for w in words) or CATEGORY_RE.match(norm):
         return False
-    return bool(words) and words[0] not in STOPWORDS and words[-1] not in STOPWORDS and any(
-        w not in GENERIC_WORDS and w not in STOPWORDS and not w.isdigit() for w in words)
+    return bool(words) and words[0] not in stop and words[-1] not in stop and any(
+        w not in GENERIC_WORDS and w not in stop and not w.isdigit() for w in words)
 
 
 def label_words(phrase: str) -> list[str]:
     """Words of a phrase for labels: like `words_of`, but a hyphenated word stays one
-    ("in-context", "multi-view"): its parts alone ("context") say something else."""
-    return re.findall(r"\w+(?:-\w+)*", phrase)
+    ("in-context", "multi-view"): its parts alone ("context") say something else; so
+    does a word with an apostrophe ("Alzheimer's")."""
+    return re.findall(r"\w+(?:[-'\u2019]\w+)*", phrase)
 
 
 def label_form(phrase: str) -> str:
@@ -119,13 +146,76 @@ class PhraseTable:
     surfaces: dict[str, Counter]
     members: list[dict[str, set[str]]]
     papers: int = 0
+    wording: Wording | None = None          # the corpus's texts: spelling, wholeness, breadth
+    stop: frozenset[str] = STOPWORDS        # function words at a label's edges
+    chapters: list[set[str]] | None = None  # paper keys per chapter, for breadth
+    rows: dict[str, int] | None = None      # paper key -> row of `wording`'s texts
+    groups: list[list[str]] | None = None   # paper keys per theme
 
     def corpus_count(self, norm: str) -> int:
         return sum(c[norm] for c in self.counts)
 
     def display(self, norm: str) -> str:
         forms = self.surfaces[norm]
-        return sentence_words(max(forms, key=lambda f: (forms[f], f)))
+        surface = max(forms, key=lambda f: (forms[f], f))
+        return self.wording.cased(surface) if self.wording else sentence_words(surface)
+
+    def labelable(self, norm: str) -> bool:
+        return is_labelable(norm, self.stop)
+
+    def broad(self, norm: str) -> bool:
+        """A single common word used by papers of more than BROAD_SHARE of the chapters
+        (in their titles, abstracts or keyphrases): too broad to stand alone."""
+        if len(norm.split()) != 1 or is_name(self.display(norm)):
+            return False
+        if len(self.heads().get(norm, ())) >= HEAD_VARIETY:
+            return True
+        if not self.chapters or len(self.chapters) < 3:
+            return False
+        users = set().union(*(m.get(norm, set()) for m in self.members))
+        if self.wording is not None and self.rows is not None:
+            rows = self.wording.papers_with(norm)
+            users |= {k for k, r in self.rows.items() if r in rows}
+        using = sum(1 for keys in self.chapters if len(users & keys) >= max(2, USE_SHARE * len(keys)))
+        return using > BROAD_SHARE * len(self.chapters)
+
+    def heads(self) -> dict[str, set[str]]:
+        """word -> the different modifiers it heads in two-word phrases ("data science")."""
+        if getattr(self, "_heads", None) is None:
+            heads: dict[str, set[str]] = defaultdict(set)
+            for norm in self.surfaces:
+                words = norm.split()
+                if len(words) == 2 and words[0] not in self.stop:
+                    heads[words[1]].add(words[0])
+            self._heads = dict(heads)
+        return self._heads
+
+    def users(self, norm: str, theme: int) -> set[str]:
+        """Papers of the theme that use the phrase, in their keyphrases or texts."""
+        found = set(self.members[theme].get(norm, set()))
+        if self.wording is not None and self.rows is not None:
+            rows = set(self.row_of_keys(theme))
+            hits = set(self.wording.row_of[self.wording.occurrences(self.display(norm))].tolist()) & rows
+            found |= {k for k in self.groups[theme] if self.rows[k] in hits}
+        return found
+
+    def row_of_keys(self, theme: int) -> list[int]:
+        return [self.rows[k] for k in self.groups[theme]]
+
+    def whole(self, norm: str) -> str | None:
+        """The phrase as a label shows it: extended while the texts nearly always continue
+        it with one same word (at most WHOLE_EXTENSION words); None if still cut."""
+        shown = self.display(norm)
+        if self.wording is None:
+            return shown
+        for _ in range(WHOLE_EXTENSION + 1):
+            nxt = self.wording.continuation(shown)
+            if nxt is None:
+                return shown
+            if len(shown.split()) - len(self.display(norm).split()) >= WHOLE_EXTENSION:
+                return None
+            shown = f"{shown} {nxt}"
+        return None
 
 
 def phrase_table(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]]) -> PhraseTable:
@@ -143,7 +233,7 @@ def phrase_table(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]]
                 theme_members[norm].add(key)
         counts.append(theme_counts)
         members.append(dict(theme_members))
-    return PhraseTable(counts, dict(surfaces), members, sum(len(g) for g in groups))
+    return PhraseTable(counts, dict(surfaces), members, sum(len(g) for g in groups), groups=groups)
 
 
 def class_tfidf(table: PhraseTable) -> list[dict[str, float]]:
@@ -167,6 +257,11 @@ def sentence_words(surface: str) -> str:
 
 
 def sentence_case(text: str) -> str:
+    """First letter capitalised, unless the first word is a name written with a lower-case
+    first letter and capitals after it (mRNA, iCub, t-SNE, eBay)."""
+    first = text.split(" ", 1)[0] if text else ""
+    if first[:1].islower() and any(ch.isupper() for ch in first[1:]):
+        return text
     return text[:1].upper() + text[1:] if text else text
 
 
@@ -183,7 +278,8 @@ def candidates(scores: dict[str, float], counts: Counter, size: int,
     never a term of more than CORPUS_SHARE of all papers (the corpus's own field)."""
     min_papers = 2 if size >= 4 else 1
     widest = CORPUS_SHARE * table.papers if table and table.papers >= 20 else float("inf")
-    usable = [t for t in scores if counts[t] >= min_papers and is_labelable(t)
+    usable = [t for t in scores if counts[t] >= min_papers
+              and (table.labelable(t) if table is not None else is_labelable(t))
               and (table is None or table.corpus_count(t) <= widest)]
     return sorted(usable, key=lambda t: (-scores[t], t))[:CANDIDATES]
 
@@ -238,29 +334,32 @@ def concentrated(term: str, theme: int, table: PhraseTable) -> bool:
 
 def is_specific(term: str, theme: int, table: PhraseTable) -> bool:
     """Fit to stand in a chapter title: a labelable phrase of two or more words, or a
-    name, concentrated in the theme; or a single word the theme owns."""
-    if not is_labelable(term):
+    name, concentrated in the theme; or a single word the theme owns that is not too
+    broad for the corpus (`PhraseTable.broad`)."""
+    if not table.labelable(term):
         return False
     if len(term.split()) >= 2 or is_name(table.display(term)):
         return concentrated(term, theme, table)
-    return owned(term, theme, table)
+    return owned(term, theme, table) and not table.broad(term)
 
 
 def pairable(term: str, table: PhraseTable, theme: int | None = None) -> bool:
     """Fit to stand after "and": two or more words, or a name (never one common noun),
     concentrated in the theme."""
-    return is_labelable(term) and (len(term.split()) >= 2 or is_name(table.display(term))) and \
+    return table.labelable(term) and (len(term.split()) >= 2 or is_name(table.display(term))) and \
         (theme is None or concentrated(term, theme, table))
 
 
-def label_options(ranked: list[str], table: PhraseTable, theme: int | None = None) -> list[str]:
+def label_options(ranked: list[str], table: PhraseTable, theme: int | None = None,
+                  min_coverage: float = 0.0) -> list[str]:
     """Candidate chapter titles, best first: for each specific head phrase A (in rank
     order), "A and B" with the distinct phrase B that adds most of the theme's papers
     (at least ADDED_COVERAGE of them; else one used by SHARED_COVERAGE of them), then
     A alone. "and" joins only phrases of two or more words or names: a single word the
-    theme owns ("Hypernetworks") stands alone."""
+    theme owns ("Hypernetworks") stands alone. With `min_coverage`, A must be used (in
+    keyphrases or texts) by at least that share of the theme's papers (chapter titles)."""
     if theme is None:   # no table row (old callers): every labelable phrase may stand
-        specific = [t for t in ranked if is_labelable(t)]
+        specific = [t for t in ranked if table.labelable(t)]
         members: dict[str, set[str]] = {}
         size = 1
     else:
@@ -270,13 +369,17 @@ def label_options(ranked: list[str], table: PhraseTable, theme: int | None = Non
         members = table.members[theme]
         size = max(1, len(set().union(*members.values()))) if members else 1
     options = []
+    specific = [t for t in specific if table.whole(t)]       # a phrase cut in the middle is no title
+    if min_coverage and theme is not None and table.groups:
+        need = min_coverage * len(table.groups[theme])
+        specific = [t for t in specific if len(table.users(t, theme)) >= need]
     for first in specific[:6]:
         if not pairable(first, table):      # a single word the theme owns stands alone
-            options.append(sentence_case(table.display(first)))
+            options.append(sentence_case(table.whole(first)))
             continue
         covered = members.get(first, set())
         seconds = [t for t in ranked[:SECOND_CHOICES]
-                   if t != first and pairable(t, table, theme) and distinct(first, t)]
+                   if t != first and pairable(t, table, theme) and distinct(first, t) and table.whole(t)]
         best = None
         if members:
             gains = [(len(members.get(t, set()) - covered), -i, t) for i, t in enumerate(seconds)]
@@ -289,8 +392,8 @@ def label_options(ranked: list[str], table: PhraseTable, theme: int | None = Non
         elif seconds:
             best = seconds[0]
         if best:
-            options.append(sentence_case(f"{table.display(first)} and {table.display(best)}"))
-        options.append(sentence_case(table.display(first)))
+            options.append(sentence_case(f"{table.whole(first)} and {table.whole(best)}"))
+        options.append(sentence_case(table.whole(first)))
     return options
 
 
@@ -325,16 +428,59 @@ def describe(keyphrases: tuple[str, ...], example_title: str) -> str:
     return f"Papers on {listed}{example}."
 
 
+def fallback_label(i: int, group: list[str], ranked: list[str], table: PhraseTable, title: str,
+                   taken: list[str]) -> str:
+    """A label for a group with nothing specific, never a number: the best-ranked whole
+    phrase, else the phrase of the most of its papers (any size, not too broad), else its
+    representative paper's title."""
+    used = {t.lower() for t in taken}
+    spread = sorted((t for t in table.counts[i] if table.labelable(t)),
+                    key=lambda t: (table.broad(t), -table.counts[i][t], -len(t.split()), t))
+    for term in [*ranked, *spread]:
+        shown = table.whole(term)
+        if shown and sentence_case(shown).lower() not in used:
+            return sentence_case(shown)
+    if title and title_label(title).lower() not in used:
+        return title_label(title)
+    return title_label(title) if title else sentence_case(group[0])
+
+
+def title_label(title: str) -> str:
+    """A title as a last-resort label: the part before its colon ("NeRF: Representing
+    scenes ..." -> "NeRF"), else the whole title; never cut elsewhere."""
+    head = title.split(":", 1)[0].strip()
+    return sentence_case(head if re.search(r"\w", head) else title.strip())
+
+
 def theme_texts(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]],
                 centroids: np.ndarray, representatives: list[str], titles: dict[str, str],
-                embed: PhraseEmbedder, fixed_labels: list[str | None]) -> list[ThemeText]:
+                embed: PhraseEmbedder, fixed_labels: list[str | None], *,
+                wording: Wording | None = None, rows: dict[str, int] | None = None,
+                chapter_of: list[int] | None = None, avoid: list[list[str]] | None = None,
+                min_coverage: float = 0.0, fallbacks: list[str | None] | None = None,
+                lone_words: bool = True) -> list[ThemeText]:
     """Label, description and keyphrases for every group.
 
     c-TF-IDF runs over all groups so a label says what sets its theme apart. A group
     with a fixed label (from the themes file) keeps it; the others, largest first,
-    take the best option not near-identical to any label already taken.
+    take the best option not near-identical to any label already taken nor to the
+    group's `avoid` labels (a chapter's sections' labels).
+    `wording` (the corpus's texts; `rows`: key -> its row) checks spelling, wholeness
+    and breadth; `chapter_of` (group -> chapter index; default: each group its own)
+    is what breadth is counted across. `min_coverage`: see `label_options`;
+    `fallbacks[i]`: group i's label when no option is left (before `fallback_label`);
+    `lone_words=False`: no one-word label (chapters: "Humans", "Frames" say too little).
     """
     table = phrase_table(groups, keyphrases)
+    table.wording = wording
+    table.rows = rows
+    if wording is not None:
+        table.stop = STOPWORDS | wording.function_words
+    chapter_of = chapter_of if chapter_of is not None else list(range(len(groups)))
+    chapter_keys: dict[int, set[str]] = defaultdict(set)
+    for i, group in enumerate(groups):
+        chapter_keys[chapter_of[i]].update(group)
+    table.chapters = [chapter_keys[c] for c in sorted(chapter_keys)]
     scores = class_tfidf(table)
     ranked = [rerank(candidates(scores[i], table.counts[i], len(g), table), scores[i], table,
                      centroids[i], embed) for i, g in enumerate(groups)]
@@ -344,13 +490,17 @@ def theme_texts(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]],
     for i in sorted(range(len(groups)), key=lambda i: (-len(groups[i]), groups[i][:1])):
         if labels[i]:
             continue
-        every = label_options(ranked[i], table, i)
-        options = [o for o in every if not is_near(o, taken)] or \
+        every = label_options(ranked[i], table, i, min_coverage)
+        if not lone_words:
+            every = [o for o in every if len(o.split()) > 1]
+        own = (avoid[i] if avoid else [])
+        options = [o for o in every if not is_near(o, taken + own)] or \
+            [o for o in every if not is_near(o, taken)] or \
             [o for o in every if o.lower() not in {t.lower() for t in taken}]
-        if not options:   # nothing specific: the best-ranked phrase rather than a number
-            options = [sentence_case(table.display(t)) for t in ranked[i]
-                       if sentence_case(table.display(t)).lower() not in {x.lower() for x in taken}]
-        labels[i] = options[0] if options else f"Theme {i + 1}"
+        if not options and fallbacks and fallbacks[i] and not is_near(fallbacks[i], taken):
+            options = [fallbacks[i]]
+        labels[i] = options[0] if options else fallback_label(i, groups[i], ranked[i], table,
+                                                              titles.get(representatives[i], ""), taken)
         taken.append(labels[i])
     return [ThemeText(labels[i], describe(phrases[i], titles.get(representatives[i], "")), phrases[i])
             for i in range(len(groups))]

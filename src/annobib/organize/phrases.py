@@ -48,7 +48,7 @@ GENERIC_SPREAD = 0.5       # ... spread over more than this share of the themes 
 MIN_THEMES = 3             # fewer themes: no spread to measure, nothing is generic
 MIN_GENERIC_PAPERS = 3     # and never a phrase of fewer papers than this
 ACRONYM_AGREEMENT = 2 / 3  # (as 3 n >= 2 total) an acronym stands for the long form of at least this share of its definitions
-LONGEST_NGRAM = 6          # words of the longest phrase looked for in a paper's text
+LONGEST_NGRAM = 8          # words of the longest phrase looked for in a paper's text
 
 _CITATION_TAG = re.compile(r"\bet\s+al\b\.?|\b(?:19|20)\d\d[a-z]?\)", re.I)
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z]s")
@@ -287,7 +287,7 @@ def organize_phrases(papers: list[Paper], annotations: dict[str, Annotation],
         present = in_text[paper.key]
         extra = [short_display[short] if long in present else display[long].rsplit(" (", 1)[0]
                  for short, long in sorted(acronyms.items())
-                 if long not in generic and (short in present) != (long in present)]
+                 if long not in generic and len(long.split()) <= longest and (short in present) != (long in present)]
         if extra:
             aliases[paper.key] = tuple(dict.fromkeys(extra))
 

@@ -56,6 +56,8 @@ MIN_THEME_SIZE = 4
 MAX_THEME_SHARE = 0.25
 PAPERS_PER_THEME = (12, 24)   # k is searched between n/24 and n/12 themes
 MAX_THEMES = 40
+MIN_THEMES = 6                # from CHAPTERED_FROM papers on: enough themes for 6 chapters
+CHAPTERED_FROM = 50
 EXPANSION = 8                 # neighbours added to each paper's vector before clustering
 SMOOTH_BLOCK = 512             # rows of the similarity matrix held at once (memory: block x papers)
 STABILITY_DRAWS = 10
@@ -75,12 +77,15 @@ normalise_rows = unit_rows    # each row to length 1, zero rows stay zero (annob
 
 def theme_count_range(n: int, min_size: int = MIN_THEME_SIZE) -> tuple[int, int]:
     """The k searched for n papers: n/24 .. n/12 themes, at least 1, at most MAX_THEMES,
-    never more than n / min_size (themes under min_size are merged anyway)."""
+    never more than n / min_size (themes under min_size are merged anyway); from
+    CHAPTERED_FROM papers on at least MIN_THEMES (the chapters group themes: 6 at least)."""
     feasible = max(1, n // max(1, min_size))
     fewest, most = PAPERS_PER_THEME[1], PAPERS_PER_THEME[0]
     low = min(max(1, round(n / fewest)), feasible, MAX_THEMES)
+    if n >= CHAPTERED_FROM:
+        low = max(low, min(MIN_THEMES, feasible))
     high = min(max(low, round(n / most)), feasible, MAX_THEMES)
-    return low, high
+    return low, max(low, high)
 
 
 def smooth(vectors: np.ndarray, neighbours: int = EXPANSION) -> np.ndarray:
@@ -210,6 +215,11 @@ def cluster_papers(vectors: np.ndarray, seed: int, min_size: int = MIN_THEME_SIZ
     max_size = max(min_size, int(n * MAX_THEME_SHARE))
     groups = split_big_groups(vectors, groups, max_size)
     groups = merge_small_groups(vectors, groups, min(min_size, n))
+    if n >= CHAPTERED_FROM:      # merging may leave fewer themes than chapters need: split the largest
+        while len(groups) < min(MIN_THEMES, n // max(1, min_size)):
+            largest = max(range(len(groups)), key=lambda i: (len(groups[i]), -groups[i][0]))
+            group = groups.pop(largest)
+            groups += split_big_groups(vectors, [group], len(group) - 1)[:2]
     return sorted(groups, key=lambda g: g[0])
 
 

@@ -56,6 +56,13 @@ Window, prior and threshold, and why:
   times): both lists together then show 0.23 terms on average (at w = 1, z >= 1.96: 0.01,
   but nothing at all on the real years, not even "implicit neural representation" in 19 of
   132 recent papers against 4 of 98 before).
+- Many terms tested, a higher threshold (`family_threshold`): with m terms that could rise
+  (m terms with MIN_PAPERS recent papers; likewise for fading), a term must reach
+  max(1.645, the normal quantile of 1 - FALSE_BUDGET / m), so that by the normal
+  approximation at most FALSE_BUDGET = 2 terms pass by chance (the shrunk z is conservative:
+  fewer do). Up to 40 tested terms (the shipped corpus) this is 1.645; at 1,000 it is 2.88,
+  at 5,000 3.35: 10,000 papers of terms unrelated to the year then show none, where a fixed
+  1.645 showed 33; a term going from 1 % to 3 % of the papers still rises (z = 4.8).
 - MIN_PAPERS = 3: a term rises only if at least 3 recent papers mention it (fades only if at
   least 3 earlier papers did), whatever its z.
 
@@ -69,6 +76,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..models import Annotation, Bibliography, MethodEntry, Paper, Theme
@@ -78,12 +86,13 @@ if TYPE_CHECKING:
     from .phrases import Phrases
 
 __all__ = ["WINDOW", "Z_THRESHOLD", "MIN_PAPERS", "TermTrend", "ThemeTrends", "Trends",
-           "find_trends", "with_trends", "term_form", "trend_statistic", "STATISTIC", "PRIOR_WEIGHT"]
+           "find_trends", "with_trends", "family_threshold", "term_form", "trend_statistic", "STATISTIC", "PRIOR_WEIGHT"]
 
 WINDOW = 3            # the recent window: the last 3 distinct years present among the dated papers
 Z_THRESHOLD = 1.645   # |z| at least this (one-sided 5 %): rising (z > 0) or fading (z < 0)
 MIN_PAPERS = 3        # papers that must mention a term in the window it rises (or fades) from
 PRIOR_WEIGHT = 0.5    # strength of the informative prior, as a multiple of the papers compared
+FALSE_BUDGET = 2.0    # many terms tested: the threshold rises so that at most this many pass by chance
 KEPT = 100            # rising / fading terms kept per group (strongest first); pages show fewer
 KEYPHRASES_SHOWN = 10 # default of Settings.analyze_keyphrases_shown
 
@@ -92,7 +101,9 @@ STATISTIC = ("Smoothed log-odds ratio of a term's document frequency in the rece
              f"centred on the term's rate in the whole collection, weighing {PRIOR_WEIGHT:g} times the papers compared "
              "(Monroe, Colaresi & Quinn 2008, 'Fightin' Words'), divided by its standard error (z). "
              f"Rising: z >= {Z_THRESHOLD} and at least {MIN_PAPERS} recent papers; "
-             f"fading: z <= -{Z_THRESHOLD} and at least {MIN_PAPERS} earlier papers.")
+             f"fading: z <= -{Z_THRESHOLD} and at least {MIN_PAPERS} earlier papers; with many terms "
+             f"tested, the threshold rises until at most {FALSE_BUDGET:g} would pass by chance "
+             "(normal approximation): z_rising, z_fading.")
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,8 @@ class ThemeTrends:
     earlier: int = 0                           # ... and before it
     rising: tuple[TermTrend, ...] = ()
     fading: tuple[TermTrend, ...] = ()
+    rising_threshold: float = Z_THRESHOLD      # the z the rising terms passed (family_threshold)
+    fading_threshold: float = Z_THRESHOLD      # ... and the fading ones, below its negative
 
 
 @dataclass(frozen=True)
@@ -133,8 +146,11 @@ class Trends:
     rising: tuple[TermTrend, ...] = ()
     fading: tuple[TermTrend, ...] = ()
     themes: tuple[ThemeTrends, ...] = ()       # by slug
+    rising_threshold: float = Z_THRESHOLD      # the z the rising terms passed (family_threshold)
+    fading_threshold: float = Z_THRESHOLD      # ... and the fading ones, below its negative
     window: int = WINDOW
-    threshold: float = Z_THRESHOLD
+    threshold: float = Z_THRESHOLD             # the base threshold (few terms tested)
+    false_budget: float = FALSE_BUDGET
     min_papers: int = MIN_PAPERS
     prior_weight: float = PRIOR_WEIGHT
     statistic: str = field(default=STATISTIC, repr=False)
@@ -246,31 +262,53 @@ def _year_counts(papers: list[Paper]) -> tuple[tuple[tuple[int, int], ...], int]
     return tuple(sorted(counts.items())), sum(1 for p in papers if p.year is None)
 
 
+def family_threshold(tested: int) -> float:
+    """The z a term must reach when `tested` terms are tested for one list: Z_THRESHOLD, raised
+    so that under the normal approximation at most FALSE_BUDGET terms pass by chance."""
+    if tested <= 0:
+        return Z_THRESHOLD
+    return max(Z_THRESHOLD, NormalDist().inv_cdf(1 - min(FALSE_BUDGET / tested, 0.5)))
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    recent: int = 0
+    earlier: int = 0
+    rising: tuple[TermTrend, ...] = ()
+    fading: tuple[TermTrend, ...] = ()
+    rising_threshold: float = Z_THRESHOLD
+    fading_threshold: float = Z_THRESHOLD
+
+
 def _compare(papers: list[Paper], cutoff: int | None, vocabulary: _Vocabulary,
-             prior: Mapping[str, float]) -> tuple[int, int, tuple[TermTrend, ...], tuple[TermTrend, ...]]:
-    """(recent papers, earlier papers, rising, fading) of one group of papers."""
-    dated = [p for p in papers if p.year is not None]
+             prior: Mapping[str, float]) -> _Comparison:
+    """Papers in each window, rising and fading terms, and the thresholds they passed."""
     if cutoff is None:
-        return 0, 0, (), ()
+        return _Comparison()
+    dated = [p for p in papers if p.year is not None]
     recent_papers = [p for p in dated if p.year >= cutoff]
     earlier_papers = [p for p in dated if p.year < cutoff]
     recent = Counter(form for p in recent_papers for form in vocabulary.terms[p.key])
     earlier = Counter(form for p in earlier_papers for form in vocabulary.terms[p.key])
     n_r, n_e = len(recent_papers), len(earlier_papers)
+    if not (n_r and n_e):
+        return _Comparison(n_r, n_e)
+    # Only a term with MIN_PAPERS papers in a window can rise (fade) from it: the tested ones.
+    up = family_threshold(sum(1 for c in recent.values() if c >= MIN_PAPERS))
+    down = family_threshold(sum(1 for c in earlier.values() if c >= MIN_PAPERS))
     rising, fading = [], []
-    if n_r and n_e:
-        for form in sorted(set(recent) | set(earlier)):
-            y_r, y_e = recent[form], earlier[form]
-            if y_r < MIN_PAPERS and y_e < MIN_PAPERS:
-                continue
-            delta, z = trend_statistic(y_r, n_r, y_e, n_e, prior[form])
-            if z >= Z_THRESHOLD and y_r >= MIN_PAPERS:
-                rising.append(_term(form, vocabulary, y_r, y_e, delta, z))
-            elif z <= -Z_THRESHOLD and y_e >= MIN_PAPERS:
-                fading.append(_term(form, vocabulary, y_r, y_e, delta, z))
+    for form in sorted(set(recent) | set(earlier)):
+        y_r, y_e = recent[form], earlier[form]
+        if y_r < MIN_PAPERS and y_e < MIN_PAPERS:
+            continue
+        delta, z = trend_statistic(y_r, n_r, y_e, n_e, prior[form])
+        if z >= up and y_r >= MIN_PAPERS:
+            rising.append(_term(form, vocabulary, y_r, y_e, delta, z))
+        elif z <= -down and y_e >= MIN_PAPERS:
+            fading.append(_term(form, vocabulary, y_r, y_e, delta, z))
     rising.sort(key=lambda t: (-t.z, -t.recent, t.term.casefold(), t.form))
     fading.sort(key=lambda t: (t.z, -t.earlier, t.term.casefold(), t.form))
-    return n_r, n_e, tuple(rising[:KEPT]), tuple(fading[:KEPT])
+    return _Comparison(n_r, n_e, tuple(rising[:KEPT]), tuple(fading[:KEPT]), round(up, 3), round(down, 3))
 
 
 def _term(form: str, vocabulary: _Vocabulary, recent: int, earlier: int, delta: float, z: float) -> TermTrend:
@@ -300,7 +338,7 @@ def find_trends(papers: Iterable[Paper], annotations: Mapping[str, Annotation], 
     dated = [p for p in papers if p.year is not None]
     everywhere = Counter(form for p in dated for form in vocabulary.terms[p.key])
     prior = defaultdict(float, {form: count / len(dated) for form, count in everywhere.items()} if dated else {})
-    n_r, n_e, rising, fading = _compare(papers, cutoff, vocabulary, prior)
+    overall = _compare(papers, cutoff, vocabulary, prior)
 
     members: dict[str, list[Paper]] = defaultdict(list)
     for paper in papers:
@@ -310,10 +348,13 @@ def find_trends(papers: Iterable[Paper], annotations: Mapping[str, Annotation], 
     for slug in sorted({t.slug for t in themes} | set(members)):
         group = members.get(slug, [])
         theme_years, theme_undated = _year_counts(group)
-        t_r, t_e, t_rising, t_fading = _compare(group, cutoff, vocabulary, prior)
-        per_theme.append(ThemeTrends(slug, theme_years, theme_undated, t_r, t_e, t_rising, t_fading))
+        mine = _compare(group, cutoff, vocabulary, prior)
+        per_theme.append(ThemeTrends(slug, theme_years, theme_undated, mine.recent, mine.earlier, mine.rising,
+                                     mine.fading, mine.rising_threshold, mine.fading_threshold))
     return Trends(years=years, undated=undated, recent_years=tuple(window) if cutoff is not None else (),
-                  recent=n_r, earlier=n_e, rising=rising, fading=fading, themes=tuple(per_theme))
+                  recent=overall.recent, earlier=overall.earlier, rising=overall.rising, fading=overall.fading,
+                  rising_threshold=overall.rising_threshold, fading_threshold=overall.fading_threshold,
+                  themes=tuple(per_theme))
 
 
 def with_trends(bib: Bibliography, shown: int = KEYPHRASES_SHOWN) -> Bibliography:

@@ -26,7 +26,7 @@ from .. import bibtex
 from ..config import Settings
 from ..errors import BuildError
 from ..models import Annotation, Bibliography, MethodEntry, Paper, Theme
-from . import escape
+from . import charts, escape
 from .notes import note_excerpt, note_html
 from .extras import INDEX_PAGES, OVERRIDES_DIR, Extras, keyword_aliases
 from . import timeline
@@ -424,14 +424,10 @@ def _home_context(site: Site) -> dict:
 
 
 def _charts(site: Site) -> list[dict]:
-    """{caption, svg, legend} for the home page; none until `render.charts` exists.
+    """{caption, svg, legend} for the home page.
 
     `legend` (the map's): entries written as HTML beside the SVG, so their text keeps the
     page's size on every screen (charts.map_legend); each swatch is a small SVG."""
-    try:
-        from . import charts
-    except ImportError:
-        return []
     bib = site.bib
     legend = [dict(entry, swatch=escape.svg(entry["swatch"])) for entry in charts.map_legend(bib)]
     made = [

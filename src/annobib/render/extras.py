@@ -222,7 +222,7 @@ class Extras:
             updated=feeds.timestamp(updated),
             self_href=self._href(path, path),
             alternate_href=self._href(alternate, path),
-            author=settings.site_author if getattr(settings, "site_author", "") else settings.site_name,
+            author=settings.site_author or settings.site_name,
             entries=entries,
         )
 

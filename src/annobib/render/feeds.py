@@ -104,8 +104,8 @@ def added_dates(root: Path, added_file: str, corpus_dir: str, keys) -> AddedDate
     return AddedDates(dates, recorded)
 
 
-def write_added_file(path: Path, added: AddedDates, log=print) -> None:
-    """Write the file when a date was added or a paper left the corpus."""
+def write_added_file(path: Path, added: AddedDates, log=lambda line: None) -> None:
+    """Write the file when a date was added or a paper left the corpus; `log` gets one line then."""
     if not added.changed and path.is_file():
         return
     body = yaml.safe_dump(dict(sorted(added.dates.items())), allow_unicode=True, sort_keys=True,

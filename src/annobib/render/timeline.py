@@ -27,7 +27,7 @@ from . import charts, escape
 # Viridis (matplotlib's, colour-blind safe and sequential in lightness), five stops from
 # 0 to 1; interpolated linearly in sRGB. Its darkest end is a purple, not black.
 YEAR_SCALE = ("#440154", "#3B528B", "#21918C", "#5EC962", "#FDE725")
-YEAR_LEGEND_ENTRIES = 7        # at most this many years in the map's year legend
+YEAR_LEGEND_ENTRIES = 10       # at most this many years in the map's year legend
 YEAR_SCALE_FROM = 0.05         # the scale starts at this quantile of the map's years: a few old
                                # papers do not squeeze the rest into one end ("2018 or earlier")
 HOME_RISING = 12               # rising terms on the home page
@@ -77,6 +77,9 @@ def trends_json(site) -> str:
         window_years=trends.window,
         recent_years=list(trends.recent_years),
         z_threshold=trends.threshold,
+        z_rising=trends.rising_threshold,
+        z_fading=trends.fading_threshold,
+        false_budget=trends.false_budget,
         min_papers=trends.min_papers,
         prior_weight=trends.prior_weight,
         papers=dict(total=trends.papers, undated=trends.undated, recent=trends.recent, earlier=trends.earlier),
@@ -87,6 +90,7 @@ def trends_json(site) -> str:
         themes={t.slug: dict(label=labels.get(t.slug, t.slug),
                              years={str(year): count for year, count in t.years}, undated=t.undated,
                              recent_papers=t.recent, earlier_papers=t.earlier,
+                             z_rising=t.rising_threshold, z_fading=t.fading_threshold,
                              rising=[_term_record(x) for x in t.rising],
                              fading=[_term_record(x) for x in t.fading])
                 for t in trends.themes},
@@ -125,7 +129,7 @@ def home_rising(site) -> dict:
         window=window_text(trends),
         recent=trends.recent,
         earlier=trends.earlier,
-        threshold=f"{trends.threshold:g}",
+        threshold=f"{trends.rising_threshold:g}",
         min_papers=trends.min_papers,
         rising=_term_items(site, trends.rising[:HOME_RISING], "", trends.recent, trends.earlier),
         fading=_term_items(site, trends.fading[:HOME_FADING], "", trends.recent, trends.earlier),

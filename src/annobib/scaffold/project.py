@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from ..config import Settings
-from ..errors import AnnobibError
+from ..errors import ScaffoldError   # the catalogue of errors; importable from here too
 
 FILES = Path(__file__).parent / "files"
 BASE_MKDOCS = FILES / "mkdocs.yml"
@@ -29,10 +29,6 @@ MODELS_COMMENT = """
 # Models: the defaults are offline PyPI packages. With network access the canonical
 # ones work too: en_core_web_sm and sentence-transformers/all-MiniLM-L6-v2.
 """
-
-
-class ScaffoldError(AnnobibError):
-    """The target folder cannot hold a new project (it is not empty, or not writable)."""
 
 
 def annobib_yml(title: str, description: str, url: str, maintainer: str, repo_url: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-RECORDED = Path(__file__).resolve().parent / "fixtures" / "services"
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "services"
 SEARCH = "crossref/test_works_field_queries.yaml"
 CONTACT = "jane@example.org"
 

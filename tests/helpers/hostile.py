@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
+REPO = Path(__file__).resolve().parents[2]
+HERE = REPO / "tests" / "hostile"          # the case table and its corpus files
 CASES_FILE = HERE / "cases.yml"
 ONE_MEGABYTE = "@@ONE_MEGABYTE@@"
 # Text every hostile payload carries; it must never reach an executable place.
