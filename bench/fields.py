@@ -20,8 +20,9 @@ judged the same way for both:
   that are a piece of the title;
 - method and dataset names that are no names: a structured-abstract heading (every word
   in HEADINGS), an all-caps common word (each word occurs in lower case in the file's own
-  titles and abstracts, or is a stop word), a unit, or mojibake (letters of two scripts,
-  U+FFFD, UTF-8 read as Latin-1);
+  titles and abstracts and is a word of the English spaCy model's vocabulary, or is a
+  stop word; 'PQS' is not one, 'pqs' being a gene), a unit, or mojibake (letters of two
+  scripts other than Latin with Greek, U+FFFD, UTF-8 read as Latin-1);
 - keyphrases with a function word at either edge: a spaCy stop word
   (`annobib.text.stop_words`) of the entry's language, the words split by spaCy's
   tokeniser of that language. The language is the entry's declared one (langid,
@@ -36,6 +37,7 @@ Only the `## Other fields and languages` section of bench/RESULTS.md is rewritte
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -103,13 +105,15 @@ def worker(fixture: Path, project: Path, out: Path, field_notes: bool) -> None:
 
 # ----------------------------------------------------------------- measures (this tree's helpers)
 
-def languages(project: Path) -> tuple[dict[str, str], str]:
+def languages(fixture: Path) -> tuple[dict[str, str], str]:
     """Key -> the language the entry is judged in (declared, else detected), and the
     file's own text (titles and abstracts) for the common-word test."""
     from annobib.analyze import paper_document
     from annobib.corpus import load_corpus
 
-    papers = load_corpus(project / "corpus").papers
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copy(fixture, folder)
+        papers = load_corpus(Path(folder)).papers
     return ({p.key: paper_document(p).language for p in papers},
             "\n".join(f"{p.title_text}\n{p.abstract_text}" for p in papers))
 
@@ -143,16 +147,27 @@ def bad_name(name: str, language: str, lower_words: Counter) -> str:
     if words and all(w.lower() in HEADINGS for w in words) and any(w.lower() != "and" for w in words):
         return "heading"
     scripts = {unicodedata.name(c, "?").split()[0] for c in name if c.isalpha()}
-    if len(scripts) > 1 or MOJIBAKE.search(name):
+    if (len(scripts) > 1 and scripts != {"LATIN", "GREEK"}) or MOJIBAKE.search(name):   # 'Aβ42', 'TNF-α' are names
         return "mojibake"
     if UNIT.match(name):
         return "unit"
     stops = stop_words(language) | stop_words("en")
     letters = [c for c in name if c.isalpha()]
-    if words and len(letters) >= 2 and all(c.isupper() for c in letters) and not re.search(r"\d", name) \
-            and all(w.lower() in stops or lower_words[w.lower()] >= 2 for w in words):
+    if words and all(len(w) >= 2 for w in words) and all(c.isupper() for c in letters) \
+            and not re.search(r"\d", name) \
+            and all(w.lower() in stops or (lower_words[w.lower()] >= 2 and w.lower() in _english_words())
+                    for w in words):
         return "all-caps word"
     return ""
+
+
+@functools.lru_cache(maxsize=1)
+def _english_words():
+    """The strings of the English spaCy model's vocabulary (words seen in its training)."""
+    from annobib.analyze.loaders import load_spacy
+    from annobib.config import Settings
+
+    return load_spacy(Settings().analyze_spacy_model).vocab.strings
 
 
 def normal(text: str) -> str:
@@ -240,16 +255,33 @@ def run_worker(code: Path, fixture: Path, project: Path, field_notes: bool) -> d
     return result
 
 
-def measure_fixture(fixture: Path, work: Path) -> dict:
+def measure_fixture(fixture: Path, work: Path, without: tuple[str, ...] = ()) -> dict:
+    name = fixture.stem + (f" without {', '.join(without)}" if without else "")
+    if without:
+        fixture = without_entries(fixture, without, work / "reduced")
     runs = {}
     for label, code, notes in (("before", base_tree(), False), ("after", ROOT, True)):
-        project = work / f"{fixture.stem}-{label}"
+        project = work / f"{fixture.stem}{'-reduced' if without else ''}-{label}"
         runs[label] = run_worker(code, fixture, project, notes)
-        print(f"{fixture.stem} {label}: " + (runs[label].get("failed") or f"{runs[label]['seconds']:.0f} s"),
+        print(f"{name} {label}: " + (runs[label].get("failed") or f"{runs[label]['seconds']:.0f} s"),
               file=sys.stderr, flush=True)
-    language_of, text = languages(work / f"{fixture.stem}-after")
-    return {"name": fixture.stem,
-            **{label: measure(result, language_of, text) for label, result in runs.items()}}
+    language_of, text = languages(fixture)
+    return {"name": name, **{label: measure(result, language_of, text) for label, result in runs.items()}}
+
+
+def without_entries(fixture: Path, keys: tuple[str, ...], folder: Path) -> Path:
+    """A copy of `fixture` without the entries of `keys` (each cut from its '@' to the next)."""
+    text = fixture.read_text(encoding="utf-8")
+    starts = [m for m in re.finditer(r"^[ \t]*@[ \t]*\w+[ \t]*[{(][ \t]*([^,\s]*)[ \t]*,", text, re.M)]
+    cut = [(m.start(), (starts[i + 1].start() if i + 1 < len(starts) else len(text)))
+           for i, m in enumerate(starts) if m.group(1) in keys]
+    if len(cut) != len(keys):
+        raise SystemExit(f"{fixture.name}: not every key of {keys} is written once")
+    for start, end in reversed(cut):
+        text = text[:start] + text[end:]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / fixture.name).write_text(text, encoding="utf-8")
+    return folder / fixture.name
 
 
 def _pair(row: dict, key: str, fmt=str) -> str:
@@ -338,6 +370,8 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="a fixture's name (without .bib); repeatable")
     parser.add_argument("--keep", type=Path, help="build the projects here and keep them")
     parser.add_argument("--json", type=Path, help="also write the measured rows here")
+    parser.add_argument("--without", action="append", default=[], metavar="NAME:KEY",
+                        help="measure fixture NAME a second time without entry KEY (repeatable)")
     parser.add_argument("--worker", nargs=3, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--field-notes", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -348,7 +382,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="annobib-fields-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        rows = [measure_fixture(fixture, work) for fixture in fixtures]
+        rows = []
+        for fixture in fixtures:
+            rows.append(measure_fixture(fixture, work))
+            left_out = tuple(k.split(":", 1)[1] for k in args.without if k.split(":", 1)[0] == fixture.stem)
+            if left_out:
+                rows.append(measure_fixture(fixture, work, left_out))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
     text = table(rows)

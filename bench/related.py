@@ -62,6 +62,20 @@ def proxy(shown: dict[str, list[str]], chapter: dict[str, int]) -> float:
     return float(np.mean([np.mean([chapter[o] == chapter[k] for o in others]) for k, others in shown.items()]))
 
 
+def site_reasons(papers, annotations):
+    """The reasons the site shows (organize/reasons.py), with the committed themes; they never change the order."""
+    from annobib.corpus.themes_file import parse_themes_doc
+    from annobib.models import Theme
+    from annobib.organize.phrases import organize_phrases
+    from annobib.organize.reasons import explainer
+
+    path = ROOT / "corpus" / "themes.yml"
+    stored = parse_themes_doc(yaml.safe_load(path.read_text(encoding="utf-8")), str(path)) if path.is_file() else []
+    themes = [Theme(slug=t.slug, label=t.label, papers=tuple(t.papers)) for t in stored]
+    theme_of = {k: t.slug for t in themes for k in t.papers}
+    return explainer(papers, annotations, organize_phrases(papers, annotations, theme_of), themes)
+
+
 def run(cache: Path) -> list[str]:
     from themes import load_data   # bench/themes.py
 
@@ -72,7 +86,7 @@ def run(cache: Path) -> list[str]:
     before = before_ranking()
     if before:
         rankings["site before (git 5bed425)"] = before(keys, vectors, annotations, COUNT)
-    rankings["site now"] = related_papers(keys, vectors, annotations, COUNT)
+    rankings["site now"] = related_papers(keys, vectors, annotations, COUNT, explain=site_reasons(papers, annotations))
     shown = {name: {k: [r.key for r in rel] for k, rel in ranking.items()} for name, ranking in rankings.items()}
     judged = yaml.safe_load((DATA / "related-labelling.yml").read_text(encoding="utf-8"))["papers"]
     labels = {name: chapters(DATA / f"themes-labelling-{name}.yml") for name in "AB"

@@ -172,7 +172,7 @@ def test_real_build_holds_every_paper_exactly_once(tmp_path_factory):
     themes = yaml.safe_load((built.root / "corpus" / "themes.yml").read_text(encoding="utf-8"))["themes"]
     memberships = sorted(k for t in themes for k in t["papers"])
     assert memberships == keys, "each paper in exactly one theme of corpus/themes.yml"
-    primary = {r["key"]: r.get("theme") for r in rows}
+    primary = {r["key"]: (r.get("theme") or {}).get("slug") for r in rows}   # theme: {slug, label}
     listed = {k: t["slug"] for t in themes for k in t["papers"]}
     assert {k: v for k, v in primary.items() if isinstance(v, str)} == {k: listed[k] for k in primary
                                                                        if isinstance(primary[k], str)}

@@ -262,7 +262,7 @@ def test_a_note_is_in_search_papers_json_csl_and_ris(hostile):
 
 def test_a_note_excerpt_stands_under_the_paper_in_its_theme(hostile):
     records = {r["key"]: r for r in json.loads((hostile.site / "data" / "papers.json").read_text(encoding="utf-8"))}
-    theme = records["hostile-note-markdown"]["theme"]
+    theme = records["hostile-note-markdown"]["theme"]["slug"]       # papers.json: theme as {slug, label}
     import html
 
     page = html.unescape((hostile.site / "themes" / theme / "index.html").read_text(encoding="utf-8"))

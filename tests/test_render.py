@@ -147,12 +147,15 @@ def test_papers_json(docs, bib):
     by_key = {r["key"]: r for r in records}
     sl2a = by_key[SL2A]
     assert set(sl2a) == {"key", "title", "authors", "year", "venue", "arxiv", "doi", "url", "keyphrases",
-                         "methods_introduced", "methods_mentioned", "datasets", "summary", "theme", "related",
-                         "url_slug", "has_abstract", "author_keywords", "note", "cites", "cited_by"}
+                         "methods_introduced", "methods_mentioned", "datasets", "summary", "theme", "chapter",
+                         "related", "url_slug", "has_abstract", "author_keywords", "note", "cites", "cited_by"}
     assert sl2a["url_slug"] == SL2A and sl2a["has_abstract"] is True
     assert sl2a["title"] == "Single-Layer Learnable Activation for Implicit Neural Representation (SL²A-INR)"
     assert sl2a["authors"][0] == "Moein Heidari" and sl2a["year"] == 2024 and sl2a["venue"] == "ICCV 2025"
-    assert sl2a["arxiv"] == "2409.10836" and sl2a["theme"] == "activations"
+    assert sl2a["arxiv"] == "2409.10836"
+    # theme (the section) and chapter as {slug, label}; this fixture has no chapters (tests/test_chapters.py has)
+    assert sl2a["theme"] == {"slug": "activations", "label": "Activation functions & <b>spectral</b> bias"}
+    assert sl2a["chapter"] is None
     assert sl2a["related"] == ["sitzmann2020implicit", "mehrabian2024implicit"]
     assert sl2a["datasets"] == ["DIV2K"] and sl2a["methods_introduced"] == ["SL²A-INR"]
     anonymous = by_key["dynamicappearance"]
@@ -160,6 +163,7 @@ def test_papers_json(docs, bib):
     assert by_key[HOSTILE]["url"] is None          # javascript: URL is not passed on
     assert by_key[HOSTILE]["doi"] == "10.5555/annobib.test_1"
     assert by_key["schwarz2023modalityagnostic"]["theme"] is None
+    assert by_key["schwarz2023modalityagnostic"]["chapter"] is None
 
 
 def test_output_is_deterministic(tmp_path, bib, docs):

@@ -190,8 +190,8 @@ def test_shown_phrases_merge_an_acronym_with_its_expansion(bib):
 
 def test_threshold_rises_with_the_terms_tested():
     """10,000 papers whose terms have nothing to do with their year: a fixed 1.645 would list
-    dozens of chance terms; the family threshold lists (almost) none, and still finds a term
-    going from 1 % to 3 % of the papers."""
+    over a dozen chance terms; the family threshold lists (almost) none, and still finds a term
+    going from 1 % to 5 % of the papers."""
     import random
 
     assert family_threshold(0) == family_threshold(40) == Z_THRESHOLD
@@ -202,8 +202,8 @@ def test_threshold_rises_with_the_terms_tested():
     notes = {}
     for i, p in enumerate(papers):
         phrases = tuple(rng.sample(vocabulary, 8))
-        if (p.year >= 2017 and i % 33 == 0) or (p.year < 2017 and i % 100 == 0):
-            phrases += ("planted trend",)              # 3 % of the recent papers, 1 % of the earlier
+        if (p.year >= 2017 and (i // 20) % 20 == 0) or (p.year < 2017 and (i // 20) % 100 == 0):
+            phrases += ("planted trend",)              # 5 % of the recent papers, 1 % of the earlier
         notes[p.key] = Annotation(p.key, phrases)
     trends = find_trends(papers, notes)
     assert [t.term for t in trends.rising] == ["planted trend"], [t.term for t in trends.rising][:5]
@@ -317,7 +317,7 @@ def test_shipped_trends_match_papers_json(shipped_site):
     assert data["undated"] == sum(1 for p in papers if p["year"] is None)
     assert sum(data["years"].values()) + data["undated"] == len(papers)
     for slug, theme in data["themes"].items():
-        mine = [p for p in papers if p["theme"] == slug]
+        mine = [p for p in papers if (p["theme"] or {}).get("slug") == slug]   # theme: {slug, label}
         assert theme["years"] == {str(y): c for y, c in Counter(p["year"] for p in mine if p["year"]).items()}
         assert theme["undated"] == sum(1 for p in mine if p["year"] is None)
     # The windows hold every dated paper; each listed term's z follows from its counts.

@@ -440,6 +440,8 @@ def fallback_label(i: int, group: list[str], ranked: list[str], table: PhraseTab
         shown = table.whole(term)
         if shown and sentence_case(shown).lower() not in used:
             return sentence_case(shown)
+    if title and table.wording is not None:
+        title = table.wording.cased(title)       # "Incremental Object Learning" as the texts write it
     if title and title_label(title).lower() not in used:
         return title_label(title)
     return title_label(title) if title else sentence_case(group[0])

@@ -35,6 +35,7 @@ The keyword index (`organize/indexes.py`) lists the concepts of at least two pap
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -56,12 +57,14 @@ _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z]s")
 
 # --------------------------------------------------------------------------- forms
 
+@functools.lru_cache(maxsize=1 << 17)
 def _word_form(word: str) -> str:
     if _ACRONYM_PLURAL.fullmatch(word):            # NNs, GNNs, SDFs, LLMs: an acronym's plural
         word = word[:-1]
     return singular(word.lower())
 
 
+@functools.lru_cache(maxsize=1 << 17)     # the same phrases are compared again and again
 def form(phrase: str) -> str:
     """Comparison form: lower case, singular words, acronym plurals singular ('NNs' == 'NN')."""
     return " ".join(_word_form(w) for w in words_of(phrase))
@@ -323,14 +326,17 @@ def _is_single_word(phrase: str) -> bool:
     return len(words) == 1 and not is_acronym(phrase) and not any(ch.isdigit() for ch in phrase)
 
 
-def _contains(longer: list[str], shorter: list[str]) -> bool:
+def _contains(longer, shorter) -> bool:
+    """Whether the word sequence `shorter` occurs in the longer `longer` (lists or tuples)."""
+    longer, shorter = tuple(longer), tuple(shorter)
     n = len(shorter)
     return 0 < n < len(longer) and any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1))
 
 
-def _tokens(phrase: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _tokens(phrase: str) -> tuple[str, ...]:
     """A phrase's words as a reader counts them: split at spaces only ('NeRF-LOAM' is one word)."""
-    return [t for t in (squashed(form(t)) for t in phrase.split()) if t]
+    return tuple(t for t in (squashed(form(t)) for t in phrase.split()) if t)
 
 
 def _one(a: str, b: str, concept_of_form) -> bool:

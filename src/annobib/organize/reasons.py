@@ -98,7 +98,7 @@ class Explainer:
                     [c for c in their_concepts if c in my_text and self._specific(c)]
         if mentioned:
             return f"both mention: {', '.join(self._rarest(mentioned)[:SHOWN])}"
-        topics = self._topics(my_concepts, their_concepts)
+        topics = self._topics(a, my_concepts, their_concepts)
         if topics:
             return f"shares topics: {', '.join(topics[:SHOWN])}"
         theme = self.theme_of.get(a)
@@ -108,13 +108,20 @@ class Explainer:
             return f"same theme and period: {self.theme_label.get(theme, theme)}, {period}"
         return SIMILAR
 
-    def _topics(self, mine: list[str], theirs: list[str]) -> list[str]:
+    def _topics(self, a: str, mine: list[str], theirs: list[str]) -> list[str]:
+        """Shared last two words of longer phrases, spelled as paper `a` shows them ('3D shapes')."""
         def topic(concept: str) -> str:
             words = concept.split()
             tail = " ".join(words[-2:]) if len(words) >= 3 else ""
             return tail if tail and self._specific(tail) else ""
         their_topics = {topic(c) for c in theirs} - {""}
-        return list(dict.fromkeys(topic(c) for c in mine if topic(c) in their_topics))
+        shown = dict(zip(mine, self.phrases.shown.get(a, ())))
+        found = {}
+        for concept in mine:
+            if topic(concept) in their_topics and topic(concept) not in found:
+                words = shown.get(concept, "").split(" (")[0].split()       # 'x y z (XYZ)' -> 'y z'
+                found[topic(concept)] = " ".join(words[-2:]) if len(words) >= 3 else topic(concept)
+        return list(found.values())
 
 
 def explainer(papers: list[Paper] | tuple[Paper, ...], annotations: dict[str, Annotation], phrases: Phrases,

@@ -6,9 +6,10 @@ Corpus text is only ever template data, never template source, and every value a
 template prints goes through `escape.finalize` (see `escape.py` for why that one
 rule makes it inert in both Markdown and HTML).
 
-URL layout (use_directory_urls): /papers/<key>/, /themes/, /themes/<slug>/, /methods/,
-/keywords/, /about/, /bib/all.bib, /bib/themes/<slug>.bib, /bib/papers/<key>.bib,
-/data/papers.json. Papers are kept out of the nav: MkDocs renders the whole nav on
+URL layout (use_directory_urls): /papers/<key>/, /chapters/, /chapters/<slug>/, /themes/,
+/themes/<slug>/ (a chapter's sections), /methods/, /keywords/, /about/, /bib/all.bib,
+/bib/chapters/<slug>.bib, /bib/themes/<slug>.bib, /bib/papers/<key>.bib, /data/papers.json.
+The nav lists the chapters; themes are reached from their chapter (and keep their URLs). Papers are kept out of the nav: MkDocs renders the whole nav on
 every page, so listing hundreds of papers makes the build O(pages^2).
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ import yaml
 from .. import bibtex
 from ..config import Settings
 from ..errors import BuildError
-from ..models import Annotation, Bibliography, MethodEntry, Paper, Theme
+from ..models import Annotation, Bibliography, Chapter, MethodEntry, Paper, Theme
 from . import charts, escape
 from .notes import note_excerpt, note_html
 from .extras import INDEX_PAGES, OVERRIDES_DIR, Extras, keyword_aliases
@@ -43,6 +44,7 @@ class RenderResult:
     theme_pages: int
     bib_entries: int                 # entries written to bib/all.bib
     files: tuple[str, ...]           # relative paths written, sorted
+    chapter_pages: int = 0
 
 
 # --------------------------------------------------------------------------- templates
@@ -107,6 +109,7 @@ class PaperView:
     abstract_source: str = ""        # "" the entry's own; "pdf", "pdf-body" or a service (annobib enrich)
     cites: tuple[Link, ...] = ()     # papers of the collection it cites (corpus/enrichment.json), newest first
     cited_by: tuple[Link, ...] = ()  # papers of the collection citing it, newest first
+    chapter: Link | None = None      # the chapter of its theme (None: no chapters)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,18 @@ class ThemeView:
     see_also: tuple[Link, ...]
     papers: tuple[PaperView, ...]
     download: Link
+    chapter: Link | None = None      # the chapter this theme is a section of
+    page: Link | None = None         # its own page (/themes/<slug>/), from a chapter page
+
+
+@dataclass(frozen=True)
+class ChapterView:
+    slug: str
+    label: str
+    description: str
+    sections: tuple[ThemeView, ...]  # in the chapter's order; papers newest first in each
+    paper_count: int
+    download: Link
 
 
 @dataclass
@@ -127,6 +142,7 @@ class Site:
     settings: Settings
     papers: dict[str, Paper] = field(default_factory=dict)
     themes: dict[str, Theme] = field(default_factory=dict)
+    chapters: dict[str, Chapter] = field(default_factory=dict)
     method_ids: dict[tuple[str, str], str] = field(default_factory=dict)   # (kind, name) -> id
     keyword_ids: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
@@ -146,6 +162,9 @@ class Site:
         for theme in bib.themes:
             escape.path_segment(theme.slug)
             site.themes[theme.slug] = theme
+        for chapter in bib.chapters:
+            escape.path_segment(chapter.slug)
+            site.chapters[chapter.slug] = chapter
         for kind in sorted({m.kind for m in bib.methods}):
             names = [m.name for m in bib.methods if m.kind == kind]
             ids = escape.anchor_ids(names, _kind_prefix(kind))
@@ -163,6 +182,10 @@ class Site:
             missing += [f"theme {theme.slug}: paper {k}" for k in theme.papers if k not in self.papers]
             missing += [f"theme {theme.slug}: see-also {s}" for s in theme.see_also if s not in self.themes]
         missing += [f"theme_of {k}: theme {s}" for k, s in self.bib.theme_of.items() if s not in self.themes]
+        for chapter in self.bib.chapters:
+            missing += [f"chapter {chapter.slug}: section {s}" for s in chapter.sections if s not in self.themes]
+        missing += [f"chapter_of {s}: chapter {c}" for s, c in self.bib.chapter_of.items()
+                    if s not in self.themes or c not in self.chapters]
         for key, related in self.bib.related.items():
             missing += [f"related of {key}: {r.key}" for r in related if r.key not in self.papers]
         for entry in self.bib.methods:
@@ -195,6 +218,13 @@ class Site:
 
     def theme_link(self, slug: str, prefix: str) -> Link:
         return Link(f"{prefix}themes/{escape.path_segment(slug)}.md", self.themes[slug].label)
+
+    def chapter_link(self, slug: str, prefix: str) -> Link:
+        return Link(f"{prefix}chapters/{escape.path_segment(slug)}.md", self.chapters[slug].label)
+
+    def chapter_of_theme(self, theme_slug: str | None, prefix: str) -> Link | None:
+        chapter = self.bib.chapter_of.get(theme_slug) if theme_slug else None
+        return self.chapter_link(chapter, prefix) if chapter in self.chapters else None
 
     def method_links(self, kind: str, names: tuple[str, ...], prefix: str) -> tuple[Link, ...]:
         ids = [self.method_ids.get((kind, name), "") for name in names]
@@ -269,6 +299,7 @@ def _make_paper_view(site: Site, paper: Paper, prefix: str) -> PaperView:
         cites=tuple(site.paper_link(p.key, prefix) for p in _reading_order(site, site.cites.get(paper.key, ()))),
         cited_by=tuple(site.paper_link(p.key, prefix)
                        for p in _reading_order(site, site.cited_by.get(paper.key, ()))),
+        chapter=site.chapter_of_theme(theme_slug, prefix),
     )
 
 
@@ -300,6 +331,17 @@ def theme_view(site: Site, theme: Theme) -> ThemeView:
         see_also=tuple(site.theme_link(s, "../") for s in theme.see_also),
         papers=tuple(paper_view(site, p) for p in _reading_order(site, theme.papers)),
         download=Link(f"../bib/themes/{theme.slug}.bib", "Download this theme as BibTeX (.bib)"),
+        chapter=site.chapter_of_theme(theme.slug, "../"),
+        page=Link(f"../themes/{escape.path_segment(theme.slug)}.md", "This section's page"),
+    )
+
+
+def chapter_view(site: Site, chapter: Chapter) -> ChapterView:
+    sections = tuple(theme_view(site, site.themes[s]) for s in chapter.sections)
+    return ChapterView(
+        slug=chapter.slug, label=chapter.label, description=chapter.description, sections=sections,
+        paper_count=sum(len(t.papers) for t in sections),
+        download=Link(f"../bib/chapters/{chapter.slug}.bib", "Download this chapter as BibTeX (.bib)"),
     )
 
 
@@ -359,6 +401,7 @@ def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
     pages = {}
     pages.update(_paper_pages(site, extras))
     pages.update(_theme_pages(site, extras))
+    pages.update(_chapter_pages(site))
     pages.update(_index_pages(site, extras))
     pages.update(_downloads(site))
     pages.update(extras.files())          # authors/venues/years pages, feeds, RIS and CSL-JSON
@@ -373,6 +416,7 @@ def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
         theme_pages=sum(1 for f in writer.written if f.startswith("themes/") and f != "themes/index.md"),
         bib_entries=len(bib.papers),
         files=tuple(sorted(writer.written)),
+        chapter_pages=sum(1 for f in writer.written if f.startswith("chapters/") and f != "chapters/index.md"),
     )
 
 
@@ -390,8 +434,28 @@ def _theme_pages(site: Site, extras: Extras) -> dict[str, str]:
     pages["themes/index.md"] = render(
         "themes.md.j2",
         themes=[(site.theme_link(t.slug, "../"), t, len(t.papers)) for t in site.bib.themes],
+        chapters=_outline(site, "../"),
         unthemed=[site.paper_link(p.key, "../") for p in _reading_order(site, [p.key for p in unthemed])],
     )
+    return pages
+
+
+def _outline(site: Site, prefix: str) -> list[dict]:
+    """Chapters with their sections, for the lists of the home, chapters and themes pages."""
+    return [dict(link=site.chapter_link(c.slug, prefix), description=c.description,
+                 count=sum(len(site.themes[s].papers) for s in c.sections),
+                 sections=[(site.theme_link(s, prefix), len(site.themes[s].papers)) for s in c.sections])
+            for c in site.bib.chapters]
+
+
+def _chapter_pages(site: Site) -> dict[str, str]:
+    """/chapters/<slug>/ for every chapter and /chapters/ listing them; none without chapters."""
+    if not site.bib.chapters:
+        return {}
+    pages = {f"chapters/{c.slug}.md": render("chapter.md.j2", chapter=chapter_view(site, c))
+             for c in site.bib.chapters}
+    pages["chapters/index.md"] = render("chapters.md.j2", chapters=_outline(site, "../"),
+                                        paper_count=len(site.bib.papers), theme_count=len(site.bib.themes))
     return pages
 
 
@@ -411,6 +475,8 @@ def _home_context(site: Site) -> dict:
         site_description=site.settings.site_description,
         paper_count=len(site.bib.papers),
         theme_count=len(site.bib.themes),
+        chapter_count=len(site.bib.chapters),
+        chapters=_outline(site, ""),
         method_count=len(methods),
         dataset_count=len(site.bib.methods) - len(methods),
         first_year=min(years) if years else None,
@@ -513,9 +579,17 @@ def _downloads(site: Site) -> dict[str, str]:
     for theme in site.bib.themes:
         papers = [site.papers[k] for k in sorted(theme.papers)]
         files[f"bib/themes/{theme.slug}.bib"] = bibtex.format_bibliography(papers, flavour="bibtex")
+    for chapter in site.bib.chapters:
+        papers = [site.papers[k] for k in sorted(k for s in chapter.sections for k in site.themes[s].papers)]
+        files[f"bib/chapters/{chapter.slug}.bib"] = bibtex.format_bibliography(papers, flavour="bibtex")
     files["data/papers.json"] = papers_json(site, by_key)
     files["data/trends.json"] = timeline.trends_json(site)
     return files
+
+
+def _slug_label(known: dict, slug: str | None) -> dict | None:
+    """{slug, label} of a theme or chapter for papers.json; None when the paper has none."""
+    return {"slug": slug, "label": known[slug].label} if slug in known else None
 
 
 def papers_json(site: Site, papers: list[Paper]) -> str:
@@ -540,7 +614,8 @@ def papers_json(site: Site, papers: list[Paper]) -> str:
             datasets=list(note.datasets),
             summary=note.summary,
             note=paper.note or None,          # the curator's note, Markdown as written
-            theme=site.bib.theme_of.get(paper.key),
+            theme=_slug_label(site.themes, site.bib.theme_of.get(paper.key)),            # the section
+            chapter=_slug_label(site.chapters, site.bib.chapter_of.get(site.bib.theme_of.get(paper.key, ""))),
             related=[r.key for r in site.bib.related.get(paper.key, ())],
             cites=list(site.cites.get(paper.key, ())),          # keys of the collection it cites
             cited_by=list(site.cited_by.get(paper.key, ())),    # keys of the collection citing it
@@ -571,7 +646,7 @@ def write_mkdocs_config(bib: Bibliography, docs_dir: Path, site_dir: Path, confi
     config["nav"] = _nav(bib, with_about=(docs_dir / "about.md").is_file())
     # Papers are reachable from themes, methods, keywords and search, not from the nav;
     # the authors, venues and years pages are in the nav (`_nav`), and linked from every paper page.
-    config["not_in_nav"] = "/papers/"
+    config["not_in_nav"] = "/papers/\n/themes/" if bib.chapters else "/papers/"   # themes: from their chapter
     # Theme override: JSON-LD and feed links in <head> (render/overrides/main.html).
     config["theme"] = {"custom_dir": _relative(OVERRIDES_DIR, here)}
     config_path.parent.mkdir(parents=True, exist_ok=True)
@@ -586,8 +661,10 @@ def _nav(bib: Bibliography, with_about: bool) -> list:
     # Theme entries carry no title: MkDocs then uses the page's front-matter title, which
     # is HTML-escaped (the theme inserts nav titles into HTML without escaping them).
     theme_pages = [f"themes/{escape.path_segment(t.slug)}.md" for t in bib.themes]
+    chapter_pages = [f"chapters/{escape.path_segment(c.slug)}.md" for c in bib.chapters]
     nav = [
         {"Home": "index.md"},
+        {"Chapters": ["chapters/index.md", *chapter_pages]} if chapter_pages else
         {"Themes": ["themes/index.md", *theme_pages]},
         {"Methods": "methods.md"},
         {"Keywords": "keywords.md"},

@@ -18,8 +18,11 @@ config (render/__init__.py `write_mkdocs_config`), as for MkDocs. What differs:
   prints it when `extra.annobib_generator` is "zensical", in template syntax that both
   Jinja2 and MiniJinja run. The JSON-LD block, feed links and the trends stylesheet come
   from the same override for both generators.
+- Zensical has no `page.is_homepage`; main.html also takes the titled page at the empty
+  URL for the home page (the map's script, the title shown once).
 - The theme folder (`custom_dir`) is a copy of render/overrides in the staging folder,
-  without the search box.
+  without the search box and the sitemap: Zensical writes its own sitemap.xml (every
+  page with site_url set; an empty <urlset> without it, where MkDocs writes none).
 
 The site is still built into the staging folder, counted (`check_conservation`) and
 swapped in whole only when everything agrees (build.py, staging.py).
@@ -40,7 +43,9 @@ from ..staging import module_command, os_error_in_output
 from .extras import OVERRIDES_DIR
 
 THEME_DIR = "overrides"     # the copy of render/overrides, beside the generated config
-LEFT_OUT = ("partials/search.html", "assets/javascripts/annobib-search.js")   # Zensical's own search instead
+# Zensical's own search box, and its own sitemap (it cannot render the override's, which
+# reads MkDocs' `pages` context: the file came out as Zensical's raw template).
+LEFT_OUT = ("partials/search.html", "assets/javascripts/annobib-search.js", "sitemap.xml")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
