@@ -215,3 +215,15 @@ def test_a_title_only_keyphrase_keeps_the_titles_casing():
     assert as_written("adaptive Virulence Evolution", title) == "Adaptive Virulence Evolution"
     assert as_written("fitness-based approach", title) == "Fitness-Based Approach"
     assert as_written("virulences", title) == "virulences"     # not in the title as such: left alone
+
+
+def test_multiword_headings_units_and_shouted_titles_give_no_names():
+    from annobib.analyze.names import extract_names
+
+    found = extract_names("t", "MAIN OUTCOME MEASURE: risk at 5 mM and 3 mmol/L of Aβ42. DATA SOURCES: "
+                               "registries. RESULTS: DeepFold beats AlphaFold.")
+    names = set(found.mentioned + found.introduced)
+    assert {"Aβ42", "DeepFold", "AlphaFold"} <= names
+    assert not names & {"MAIN", "OUTCOME", "MEASURE", "DATA", "SOURCES", "mM", "mmol/L"}
+    shouted = extract_names("", "LES RESEAUX DE NEURONES ARTIFICIELS POUR LA VISION")
+    assert not (shouted.mentioned or shouted.introduced)

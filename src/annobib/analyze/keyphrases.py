@@ -510,11 +510,15 @@ def keybert_keywords(model, docs: list[str], phrases: list[list[str]], doc_vecto
         return []
     if not any(phrases):
         return [[] for _ in docs]
-    table = dict(zip(docs, phrases))
+    # KeyBERT reads documents only through the vectorizer (their embeddings are given), so
+    # each is passed as its position: two entries with the same text (one title under two
+    # keys, read in two languages) may have different candidates.
+    ids = [f"document {i}" for i in range(len(docs))]
+    table = dict(zip(ids, phrases))
     vectorizer = _candidate_vectorizer(table)
-    names = vectorizer.fit(docs).get_feature_names_out()
+    names = vectorizer.fit(ids).get_feature_names_out()
     word_embeddings = np.array([vectors[name] for name in names])
-    result = model.extract_keywords(docs, vectorizer=_candidate_vectorizer(table), top_n=top_n,
+    result = model.extract_keywords(ids, vectorizer=_candidate_vectorizer(table), top_n=top_n,
                                     doc_embeddings=doc_vectors, word_embeddings=word_embeddings, **options)
     return [result] if len(docs) == 1 else result  # KeyBERT flattens a single document's list
 

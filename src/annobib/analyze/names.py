@@ -170,7 +170,9 @@ def _is_generic(name: str) -> bool:
 
 # Structured-abstract headings ('RESULTS:', 'Background.') and citation tags ('[ZRKB21]',
 # '[12, 14]') are never names; units and PDF mojibake ('12Њ' for 12°) neither.
-_HEADING = re.compile(r"(?:^|(?<=[.;:\n]))\s*[A-Z][A-Za-z]+(?:\s+(?:and|AND|&)\s+[A-Z][A-Za-z]+)?\s*[:.](?=\s)")
+_HEADING = re.compile(r"(?:^|(?<=[.;:\n]))\s*[A-Z][A-Za-z]+(?:\s+(?:(?:and|AND|&)\s+)?[A-Z][A-Za-z]+){0,3}\s*[:.](?=\s)")
+# Units of measurement: 'mM', 'nM', 'kDa', 'mmol/L', 'µg/mL' are no names.
+_UNIT = re.compile(r"[munpfµkMG]?(?:M|mol|g|L|l|m|s|Hz|Da|V|W|J|Pa|bp)(?:/[munpµk]?(?:L|l|g|kg|m|s|min|h|d))?")
 _CITATION_TAG = re.compile(r"\[(?=[^\]]*\d)[^\]\n]{1,60}\]")
 
 
@@ -188,9 +190,12 @@ def _is_heading(found: str) -> bool:
 
 
 def _one_script(name: str) -> bool:
-    """Letters from one script only, and at least two of them: '12Њ' (mojibake), 'Ω1' are no names."""
+    """Letters from one script only (Greek beside Latin is science: Aβ42), at least two of
+    them, and no unit: '12Њ' (mojibake for 12°), 'Ω1', 'mM', 'mmol/L' are no names."""
     scripts = {unicodedata.name(c, "?").split()[0] for c in name if c.isalpha()}
-    return len(scripts) == 1 and sum(c.isalpha() for c in name) >= 2
+    if "LATIN" in scripts:
+        scripts.discard("GREEK")
+    return len(scripts) == 1 and sum(c.isalpha() for c in name) >= 2 and not _UNIT.fullmatch(name)
 
 
 class _Collector:
@@ -584,7 +589,9 @@ def _extract_names(title: str, abstract: str, doc, nlp) -> Names:
         datasets.add(name, position)
 
     long_form_spans = [d.long_span for d in definitions]
-    for position, token in tokens:
+    letters = [c for c in text if c.isalpha()]
+    shouting = len(letters) > 12 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
+    for position, token in ([] if shouting else tokens):   # an all-capitals text: capitals say nothing
         inside_long_form = any(a <= position < b for a, b in long_form_spans)
         if is_name_shaped(token) and _shaped_enough(token) and not inside_long_form:
             mentioned.add(canonical(token), position)

@@ -9,6 +9,11 @@ description, move a paper, merge two themes or pin a paper, and later runs keep
 all of it. Only papers not yet listed are placed, each in the nearest theme by
 centroid similarity; a new theme is proposed only when at least 6 new papers
 fit no existing theme. Slugs are derived from the label once and never change.
+
+Themes are the sections of 6 to 14 chapters (`organize/chapters.py`), listed in the same
+file and kept the same way: a curator may rename a chapter or move a section to another
+chapter; a new theme joins the nearest chapter. Labels of both levels, and slugs, are made
+in `organize/outline.py` with the rules of `organize/labels.py`.
 """
 from __future__ import annotations
 

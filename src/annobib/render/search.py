@@ -153,6 +153,10 @@ def _lunr(bib: Bibliography, site_dir: Path, abstracts: bool, config: dict) -> N
         docs.append(entry(f"papers/{slug}/", paper.title_text or paper.key, parts))
     for theme in bib.themes:
         docs.append(entry(f"themes/{theme.slug}/", theme.label, (theme.description, "; ".join(theme.keyphrases))))
+    labels = {t.slug: t.label for t in bib.themes}
+    for chapter in bib.chapters:     # a chapter: its label, description and its sections' labels
+        docs.append(entry(f"chapters/{escape.path_segment(chapter.slug)}/", chapter.label,
+                          (chapter.description, "; ".join(labels.get(s, "") for s in chapter.sections))))
     target = site_dir / "search" / "search_index.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps({"config": config, "docs": docs}, separators=(",", ":"), ensure_ascii=False),
