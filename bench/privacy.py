@@ -14,7 +14,6 @@ bench/RESULTS.md is rewritten.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
 import tempfile
@@ -24,13 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))   # the tests' own scanner, so bench and tests agree
 from conftest import leaked, private_fragments, site_text  # noqa: E402
+from results_file import replace_section  # noqa: E402
 
 from annobib.build import build_site  # noqa: E402
 from annobib.config import load_settings  # noqa: E402
 from annobib.corpus import load_corpus  # noqa: E402
 from annobib.corpus.privacy import DEFAULT_PRIVATE_FIELDS  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Private fields"
 EXPORTS = ["zotero-bbt-continualai", "zotero-native-ferigo", "mendeley-jollyhrothgar", "jabref-authors"]
 
@@ -76,12 +75,8 @@ def table(rows: list[dict]) -> str:
 
 
 def write_section(text: str) -> None:
-    results = RESULTS.read_text(encoding="utf-8")
-    body = (f"{SECTION}\n\n`.venv/bin/python bench/privacy.py` (tests/fixtures/realbib/; 'before' = every default "
-            "private field published, as every build did before the list existed).\n\n" + text + "\n\n")
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    results = pattern.sub(lambda _: body, results) if pattern.search(results) else results.rstrip() + "\n\n" + body
-    RESULTS.write_text(results, encoding="utf-8")
+    replace_section(SECTION, f"{SECTION}\n\n`.venv/bin/python bench/privacy.py` (tests/fixtures/realbib/; 'before' = every "
+                    "default private field published, as every build did before the list existed).\n\n" + text)
 
 
 def main() -> None:

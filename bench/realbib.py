@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import replace_section
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Real bibliographies"
@@ -84,10 +86,7 @@ def table(rows: list[dict]) -> str:
 
 
 def write_section(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8")
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    updated = pattern.sub(lambda _: text + "\n", current) if pattern.search(current) else current.rstrip() + "\n\n" + text
-    RESULTS.write_text(updated, encoding="utf-8")
+    replace_section(SECTION, text)
 
 
 def main() -> None:

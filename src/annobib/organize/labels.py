@@ -89,6 +89,7 @@ USE_SHARE = 0.1          # a chapter "uses" a word when this share of its papers
 WHOLE_EXTENSION = 2      # words a cut phrase may be extended by before it is left out
 HEAD_VARIETY = 4         # a lone word heading this many different two-word phrases is a category ("sciences")
 CHAPTER_COVERAGE = 0.3   # a chapter's title names what at least this share of its papers use
+SECTION_COVERAGE = 0.1   # a theme's title head: this share of its papers, while one such is left
 
 PhraseEmbedder = Callable[[list[str]], np.ndarray]
 
@@ -492,7 +493,9 @@ def theme_texts(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]],
     for i in sorted(range(len(groups)), key=lambda i: (-len(groups[i]), groups[i][:1])):
         if labels[i]:
             continue
-        every = label_options(ranked[i], table, i, min_coverage)
+        every = label_options(ranked[i], table, i, min_coverage or SECTION_COVERAGE)
+        if not every and not min_coverage:
+            every = label_options(ranked[i], table, i)
         if not lone_words:
             every = [o for o in every if len(o.split()) > 1]
         own = (avoid[i] if avoid else [])
