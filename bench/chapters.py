@@ -123,8 +123,13 @@ def outline(name: str, papers, annotations, embed) -> dict:
         made = old_slug(label, 48, fallback="theme")
         old_slugs.append(made)
         taken.add(made)
+    from annobib.organize.wording import Wording, majority_language
+
+    by_key = {p.key: p for p in papers}
+    wording = Wording.from_texts([(by_key[k].title_text, by_key[k].abstract_text) for k in keys],
+                                 majority_language([p.language for p in papers]))
     return dict(
-        name=name, papers=len(papers), bib=bib, seconds=seconds, keys=keys, vectors=vectors,
+        name=name, papers=len(papers), bib=bib, seconds=seconds, keys=keys, vectors=vectors, wording=wording,
         chapters=[dict(slug=c.slug, label=c.label, before=before_chapters[i], size=len(chapter_groups[i]),
                        papers=chapter_groups[i],
                        sections=[dict(slug=s, label=themes[s].label, size=len(themes[s].papers),
@@ -148,6 +153,54 @@ def figures(o: dict) -> list[str]:
             lines.append(f"        {s['size']:3d}  {s['label']}   [{s['slug']}]")
             lines.append(f"             before: {s['before']}   [{s['before_slug']}]")
     return lines
+
+
+def rule_breaks(o: dict) -> list[str]:
+    """How many labels, before and after, break each rule of issue 22 item 2 (checked with the
+    corpus's own texts: organize/wording.py)."""
+    from annobib.organize import labels
+
+    wording = o["wording"]
+    stop = labels.STOPWORDS | wording.function_words
+    groups = [c for c in o["chapters"]] + [s for c in o["chapters"] for s in c["sections"]]
+
+    def breaks(label: str) -> set[str]:
+        found = set()
+        if re.fullmatch(r"(Theme|Chapter) \d+", label):
+            found.add("number")
+        parts = label.split(" and ")
+        for part in parts:
+            words = labels.label_words(part)
+            if words and (words[0].lower() in stop or words[-1].lower() in stop):
+                found.add("function word at an edge")
+            if words and wording.continuation(part) is not None:
+                found.add("cut phrase")
+        for word in labels.label_words(label)[1:]:
+            if wording.forms.get(word.lower()) and word != wording.spelling(word):
+                found.add("casing")
+        first = labels.label_words(label)[:1]
+        if first and wording.forms.get(first[0].lower()):
+            spelled = wording.spelling(first[0])
+            if any(ch.isupper() for ch in spelled[1:]) and first[0] != spelled:
+                found.add("casing")             # an acronym or name at the start (Nlp, MRNA, ICub)
+        if len(label.split()) == 1 and not labels.is_name(label):
+            chapter_sets = [set(c["papers"]) for c in o["chapters"]]
+            users = set()
+            rows = wording.papers_with(label)
+            users |= {o["keys"][r] for r in rows}
+            using = sum(1 for keys in chapter_sets if len(users & keys) >= max(2, labels.USE_SHARE * len(keys)))
+            if len(chapter_sets) >= 3 and using > labels.BROAD_SHARE * len(chapter_sets):
+                found.add("lone broad word")
+        return found
+
+    kinds = ["number", "lone broad word", "casing", "function word at an edge", "cut phrase"]
+    counts = {when: {k: 0 for k in kinds} for when in ("before", "after")}
+    for group in groups:
+        for when, label in (("before", group["before"]), ("after", group["label"])):
+            for kind in breaks(label):
+                counts[when][kind] += 1
+    return [f"{o['name']:14s} {len(groups):3d} labels  " + "  ".join(
+        f"{k}: {counts['before'][k]}->{counts['after'][k]}" for k in kinds)]
 
 
 # --- agreement ----------------------------------------------------------------------------
@@ -336,6 +389,8 @@ def main() -> None:
     parts: dict[str, list[str]] = {}
     parts["Chapters, sections and labels (after; before = the labeller of " + BEFORE_COMMIT + ")"] = \
         [line for o in outlines.values() for line in figures(o) + [""]]
+    parts["Labels breaking each rule, before -> after (chapters and sections of each corpus)"] = \
+        [line for o in outlines.values() for line in rule_breaks(o)]
     if "shipped" in outlines:
         parts["Agreement with the two hand labellings of the shipped corpus (NMI)"] = agreement(outlines["shipped"])
     parts["Labels against the reference labels (bench/data/label-references.yml)"] = reference_scores(outlines, embed)
