@@ -360,10 +360,11 @@ def test_nav_lists_chapters_and_keeps_theme_pages(tmp_path, chaptered):
 
 # --- real corpora (slow: analysis with the packaged models) --------------------------------
 
-REAL = {   # corpus -> (fixture file, language); at most a few hundred papers each
+REAL = {   # corpus -> fixture file (English, English, French, German); at most a few hundred papers each
     "continualai": FIXTURES / "realbib" / "zotero-bbt-continualai.bib",
     "epidemiology": FIXTURES / "fields" / "zotero-bbt-epidemiology-mcguinlu.bib",
     "museology-fr": FIXTURES / "fields" / "zotero-museology-fr-baghate.bib",
+    "history-de": FIXTURES / "fields" / "zotero-history-de-stadtgeschichtebasel.bib",
 }
 
 

@@ -125,19 +125,22 @@ _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 @functools.lru_cache(maxsize=None)
 def stop_words(language: str = "en") -> frozenset[str]:
     """spaCy's stop words of a language by ISO 639-1 code ('en', 'de', 'fr', ...);
-    English for a language spaCy has no list for. Needs spaCy (`annobib[site]`)."""
-    import importlib
+    English for a language spaCy has no list for. Needs spaCy (`annobib[site]`).
 
-    try:
-        import spacy.lang  # noqa: F401  (spaCy is in the [site] extra only)
-    except ImportError:
-        raise MissingExtra("stop words need spaCy: install annobib[site]") from None
+    The list is read from spaCy's data file alone (`spacy/lang/<code>/stop_words.py`, a
+    plain set), without importing spaCy itself: importing it loads thinc and torch, and a
+    rebuild that analyses nothing must load no model library."""
+    import importlib.util
+    from pathlib import Path
+
+    found = importlib.util.find_spec("spacy")
+    if found is None or not found.submodule_search_locations:
+        raise MissingExtra("stop words need spaCy: install annobib[site]")
+    lang_dir = Path(list(found.submodule_search_locations)[0]) / "lang"
     code = (language or "").strip().lower().replace("_", "-").split("-")[0]
-    if _LANGUAGE_CODE.match(code):
-        try:
-            return frozenset(importlib.import_module(f"spacy.lang.{code}.stop_words").STOP_WORDS)
-        except ModuleNotFoundError:
-            pass                      # spaCy has no stop words for this language
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
+    path = lang_dir / code / "stop_words.py" if _LANGUAGE_CODE.match(code) else None
+    if path is None or not path.is_file():
+        path = lang_dir / "en" / "stop_words.py"      # spaCy has no stop words for this language
+    namespace: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)   # a plain `STOP_WORDS = set(...)`
+    return frozenset(namespace["STOP_WORDS"])

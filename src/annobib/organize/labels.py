@@ -35,8 +35,8 @@ Rules a curator would otherwise enforce by hand, checked against the corpus itse
   papers of more than `BROAD_SHARE` of the chapters use it ("Chemistry" in a
   chemistry library, "Disease" in an epidemiology one), counted in the titles,
   abstracts and keyphrases, or when the keyphrases use it as the head of
-  `HEAD_VARIETY` or more different phrases: a category ("sciences": life, data,
-  open, health sciences);
+  `HEAD_VARIETY` or more different phrases or compounds: a category ("sciences":
+  life, data, open, health sciences; "Geschichte": Stadt-, Wirtschafts-, Kultur-...);
 - never "Theme N": with nothing specific, the best phrase of the theme's papers, and
   at the very end the representative paper's title (before its colon).
 """
@@ -89,7 +89,6 @@ USE_SHARE = 0.1          # a chapter "uses" a word when this share of its papers
 WHOLE_EXTENSION = 2      # words a cut phrase may be extended by before it is left out
 HEAD_VARIETY = 4         # a lone word heading this many different two-word phrases is a category ("sciences")
 CHAPTER_COVERAGE = 0.3   # a chapter's title names what at least this share of its papers use
-SECTION_COVERAGE = 0.1   # a theme's title head: this share of its papers, while one such is left
 
 PhraseEmbedder = Callable[[list[str]], np.ndarray]
 
@@ -101,8 +100,8 @@ def is_labelable(norm: str, stop: frozenset[str] = STOPWORDS) -> bool:
     """At least one word that is neither generic nor a stopword; no function word at
     either edge (`stop`: the corpus language's, see `PhraseTable.stop`)."""
     words = norm.split()
-    if any(w in METADATA_WORDS for w in words) or CATEGORY_RE.match(norm):
-        return False
+    if any(w in METADATA_WORDS or "_" in w for w in words) or CATEGORY_RE.match(norm):
+        return False                  # identifiers and tags: "doi", "Bd_3_Kap_8", "tmp_6"
     return bool(words) and words[0] not in stop and words[-1] not in stop and any(
         w not in GENERIC_WORDS and w not in stop and not w.isdigit() for w in words)
 
@@ -169,7 +168,10 @@ class PhraseTable:
         (in their titles, abstracts or keyphrases): too broad to stand alone."""
         if len(norm.split()) != 1 or is_name(self.display(norm)):
             return False
-        if len(self.heads().get(norm, ())) >= HEAD_VARIETY:
+        variety = set(self.heads().get(norm, ()))
+        if self.wording is not None:        # compounds count too: German "Stadtgeschichte" heads like "data science"
+            variety |= self.wording.compounds(self.display(norm)) | self.wording.compounds(norm)
+        if len(variety) >= HEAD_VARIETY:
             return True
         if not self.chapters or len(self.chapters) < 3:
             return False
@@ -436,8 +438,10 @@ def fallback_label(i: int, group: list[str], ranked: list[str], table: PhraseTab
     representative paper's title."""
     used = {t.lower() for t in taken}
     spread = sorted((t for t in table.counts[i] if table.labelable(t)),
-                    key=lambda t: (table.broad(t), -table.counts[i][t], -len(t.split()), t))
+                    key=lambda t: (-table.counts[i][t], -len(t.split()), t))
     for term in [*ranked, *spread]:
+        if table.broad(term):          # never a lone word too broad for the corpus
+            continue
         shown = table.whole(term)
         if shown and sentence_case(shown).lower() not in used:
             return sentence_case(shown)
@@ -493,9 +497,7 @@ def theme_texts(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]],
     for i in sorted(range(len(groups)), key=lambda i: (-len(groups[i]), groups[i][:1])):
         if labels[i]:
             continue
-        every = label_options(ranked[i], table, i, min_coverage or SECTION_COVERAGE)
-        if not every and not min_coverage:
-            every = label_options(ranked[i], table, i)
+        every = label_options(ranked[i], table, i, min_coverage)
         if not lone_words:
             every = [o for o in every if len(o.split()) > 1]
         own = (avoid[i] if avoid else [])

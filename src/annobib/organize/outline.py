@@ -50,10 +50,11 @@ def label_slug(label: str, taken: set[str], function_words: frozenset[str] = lab
     return url_slugs.unique("-".join(made) or fallback, taken)
 
 
-def sections_label(labels: list[str]) -> str:
+def sections_label(labels: list[str], wording: Wording | None = None) -> str:
     """A chapter title from its sections' labels (largest first) when no phrase covers
     enough of it: the heads of the first two ("Self-supervised learning and knowledge
-    distillation", "Hypernetworks" -> "Self-supervised learning and hypernetworks")."""
+    distillation", "Hypernetworks" -> "Self-supervised learning and hypernetworks"); the
+    second's first word spelled as the corpus spells it ("Basler Fasnacht" stays)."""
     heads: list[str] = []
     for label in labels:
         head = label.split(" and ", 1)[0]
@@ -62,8 +63,13 @@ def sections_label(labels: list[str]) -> str:
         if len(heads) == 2:
             break
     if len(heads) == 2:
-        second = heads[1] if labels_mod.is_name(heads[1].split(" ", 1)[0]) else \
-            heads[1][:1].lower() + heads[1][1:]
+        first, _, rest = heads[1].partition(" ")
+        spelled = wording.spelling(first) if wording is not None else None
+        if spelled is None and wording is not None:
+            spelled = wording.cased(first)
+        if spelled is None:
+            spelled = first if labels_mod.is_name(first) else first[:1].lower() + first[1:]
+        second = f"{spelled} {rest}".strip()
         return f"{heads[0]} and {second}"
     return heads[0] if heads else ""
 
@@ -130,7 +136,7 @@ def make_outline(papers: list[Paper], keys: list[str], vectors: np.ndarray,
     chapter_texts = labels_mod.theme_texts([[keys[r] for r in g] for g in chapter_rows], keyphrases, chapter_cents,
                                            chapter_reps, titles, embed, chapter_fixed, wording=wording, rows=rows,
                                            avoid=avoid, min_coverage=labels_mod.CHAPTER_COVERAGE,
-                                           fallbacks=[sections_label([texts[i].label for i in plan.sections])
+                                           fallbacks=[sections_label([texts[i].label for i in plan.sections], wording)
                                                       for plan in plans], lone_words=False)
     chapter_slugs: list[str] = []
     for plan, text in zip(plans, chapter_texts):

@@ -87,6 +87,7 @@ class Wording:
     row_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # text row per position
     order: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sorted_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    reversed_words: list[str] = field(default_factory=list)     # every lower-case word, spelled backwards, sorted
     rows: int = 0
 
     @classmethod
@@ -123,6 +124,7 @@ class Wording:
         made.row_of = np.array(row_of + [len(texts)] * 8, dtype=np.int32)
         made.order = np.argsort(made.flat, kind="stable")
         made.sorted_ids = made.flat[made.order]
+        made.reversed_words = sorted(w[::-1] for w in made.forms.keys() | made.weak.keys())
         made.rows = len(texts)
         return made
 
@@ -149,12 +151,14 @@ class Wording:
 
     def cased(self, phrase: str) -> str:
         """Each word of the phrase as the corpus spells it; a word the texts lack keeps an
-        acronym's or name's capitals and is otherwise lower-cased."""
+        acronym's or name's capitals (and, in German, every capital) and is otherwise
+        lower-cased."""
         out = []
         for word in phrase.split():
             spelled = self.spelling(word)
             if spelled is None:
-                spelled = word if _is_name(word) or any(ch.isdigit() for ch in word) else word.lower()
+                keep = _is_name(word) or any(ch.isdigit() for ch in word) or self.language in NOUN_CAPITALISING
+                spelled = word if keep else word.lower()
             out.append(spelled)
         return " ".join(out)
 
@@ -195,6 +199,23 @@ class Wording:
         if word in self.function_words or not any(ch.isalpha() for ch in word):
             return None
         return self.spelling(word) or word
+
+    def compounds(self, word: str) -> set[str]:
+        """Longer words of the texts that end with this one, by at least 3 letters: the
+        compounds it heads ("stadtgeschichte", "wirtschaftsgeschichte" for "geschichte")."""
+        import bisect
+
+        tail = word.lower()[::-1]
+        if len(tail) < 4:
+            return set()
+        start = bisect.bisect_left(self.reversed_words, tail)
+        found = set()
+        for backwards in self.reversed_words[start:]:
+            if not backwards.startswith(tail):
+                break
+            if len(backwards) >= len(tail) + 3 and backwards[len(tail)].isalpha():
+                found.add(backwards[::-1])
+        return found
 
     def papers_with(self, word: str) -> set[int]:
         """Rows of the texts that use the word (or its singular)."""
