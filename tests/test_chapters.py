@@ -28,7 +28,7 @@ from annobib.organize import labels
 from annobib.organize.outline import label_slug, sections_label
 from annobib.organize.wording import Wording, function_words_for, majority_language
 
-from helpers.themes import TOPICS, run, synthetic_corpus
+from helpers.themes import run, synthetic_corpus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -26,15 +26,15 @@ from ..corpus import slugs as url_slugs
 from ..corpus.themes_file import (StoredTheme, dump_themes_file, file_form, load_themes_file, parse_chapters,
                                   parse_themes_doc, recorded_urls)
 from ..errors import EmbeddingError
-from ..models import Annotation, Bibliography, Paper, Theme
+from ..models import Annotation, Bibliography, Paper
 from . import labels as labels_mod
 from .indexes import concept_index, method_index
 from .phrases import organize_phrases
 from .reasons import explainer
 from .outline import label_slug, make_outline
 from .projection import MapProjector, map_points
-from .related import related_papers, see_also
-from .themes import centroids, cluster_papers, normalise_rows, place_new_papers
+from .related import related_papers
+from .themes import cluster_papers, normalise_rows, place_new_papers
 from .trends import with_trends
 
 __all__ = ["ThemeReport", "organize", "load_themes_file", "dump_themes_file"]
@@ -99,11 +99,6 @@ def default_embedder(settings: Settings) -> labels_mod.PhraseEmbedder:
 
     encoder = load_encoder(settings.analyze_encoder_model)
     return lambda phrases: encoder.encode(phrases, normalize_embeddings=True, batch_size=64)
-
-
-def representative(group: list[int], centroid: np.ndarray, vectors: np.ndarray) -> int:
-    sims = np.round(vectors[group] @ centroid, 6)
-    return group[int(np.argmax(sims))]   # argmax takes the first (lowest key) on ties
 
 
 @dataclass
