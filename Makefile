@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # e.g. TORCH_PIP_OPTIONS="--index-url <the PyTorch CPU wheel index>" (see the workflows).
 TORCH_PIP_OPTIONS ?=
 
-.PHONY: venv site test test-fast system-deps check serve bench bench-build bench-keyphrases bench-names bench-themes bench-realbib bench-fields clean
+.PHONY: venv site test test-fast system-deps check serve bench bench-build bench-keyphrases bench-names bench-themes bench-realbib bench-fields bench-scale clean
 
 venv: $(STAMP)
 
@@ -17,6 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0 $(TORCH_PIP_OPTIONS)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# annobib[onnx] (analyze_encoder_backend: onnx), for tests/test_encoder_backend.py; --no-deps
+	# so that nothing can replace torch (their other requirements are installed above).
+	$(PY) -m pip install --quiet --no-deps optimum==2.1.0 optimum-onnx==0.1.0 onnxruntime==1.32.0 \
+	  onnx==1.23.2 ml_dtypes==0.7.0 protobuf==7.36.2 flatbuffers==25.12.19
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
@@ -69,6 +73,12 @@ bench-realbib: venv
 
 bench-fields: venv
 	$(PY) bench/fields.py
+
+# Scale: N papers (a comma list), cold build with real analysis and every kind of rebuild;
+# about half an hour at N=10000 on 2 cores. KEEP=DIR keeps the projects for a later run.
+N ?= 1000
+bench-scale: venv
+	nice -n 5 $(PY) bench/scale.py --sizes $(N) --analysis 0 $(if $(KEEP),--keep $(KEEP)) $(ARGS)
 
 clean:
 	rm -rf build site

@@ -14,7 +14,7 @@ from annobib.analyze import Document, analyze_documents, KEYPHRASES_STORED
 from annobib.analyze.keyphrases import KeyphraseExtractor
 from annobib.analyze.loaders import load_encoder, load_spacy
 from annobib.config import Settings
-from annobib.latex import to_text
+from annobib.corpus.latex import to_text
 entries = bibtexparser.parse_string("\n".join(scale.paper_entries(300)[240:300])).entries
 docs = [Document(id=e.key, text=to_text(e["abstract"]), title=to_text(e["title"])) for e in entries]
 settings = Settings()

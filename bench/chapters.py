@@ -96,8 +96,9 @@ def outline(name: str, papers, annotations, embed) -> dict:
     from annobib.organize.themes import centroids, normalise_rows
 
     started = time.perf_counter()
-    bib, doc, _ = organize(papers, annotations, None, Settings(), embed_phrases=embed,
-                           project_map=lambda k, v, s: {})
+    organized = organize(papers, annotations, None, Settings(), embed_phrases=embed,
+                         project_map=lambda k, v, s: {})
+    bib = organized.bib
     seconds = time.perf_counter() - started
     keys = sorted(p.key for p in papers)
     row = {k: i for i, k in enumerate(keys)}

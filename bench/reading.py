@@ -79,7 +79,7 @@ def phrases_now(bib: Path, cache: Path | None):
     from annobib.analyze import annotate_papers
     from annobib.config import load_settings
     from annobib.corpus import load_corpus
-    from annobib.corpus.themes_file import parse_themes_doc
+    from annobib.corpus.themes_file import themes_from_doc
     from annobib.organize.phrases import organize_phrases
 
     import yaml
@@ -89,7 +89,7 @@ def phrases_now(bib: Path, cache: Path | None):
     notes = annotate_papers(papers, settings, cache or ROOT / settings.analyze_cache_dir, progress=False).annotations
     themes_path = bib.parent / "themes.yml"
     doc = yaml.safe_load(themes_path.read_text(encoding="utf-8")) if themes_path.is_file() else None
-    stored = parse_themes_doc(doc, themes_path) if doc else []
+    stored = list(themes_from_doc(doc, themes_path).themes) if doc else []
     theme_of = {k: t.slug for t in stored for k in t.papers}
     return organize_phrases(papers, notes, theme_of)
 

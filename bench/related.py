@@ -64,13 +64,13 @@ def proxy(shown: dict[str, list[str]], chapter: dict[str, int]) -> float:
 
 def site_reasons(papers, annotations):
     """The reasons the site shows (organize/reasons.py), with the committed themes; they never change the order."""
-    from annobib.corpus.themes_file import parse_themes_doc
+    from annobib.corpus.themes_file import themes_from_doc
     from annobib.models import Theme
     from annobib.organize.phrases import organize_phrases
     from annobib.organize.reasons import explainer
 
     path = ROOT / "corpus" / "themes.yml"
-    stored = parse_themes_doc(yaml.safe_load(path.read_text(encoding="utf-8")), str(path)) if path.is_file() else []
+    stored = list(themes_from_doc(yaml.safe_load(path.read_text(encoding="utf-8")), str(path)).themes) if path.is_file() else []
     themes = [Theme(slug=t.slug, label=t.label, papers=tuple(t.papers)) for t in stored]
     theme_of = {k: t.slug for t in themes for k in t.papers}
     return explainer(papers, annotations, organize_phrases(papers, annotations, theme_of), themes)

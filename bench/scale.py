@@ -142,6 +142,21 @@ def append_papers(project: Path, start: int, count: int) -> list[str]:
     return [re.match(r"@\w+\{([^,]+),", e).group(1) for e in new]
 
 
+def change_abstracts(project: Path, share: float) -> list[str]:
+    """Revise the abstract of every (1/share)-th paper (a sentence put first); their keys."""
+    path = project / "corpus" / "papers.bib"
+    entries = re.split(r"\n(?=@)", path.read_text(encoding="utf-8"))
+    step, changed = max(1, round(1 / share)), []
+    for index in range(0, len(entries), step):
+        entry, count = re.subn(r"(\babstract\s*=\s*\{)", r"\1This version revises the analysis. ",
+                               entries[index], count=1, flags=re.I)
+        if count:
+            entries[index] = entry
+            changed.append(re.search(r"@\w+\s*\{\s*([^,\s]+)", entry).group(1))
+    path.write_text("\n".join(entries), encoding="utf-8")
+    return changed
+
+
 def make_project(dest: Path, count: int) -> Path:
     dest.mkdir(parents=True)
     for name in ("mkdocs.yml", "annobib.yml"):
@@ -197,12 +212,15 @@ BUILD_SCRIPT = textwrap.dedent("""
     from annobib.config import load_settings
     root = Path(sys.argv[1])
     overrides = json.loads(sys.argv[2])
-    summary = build.build_site(root, load_settings(root, **overrides), log=lambda line: None, progress=False)
+    force = overrides.pop("force", False)
+    summary = build.build_site(root, load_settings(root, **overrides), log=lambda line: None, progress=False,
+                               **({"force": True} if force else {}))
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     print("BENCH " + json.dumps({
         "analysed": summary.analysed, "cached": summary.cached, "papers": summary.papers_in,
         "inner_seconds": summary.seconds, "stages": stages,
         "rendered": getattr(summary, "pages_rendered", None), "reused": getattr(summary, "pages_reused", None),
+        "up_to_date": getattr(summary, "up_to_date", False),
         "rss_mb": me.ru_maxrss / 1024, "child_rss_mb": kids.ru_maxrss / 1024,
         "loaded": [m for m in sys.argv[3:] if m in sys.modules]}))
 """)
@@ -371,7 +389,7 @@ ANALYSIS_SCRIPT = textwrap.dedent("""
     from annobib.analyze.distributed import analyze_in_chunks
     from annobib.analyze.loaders import load_encoder, load_spacy
     from annobib.config import Settings
-    from annobib.latex import to_text
+    from annobib.corpus.latex import to_text
     text = Path(sys.argv[1]).read_text(encoding="utf-8")
     entries = bibtexparser.parse_string(text).entries
     docs = [Document(id=e.key, text=to_text(e["abstract"]), title=to_text(e["title"])) for e in entries]
@@ -405,14 +423,25 @@ def analysis_cost(count: int, tmp: Path) -> dict:
 
 # --------------------------------------------------------------------------- one size
 
-def run_size(count: int, tmp: Path, overrides: dict, log, seeded: bool = False) -> dict:
-    project = make_project(tmp / f"n{count}", count)
-    log(f"[{count}] project {project}")
+def run_size(count: int, tmp: Path, overrides: dict, log, seeded: bool = False, keep: Path | None = None,
+             full: bool = True) -> dict:
+    """Every build of one size, in order. With `keep`, the project stays in that folder and a
+    later run reuses its cold build (figures in n<N>-cold.json) and analysis cache."""
+    project, cold_file = (keep or tmp) / f"n{count}", (keep or tmp) / f"n{count}-cold.json"
     out = {"papers": count, "seeded": seeded}
-    if seeded:
-        log(f"[{count}] seeded {seed_annotations(project)} stand-in annotations (analysis not measured)")
-    out["cold"] = timed_build(project, overrides)
-    log(f"[{count}] cold {out['cold']['seconds']:.1f} s  stages {fmt_stages(out['cold'])}")
+    if keep and cold_file.is_file() and project.is_dir():
+        out["cold"] = json.loads(cold_file.read_text(encoding="utf-8"))
+        log(f"[{count}] cold build of an earlier run reused: {out['cold']['seconds']:.1f} s")
+        out["settle"] = timed_build(project, overrides)
+        log(f"[{count}] first build with this code {out['settle']['seconds']:.1f} s  stages {fmt_stages(out['settle'])}")
+    else:
+        make_project(project, count)
+        log(f"[{count}] project {project}")
+        if seeded:
+            log(f"[{count}] seeded {seed_annotations(project)} stand-in annotations (analysis not measured)")
+        out["cold"] = timed_build(project, overrides)
+        cold_file.write_text(json.dumps(out["cold"]), encoding="utf-8")
+        log(f"[{count}] cold {out['cold']['seconds']:.1f} s  stages {fmt_stages(out['cold'])}")
     site = project / "site"
     out["site_bytes"], out["site_files"] = site_bytes(site)
     try:
@@ -421,25 +450,37 @@ def run_size(count: int, tmp: Path, overrides: dict, log, seeded: bool = False) 
     except Exception as exc:  # noqa: BLE001 - report, do not lose the build figures
         out["search"] = {"error": f"{exc.__class__.__name__}: {exc}"[:300]}
         log(f"[{count}] search measurement failed: {out['search']['error']}")
-    out["same"] = timed_build(project, overrides)
-    log(f"[{count}] no-change {out['same']['seconds']:.1f} s  stages {fmt_stages(out['same'])}")
-    # The same no-change rebuild with every page rendered by MkDocs (page cache off), with
-    # Material's lunr search and the trimmed index: MkDocs' share, and the other search.
-    out["full"] = timed_build(project, {**overrides, "render_page_cache": False, "render_search": "lunr"})
-    log(f"[{count}] no-change, all pages rendered, lunr {out['full']['seconds']:.1f} s  stages {fmt_stages(out['full'])}")
-    try:
-        out["search_lunr"] = search_transfer(site, query=out["search"].get("query"))
-        log(f"[{count}] lunr search {out['search_lunr']}")
-    except Exception as exc:  # noqa: BLE001
-        out["search_lunr"] = {"error": f"{exc.__class__.__name__}: {exc}"[:300]}
+    for name in ("same", "again"):
+        out[name] = timed_build(project, overrides)
+        log(f"[{count}] no-change ({name}) {out[name]['seconds']:.1f} s  stages {fmt_stages(out[name])}")
+    out["forced"] = timed_build(project, {**overrides, "force": True})
+    log(f"[{count}] no-change, --force {out['forced']['seconds']:.1f} s  stages {fmt_stages(out['forced'])}")
+    if full:
+        _page_cache_off(project, overrides, site, out, log)
     append_papers(project, count, 1)
     out["one"] = timed_build(project, overrides)
     log(f"[{count}] one paper {out['one']['seconds']:.1f} s  stages {fmt_stages(out['one'])}")
     append_papers(project, count + 1, 10)
     out["ten"] = timed_build(project, overrides)
     log(f"[{count}] ten papers {out['ten']['seconds']:.1f} s  stages {fmt_stages(out['ten'])}")
-    shutil.rmtree(project, ignore_errors=True)
+    out["percent_changed"] = len(change_abstracts(project, 0.01))
+    out["percent"] = timed_build(project, overrides)
+    log(f"[{count}] 1% changed ({out['percent_changed']}) {out['percent']['seconds']:.1f} s  stages {fmt_stages(out['percent'])}")
+    if not keep:
+        shutil.rmtree(project, ignore_errors=True)
     return out
+
+
+def _page_cache_off(project: Path, overrides: dict, site: Path, out: dict, log) -> None:
+    """The no-change rebuild with every page rendered by MkDocs (page cache off), with
+    Material's lunr search and the trimmed index: MkDocs' share, and the other search."""
+    out["full"] = timed_build(project, {**overrides, "render_page_cache": False, "render_search": "lunr"})
+    log(f"[{out['papers']}] no-change, all pages rendered, lunr {out['full']['seconds']:.1f} s  stages {fmt_stages(out['full'])}")
+    try:
+        out["search_lunr"] = search_transfer(site, query=out["search"].get("query"))
+        log(f"[{out['papers']}] lunr search {out['search_lunr']}")
+    except Exception as exc:  # noqa: BLE001
+        out["search_lunr"] = {"error": f"{exc.__class__.__name__}: {exc}"[:300]}
 
 
 STAGES = ("load", "analyze", "organize", "render", "mkdocs", "search", "publish")
@@ -456,9 +497,12 @@ def table(results: list[dict]) -> list[str]:
             "|---:|---|---:|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         cold = r["cold"]["seconds"]
-        for name, label in (("cold", "cold build"), ("same", "no-change rebuild"),
+        for name, label in (("cold", "cold build"), ("settle", "first build with this code (earlier cold build's cache)"),
+                            ("same", "no-change rebuild, right after the first"), ("again", "no-change rebuild"),
+                            ("forced", "no-change rebuild, --force (every stage run)"),
                             ("full", "no-change, page cache off (MkDocs renders all), lunr"),
-                            ("one", "one-paper update"), ("ten", "ten-paper update")):
+                            ("one", "one-paper update"), ("ten", "ten-paper update"),
+                            ("percent", f"1% of abstracts revised ({r.get('percent_changed', 0)} papers)")):
             b = r.get(name)
             if not b:
                 continue
@@ -516,6 +560,10 @@ def main() -> int:
     parser.add_argument("--analysis", type=int, default=300, metavar="N",
                         help="papers for the analysis-cost figure (0: skip)")
     parser.add_argument("--corpus-only", nargs=2, metavar=("DIR", "N"), help="write an N-paper project and stop")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="make the projects in DIR and keep them; a later run reuses their cold build")
+    parser.add_argument("--no-full", action="store_true",
+                        help="skip the no-change rebuild with the page cache off (MkDocs renders every page)")
     args = parser.parse_args()
     if args.corpus_only:
         make_project(Path(args.corpus_only[0]), int(args.corpus_only[1]))
@@ -533,7 +581,8 @@ def main() -> int:
         sizes += [(int(s), True) for s in args.seeded.split(",") if s]
         for count, seeded in sizes:
             try:
-                results.append(run_size(count, Path(tmp), overrides, log, seeded))
+                results.append(run_size(count, Path(tmp), overrides, log, seeded, keep=args.keep,
+                                        full=not args.no_full))
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 log(f"[{count}] stopped: {str(exc)[-2000:]}")
                 break

@@ -96,8 +96,10 @@ def stability(papers: list[Paper], annotations: dict[str, Annotation], seeds=(1,
     results = []
     for seed in seeds:
         subset = sorted(random.Random(seed).sample(papers, int(0.9 * len(papers))), key=lambda p: p.key)
-        before, doc, _ = organize(subset, annotations, None, Settings())
-        after, _, report = organize(papers, annotations, doc, Settings())
+        first = organize(subset, annotations, None, Settings())
+        before = first.bib
+        second = organize(papers, annotations, first.themes, Settings())
+        after, report = second.bib, second.report
         changed = [k for k, slug in before.theme_of.items() if after.theme_of[k] != slug]
         results.append({
             "seed": seed, "subset": len(subset), "changed": len(changed),
@@ -194,7 +196,7 @@ def other_fields(cache: Path | None) -> list[str]:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "tests" / "fixtures" / "realbib" / f"{name}.bib", folder / f"{name}.bib")
         papers, annotations = load_data(cache, corpus=folder)
-        bib, _, _ = organize(papers, annotations, None, Settings(), project_map=lambda k, v, s: {})
+        bib = organize(papers, annotations, None, Settings(), project_map=lambda k, v, s: {}).bib
         lines.append(f"{name}.bib: {len(papers)} papers, {len(bib.themes)} themes")
         for theme in sorted(bib.themes, key=lambda t: (-len(t.papers), t.slug)):
             lines.append(f"  {len(theme.papers):3d}  {theme.label}")
@@ -213,10 +215,10 @@ def determinism(papers: list[Paper], annotations: dict[str, Annotation]) -> list
     random.Random(7).shuffle(shuffled)
     runs = [organize(ps, annotations, None, Settings()) for ps in (papers, shuffled)]
     parts = {
-        "themes doc": [digest(r[1]) for r in runs],
-        "labels": [digest([t.label for t in r[0].themes]) for r in runs],
-        "related": [digest(r[0].related) for r in runs],
-        "map points": [digest(r[0].map_points) for r in runs],
+        "themes doc": [digest(r.themes.form()) for r in runs],
+        "labels": [digest([t.label for t in r.bib.themes]) for r in runs],
+        "related": [digest(r.bib.related) for r in runs],
+        "map points": [digest(r.bib.map_points) for r in runs],
     }
     return [f"{name:11s} {a} {b} {'identical' if a == b else 'DIFFERENT'}" for name, (a, b) in parts.items()]
 
@@ -225,7 +227,7 @@ def label_lines(papers: list[Paper], annotations: dict[str, Annotation]) -> list
     from annobib.organize import organize
 
     started = time.perf_counter()
-    bib, _, report = organize(papers, annotations, None, Settings())
+    bib = organize(papers, annotations, None, Settings()).bib
     seconds = time.perf_counter() - started
     sizes = [len(t.papers) for t in bib.themes]
     lines = [f"{len(bib.themes)} themes, sizes {min(sizes)}..{max(sizes)} (limit 4..{len(papers) // 4}), "

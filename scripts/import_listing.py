@@ -21,7 +21,7 @@ from pathlib import Path
 import bibtexparser
 from rapidfuzz import fuzz
 
-from annobib.bibtex import format_entry, plain_to_bibtex, protect_title_case
+from annobib.corpus.bibtex import format_entry, plain_to_bibtex, protect_title_case
 from annobib.corpus.keys import base_key, unique_key
 from annobib.corpus.load import read_text
 from annobib.corpus.rules import load_file, normal_title, venue_years

@@ -73,6 +73,24 @@ def shipped_site(tmp_path_factory):
     return root, summary
 
 
+# --- the synthetic corpus of planted topics (tests/helpers/themes.py) ----------------------
+
+@pytest.fixture(scope="module")
+def corpus():
+    """(papers, annotations) of tests/helpers/themes.py's synthetic corpus, once per module."""
+    from helpers.themes import synthetic_corpus
+
+    return synthetic_corpus()
+
+
+@pytest.fixture(scope="module")
+def first_run(corpus):
+    """(bibliography, themes doc, report) of organizing `corpus` without a themes file."""
+    from helpers.themes import run
+
+    return run(*corpus)
+
+
 # --- privacy: what a site must never carry (tests/test_privacy.py, tests/test_realbib.py) ---
 
 def private_fragments(corpus_dir: Path, settings=None) -> dict[str, set[str]]:
@@ -87,7 +105,7 @@ def private_fragments(corpus_dir: Path, settings=None) -> dict[str, set[str]]:
 
     from annobib.corpus.load import corpus_files, read_file
     from annobib.corpus.privacy import PrivacyRule
-    from annobib.latex import to_text
+    from annobib.corpus.latex import to_text
 
     rule = PrivacyRule.from_settings(settings) if settings is not None else PrivacyRule()
     found: dict[str, set[str]] = {}

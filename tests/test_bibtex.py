@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import bibtexparser
 
-from annobib.bibtex import escape_text, format_bibliography, format_entry, plain_to_bibtex, protect_title_case
+from annobib.corpus.bibtex import escape_text, format_bibliography, format_entry, plain_to_bibtex, protect_title_case
 from annobib.corpus import load_corpus
-from annobib.latex import to_text
+from annobib.corpus.latex import to_text
 from annobib.models import Paper
 
 
@@ -46,7 +46,7 @@ def test_urls_are_written_verbatim_and_fields_in_stable_order():
 
 
 def test_collections_map_biblatex_to_bibtex_and_paper_files_keep_it():
-    from annobib.bibtex import format_entry
+    from annobib.corpus.bibtex import format_entry
     from annobib.models import Paper
 
     paper = Paper(key="AltonjiElderTaber:2005", entry_type="online", title="Selection", abstract="",

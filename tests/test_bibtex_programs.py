@@ -20,7 +20,7 @@ import pytest
 from helpers.bibtex import assert_bibtex_accepts, run_bibtex
 from helpers.hostile import REPO, hostile_literal_corpus, session_site
 
-from annobib.bibtex import escape_text, format_bibliography, format_entry
+from annobib.corpus.bibtex import escape_text, format_bibliography, format_entry
 from annobib.corpus import load_corpus, split_authors
 from annobib.models import Paper
 

@@ -19,8 +19,7 @@ import pytest
 import yaml
 
 from annobib.config import Settings
-from annobib.corpus.themes_file import dump_themes_file, load_themes_file, parse_chapters
-from annobib.errors import AnnobibError
+from annobib.corpus.themes_file import dump_themes_file, load_themes_file, themes_from_doc
 from annobib.text import fold
 from annobib.models import Chapter
 from annobib.organize import chapters as chapters_mod
@@ -28,19 +27,10 @@ from annobib.organize import labels
 from annobib.organize.outline import label_slug, sections_label
 from annobib.organize.wording import Wording, function_words_for, majority_language
 
-from helpers.themes import run, synthetic_corpus
+from helpers.themes import DIM, assert_refused, run, small_groups, synthetic_corpus, zero_embed
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    return synthetic_corpus()
-
-
-@pytest.fixture(scope="module")
-def first_run(corpus):
-    return run(*corpus)
+# `corpus` and `first_run`: tests/conftest.py's fixtures of the synthetic corpus
 
 
 def outline_of(bib) -> dict[str, list[str]]:
@@ -113,16 +103,16 @@ def test_an_old_themes_file_without_chapters_still_loads(tmp_path, corpus, first
     path = tmp_path / "themes.yml"
     path.write_text(yaml.safe_dump(old), encoding="utf-8")
     loaded = load_themes_file(path)
-    assert "chapters" not in loaded and parse_chapters(loaded, str(path)) == []
-    bib, doc, report = run(papers, annotations, loaded)
+    assert loaded.chapters == ()
+    bib, doc, report = run(papers, annotations, loaded.form())
     assert {t.slug for t in bib.themes} == {t["slug"] for t in old["themes"]}     # every old theme URL kept
     assert report.new_papers_placed == {} and 6 <= len(bib.chapters) <= 14
     assert doc["chapters"] and sorted(s for c in doc["chapters"] for s in c["sections"]) == \
         sorted(t["slug"] for t in old["themes"])
-    dump_themes_file(doc, path)
+    dump_themes_file(themes_from_doc(doc, str(path)), path)
     text = path.read_text(encoding="utf-8")
     assert text.index("\nchapters:\n") < text.index("\nthemes:\n") and "Move a section" in text
-    assert load_themes_file(path) == doc
+    assert load_themes_file(path).form() == doc
 
 
 def test_a_new_theme_joins_the_nearest_chapter(corpus, first_run):
@@ -159,11 +149,7 @@ def test_a_removed_section_leaves_its_chapter(corpus, first_run):
                  id="bad-section"),
 ])
 def test_bad_chapters_name_the_file(tmp_path, text, message):
-    path = tmp_path / "themes.yml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(AnnobibError, match=message) as info:
-        load_themes_file(path)
-    assert str(path) in str(info.value)
+    assert_refused(tmp_path / "themes.yml", text, message)
 
 
 # --- how many chapters ----------------------------------------------------------------------
@@ -246,7 +232,7 @@ def test_majority_language_and_function_words():
 
 
 def test_a_lone_category_word_is_too_broad():
-    groups = [[f"t{t}p{j}" for j in range(6)] for t in range(4)]
+    groups = small_groups(4, 6)
     keyphrases = {}
     for t, group in enumerate(groups):
         for j, key in enumerate(group):
@@ -278,12 +264,32 @@ def test_sections_label_joins_two_heads():
     assert sections_label(["Only one"]) == "Only one"
 
 
+def test_two_phrases_are_joined_in_the_corpus_language():
+    german = Wording.from_texts([("Geschichte der Stadt Basel", "Die Stadt und ihre städtische Gesellschaft.")], "de")
+    assert german.conjunction == "und" and "und" in german.function_words
+    assert [Wording.from_texts([], code).conjunction for code in ("fr", "es", "it", "nl", "pt", "en", "la", "")] == \
+        ["et", "y", "e", "en", "e", "and", "and", "and"]
+    assert labels.joined("Chemische Industrie", "Nordwest", german) == "Chemische Industrie und Nordwest"
+    assert labels.joined("Graph networks", "link prediction", Wording.from_texts([])) == \
+        "Graph networks and link prediction"
+    # a chapter title made of its sections' heads (outline.sections_label joins with " and ")
+    made = sections_label(["Basler Fasnacht und Fastnachtsbrauch", "Städtische Gesellschaft"], german)
+    assert labels.in_language(made, german) == "Basler Fasnacht und städtische Gesellschaft"
+    assert labels.in_language("Basel und Region and basel", german) == "Basel"
+    english = "Self-supervised learning and hypernetworks"
+    assert labels.in_language(english, Wording.from_texts([])) == english
+    assert labels.in_language(english, None) == english
+    slug = label_slug("Bank für Internationalen Zahlungsausgleich und International Settlements", set(),
+                      labels.STOPWORDS | german.function_words)
+    assert slug == "bank-fur-internationalen-zahlungsausgleich"      # whole words, never ending with "und"
+
+
 def test_no_theme_number_even_with_nothing_to_say():
-    groups = [[f"t{t}p{j}" for j in range(5)] for t in range(3)]
+    groups = small_groups(3, 5)
     keyphrases = {k: () for g in groups for k in g}           # no keyphrases at all
     titles = {g[0]: f"Paper {i}: a study" for i, g in enumerate(groups)}
-    texts = labels.theme_texts(groups, keyphrases, np.eye(3, 32), [g[0] for g in groups], titles,
-                               lambda p: np.zeros((len(p), 32)), [None] * 3)
+    texts = labels.theme_texts(groups, keyphrases, np.eye(3, DIM), [g[0] for g in groups], titles,
+                               zero_embed, [None] * 3)
     assert [t.label for t in texts] == ["Paper 0", "Paper 1", "Paper 2"]
     assert not any(re.fullmatch(r"Theme \d+", t.label) for t in texts)
 
@@ -384,7 +390,8 @@ def real_runs(tmp_path_factory):
         shutil.copy(path, folder / path.name)
         papers = load_corpus(folder).papers
         annotations = annotate_papers(papers, Settings(), cache, progress=False).annotations
-        bib, doc, _ = organize(papers, annotations, None, Settings(), project_map=lambda k, v, s: {})
+        organized = organize(papers, annotations, None, Settings(), project_map=lambda k, v, s: {})
+        bib, doc = organized.bib, organized.themes.form()
         keys = sorted(p.key for p in papers)
         by_key = {p.key: p for p in papers}
         wording = Wording.from_texts([(by_key[k].title_text, by_key[k].abstract_text) for k in keys],
@@ -425,14 +432,26 @@ def test_real_corpus_labels_follow_the_rules(real_runs, name):
 
 
 @pytest.mark.slow
+def test_german_corpus_labels_join_phrases_with_und(real_runs):
+    """tests/fixtures/fields/zotero-history-de-stadtgeschichtebasel.bib (a German Zotero library):
+    its labels join two phrases with "und", never with English "and"."""
+    _, _, bib, _, wording = real_runs["history-de"]
+    assert wording.language == "de"
+    named = [t.label for t in bib.themes] + [c.label for c in bib.chapters]
+    assert [label for label in named if " and " in label] == [], named
+    assert any(" und " in label for label in named), named      # it has labels of two phrases
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["continualai"])
 def test_real_corpus_update_moves_nothing(real_runs, name):
     from annobib.organize import organize
 
     papers, annotations, bib, doc, _ = real_runs[name]
     subset = sorted(random.Random(1).sample(papers, int(0.9 * len(papers))), key=lambda p: p.key)
-    before, doc1, _ = organize(subset, annotations, None, Settings(), project_map=lambda k, v, s: {})
-    after, _, _ = organize(papers, annotations, doc1, Settings(), project_map=lambda k, v, s: {})
+    first = organize(subset, annotations, None, Settings(), project_map=lambda k, v, s: {})
+    before = first.bib
+    after = organize(papers, annotations, first.themes, Settings(), project_map=lambda k, v, s: {}).bib
     assert [k for k in before.theme_of if after.theme_of[k] != before.theme_of[k]] == []
     assert {s: c for s, c in after.chapter_of.items() if s in before.chapter_of} == before.chapter_of
 

@@ -245,7 +245,7 @@ def test_an_unreadable_reference_cache_is_formatted_again(tmp_path, damage):
 
 def test_references_on_the_page(docs):
     page = (docs[0] / f"papers/{ODD_SLUG}.md").read_text(encoding="utf-8")
-    assert page.count('<div class="annobib-reference" data-search-exclude>') == 2
+    assert page.count('<div class="annobib-reference" data-pagefind-ignore>') == 2
     visible = html.unescape(re.sub(r"<[^>]+>", "", page.split("## Cite", 1)[1]))
     assert "Vaswani, A., Shazeer, N., & Google Brain. (2017). Attention is all you need. NeurIPS 2017." in visible
     assert "<i>NeurIPS 2017</i>" in page

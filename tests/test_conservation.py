@@ -15,7 +15,7 @@ import yaml
 
 from helpers.hostile import literal_cases, session_site
 
-from annobib.bibtex import format_bibliography, format_entry
+from annobib.corpus.bibtex import format_bibliography, format_entry
 from annobib.build import check_conservation
 from annobib.errors import BuildError
 from annobib.models import Bibliography, Paper, Theme

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from annobib.bibtex import format_bibliography
+from annobib.corpus.bibtex import format_bibliography
 from annobib.check import check_project
 from annobib.config import Settings
 from annobib.corpus import load_corpus

@@ -8,11 +8,9 @@ arXiv's own fixture format, by answering the recorded URL with the recorded body
 """
 from __future__ import annotations
 
-import gzip
 import json
 import socket
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -29,30 +27,20 @@ from annobib.enrich.services import (  # noqa: E402
     title_matches)
 from annobib.errors import AnnobibError  # noqa: E402
 
-RECORDED = Path(__file__).parent / "fixtures" / "services"
+from helpers.enrich import RECORDED, body, boettiger_items, interactions, key_of  # noqa: E402
+
 CONTACT = "Jane Maintainer <jane@example.org>"
 ELIFE = "10.7554/elife.01567"     # Sankar et al. 2014, eLife: recorded from OpenAlex and from Crossref
 
 
 # --------------------------------------------------------------------------- replay helpers
-
-def _interactions(name: str) -> list[dict]:
-    return yaml.safe_load((RECORDED / name).read_text(encoding="utf-8"))["interactions"]
-
-
-def _body(interaction: dict) -> str:
-    body = interaction["response"]["body"]["string"]
-    if isinstance(body, bytes):
-        body = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
-        body = body.decode("utf-8")
-    return body
-
+# (the recordings are read with tests/helpers/enrich.py)
 
 def _recorded_json(name: str, uri_part: str) -> dict:
     """The JSON body of the recorded answer to the request whose URI holds `uri_part`."""
-    for interaction in _interactions(name):
+    for interaction in interactions(name):
         if uri_part in interaction["request"]["uri"]:
-            return json.loads(_body(interaction))
+            return json.loads(body(interaction))
     raise LookupError(f"{name} has no request for {uri_part}")
 
 
@@ -66,7 +54,7 @@ def replay(tmp_path):
         return request
 
     def use(*names: str):
-        merged = {"version": 1, "interactions": [i for name in names for i in _interactions(name)]}
+        merged = {"version": 1, "interactions": [i for name in names for i in interactions(name)]}
         path = tmp_path / f"replay{len(list(tmp_path.iterdir()))}.yaml"
         path.write_text(yaml.safe_dump(merged), encoding="utf-8")
         return vcr.VCR(record_mode="none", before_record_request=note).use_cassette(str(path))
@@ -379,14 +367,9 @@ def test_targets_from_papers_and_other_entry_records():
 
 # --------------------------------------------------------------------------- who cites whom
 
-def _boettiger_items() -> list[dict]:
-    """Twenty real Crossref works of one recorded search (query=ecology, author Carl Boettiger)."""
-    return _recorded_json("crossref/test_works_field_queries.yaml", "query.author")["message"]["items"]
-
-
 def test_links_both_directions_in_a_real_collection():
-    items = _boettiger_items()
-    key = {item["DOI"].lower(): "w_" + item["DOI"].lower().rsplit("/", 1)[1] for item in items}
+    items = boettiger_items()      # twenty real Crossref works of one recorded search (Carl Boettiger)
+    key = {item["DOI"].lower(): key_of(item["DOI"]) for item in items}
     # the collection as the .bib would hold it: DOIs written in any case, some with a resolver
     papers = [EnrichTarget(key[item["DOI"].lower()], doi=("https://doi.org/" + item["DOI"].upper()) if i % 2 else item["DOI"])
               for i, item in enumerate(items)]

@@ -13,7 +13,7 @@ from conftest import load_script
 
 IMPORTER = load_script("import_listing")
 import_listing, parse_listing = IMPORTER.import_listing, IMPORTER.parse_listing
-from annobib.latex import to_text
+from annobib.corpus.latex import to_text
 
 SOURCES = Path(__file__).resolve().parent.parent / "corpus" / "sources"
 LISTING = SOURCES / "listing-implicit-neural-networks.txt"

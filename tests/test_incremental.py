@@ -38,11 +38,12 @@ NO_MODEL_BUILD = textwrap.dedent("""
     from pathlib import Path
     from annobib.build import build_site
     from annobib.config import load_settings
-    root = Path(sys.argv[1])
+    root, force = Path(sys.argv[1]), sys.argv[2] == "force"
     log = []
-    summary = build_site(root, load_settings(root), log=log.append, progress=False)
+    summary = build_site(root, load_settings(root), log=log.append, progress=False, force=force)
     print(json.dumps({"analysed": summary.analysed, "cached": summary.cached, "log": log,
-                      "loaded": [m for m in sys.argv[2:] if m in sys.modules]}))
+                      "up_to_date": summary.up_to_date, "rendered": summary.pages_rendered,
+                      "loaded": [m for m in sys.argv[3:] if m in sys.modules]}))
 """)
 
 
@@ -70,8 +71,8 @@ def annobib_subprocess(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "annobib", *args], capture_output=True, text=True, timeout=900)
 
 
-def build_without_models(root: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", NO_MODEL_BUILD, str(root), *MODEL_MODULES],
+def build_without_models(root: Path, force: bool = False) -> dict:
+    done = subprocess.run([sys.executable, "-c", NO_MODEL_BUILD, str(root), "force" if force else "-", *MODEL_MODULES],
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -122,16 +123,53 @@ def test_adding_one_paper_analyses_only_that_paper(project):
     assert "muller2022instant" in after_themes
 
 
-def test_no_change_rebuild_loads_no_model_and_gives_the_same_site(project):
-    """Run in a fresh interpreter: a model import anywhere in the build shows in sys.modules."""
+@pytest.mark.parametrize("force", [False, True], ids=["up-to-date", "forced"])
+def test_no_change_rebuild_loads_no_model_and_gives_the_same_site(project, force):
+    """Run in a fresh interpreter: a model import anywhere in the build shows in sys.modules.
+    Forced, every stage runs (from the caches); else the build sees that nothing changed."""
     before = tree_hashes(project / "site")
     themes_before = (project / "corpus" / "themes.yml").read_bytes()
-    outcome = build_without_models(project)
+    outcome = build_without_models(project, force=force)
     assert outcome["analysed"] == 0 and outcome["cached"] == len(keys_of(project))
-    assert f"analysed 0 paper(s), {outcome['cached']} from the cache" in outcome["log"]
+    assert outcome["rendered"] == 0, "a no-change rebuild rendered pages again"
+    if force:
+        assert f"analysed 0 paper(s), {outcome['cached']} from the cache" in outcome["log"]
+    else:
+        assert outcome["up_to_date"] and any("the site is up to date" in line for line in outcome["log"])
     assert outcome["loaded"] == [], f"a no-change rebuild imported {outcome['loaded']}"
     assert (project / "corpus" / "themes.yml").read_bytes() == themes_before
     assert tree_hashes(project / "site") == before
+
+
+def test_the_build_right_after_a_first_build_is_up_to_date(tmp_path):
+    """The first build writes corpus/themes.yml and added.yml; they are its own output, so
+    the next build finds nothing changed. Touching the site or the corpus builds again."""
+    root = make_project(tmp_path / "project", small_corpus_text())
+    (root / "corpus" / "themes.yml").unlink(missing_ok=True)
+    assert build(root).exit_code == 0
+    assert (root / "corpus" / "themes.yml").is_file()
+    again = build(root)
+    assert again.exit_code == 0 and "the site is up to date" in again.output
+    (root / "site" / "index.html").write_text("edited by hand", encoding="utf-8")
+    repaired = build(root)
+    assert repaired.exit_code == 0 and "the site is up to date" not in repaired.output
+    assert "edited by hand" not in (root / "site" / "index.html").read_text(encoding="utf-8")
+    forced = CliRunner().invoke(main, ["build", "--root", str(root), "--quiet", "--force"])
+    assert forced.exit_code == 0 and "the site is up to date" not in forced.output
+    assert "analysed 0 paper(s)" in forced.output
+
+
+def test_an_up_to_date_build_says_the_corpus_problems_again(project):
+    bib = project / "corpus" / "papers.bib"
+    with bib.open("a", encoding="utf-8") as out:
+        out.write(BROKEN_ENTRY)
+    first, second = build(project), build(project)
+    assert first.exit_code == second.exit_code == 0
+    assert "the site is up to date" in second.output
+    problem = next(line for line in first.output.splitlines() if "broken2024entry" in line)
+    assert problem in second.output.splitlines()
+    strict = annobib_subprocess("build", "--strict", "--root", str(project), "--quiet")
+    assert strict.returncode == 1, "--strict is an input: an up-to-date site does not hide an error"
 
 
 def test_a_changed_abstract_is_analysed_again(project):

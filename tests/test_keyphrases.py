@@ -333,7 +333,7 @@ def test_links_are_not_keyphrases_and_generic_words_do_not_make_a_new_phrase(sma
 def _shipped_abstracts(limit: int):
     import bibtexparser
 
-    from annobib.latex import to_text
+    from annobib.corpus.latex import to_text
 
     from conftest import REPO
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES, leaked, private_fragments
 
-from annobib.bibtex import format_bibliography
+from annobib.corpus.bibtex import format_bibliography
 from annobib.cli import main
 from annobib.config import load_settings
 from annobib.corpus import load_corpus

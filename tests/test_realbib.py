@@ -22,7 +22,7 @@ from helpers.bibtex import assert_bibtex_accepts
 
 from conftest import leaked, private_fragments, site_text
 
-from annobib.bibtex import format_bibliography
+from annobib.corpus.bibtex import format_bibliography
 from annobib.cli import main
 from annobib.corpus import load_corpus
 

@@ -82,7 +82,7 @@ def test_control_and_unassigned_code_points_are_dropped_everything_else_kept():
 
 
 def test_templates_cannot_print_unescaped_markup():
-    from annobib.render import _ENV
+    from annobib.render.templating import _ENV
     assert "safe" not in _ENV.filters and "e" not in _ENV.filters
     with pytest.raises(TypeError):
         _ENV.from_string("{{ a ~ b }}").render(a=escape.Safe("x"), b="<script>")
@@ -301,7 +301,7 @@ def test_paper_page_content(site):
     assert "../sitzmann2020implicit/" in page.links
     assert "../../bib/papers/heidari2024singlelayer.bib" in page.links
     code = [attrs for tag, attrs in page.tags if tag == "div" and attrs.get("class") == "annobib-bibtex"]
-    assert code and "data-search-exclude" in code[0]
+    assert code and "data-pagefind-ignore" in code[0]
 
 
 @pytest.mark.slow
@@ -389,7 +389,14 @@ def _parse_fragment(source: str) -> _Page:
 
 
 @pytest.mark.slow
-def test_search_index_keeps_titles_not_bibtex(site):
+def test_search_index_keeps_titles_not_bibtex(site, bib):
+    """`render_search: lunr`: annobib's trimmed index; Material's own is not left in the site."""
+    from dataclasses import replace
+
+    from annobib.render.search import build_search_index
+
+    assert not (site / "search" / "search_index.json").exists(), "Material's whole-page index was left in"
+    build_search_index(bib, site, replace(load_settings(ROOT), render_search="lunr"))
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     docs = index["docs"]
     titles = " ".join(d["title"] for d in docs)

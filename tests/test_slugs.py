@@ -12,7 +12,7 @@ from helpers.themes import run, synthetic_corpus
 
 from annobib.corpus import load_corpus, paper_slugs, slug
 from annobib.corpus.keys import ascii_fold, base_key, surname
-from annobib.corpus.themes_file import parse_themes_doc, recorded_urls
+from annobib.corpus.themes_file import themes_from_doc
 from annobib.organize import dump_themes_file, load_themes_file
 from annobib.render.people import group_people, index_initial
 from annobib.text import SLUG, legacy_slugify, stop_words, unique
@@ -41,8 +41,8 @@ def test_keys_equal_but_for_case_get_two_urls_and_keep_them_across_builds(tmp_pa
     assert bib.slugs["P0000"] == "p0000" and bib.slugs["p0000"] == "p0000-2"   # code-point order on a first build
     assert doc["urls"] == {"p0000": "p0000-2"}          # only the suffixed URL is recorded
     path = tmp_path / "themes.yml"
-    dump_themes_file(doc, path)
-    again, _, _ = run(papers, annotations, load_themes_file(path))
+    dump_themes_file(themes_from_doc(doc, str(path)), path)
+    again, _, _ = run(papers, annotations, load_themes_file(path).form())
     assert again.slugs == bib.slugs
 
 
@@ -87,14 +87,14 @@ def test_a_published_url_is_kept_and_recorded_under_urls(tmp_path):
     assert bib.slugs["Søgaard2020"] == "sgaard2020" and bib.slugs["Łukasz:2021"] == "ukasz-2021"
     assert doc["urls"] == {"Søgaard2020": "sgaard2020", "Łukasz:2021": "ukasz-2021"}
     path = tmp_path / "themes.yml"
-    dump_themes_file(doc, path)
-    again, again_doc, _ = run(papers, annotations, load_themes_file(path))
+    dump_themes_file(themes_from_doc(doc, str(path)), path)
+    again, again_doc, _ = run(papers, annotations, load_themes_file(path).form())
     assert again.slugs == bib.slugs and again_doc["urls"] == doc["urls"]
     # A key never published gets the new rule's slug.
     newcomer = replace(papers[2], key="Straße2024")
     grown, _, _ = run(papers + [newcomer], {**annotations, "Straße2024": replace(annotations[papers[2].key],
                                                                                    key="Straße2024")},
-                      load_themes_file(path))
+                      load_themes_file(path).form())
     assert grown.slugs["Straße2024"] == "strasse2024" and grown.slugs["Søgaard2020"] == "sgaard2020"
 
 
@@ -114,9 +114,8 @@ def _slugs_before_the_text_module(keys: list[str], recorded: dict[str, str], pub
 
 def test_the_shipped_corpus_keeps_every_url(repo_root):
     keys = [p.key for p in load_corpus(repo_root / "corpus").papers]
-    doc = load_themes_file(repo_root / "corpus" / "themes.yml")
-    recorded = recorded_urls(doc, "themes.yml")
-    published = {k for t in parse_themes_doc(doc, "themes.yml") for k in t.papers + t.pinned}
+    themes = load_themes_file(repo_root / "corpus" / "themes.yml")
+    recorded, published = themes.urls, themes.published()
     assert len(keys) >= 232 and published
     now = paper_slugs(keys, recorded, published)
     assert now == _slugs_before_the_text_module(keys, recorded, published)

@@ -15,20 +15,13 @@ import pytest
 from annobib.config import Settings
 from annobib.errors import AnnobibError
 from annobib.models import Annotation
+from annobib.corpus.themes_file import themes_from_doc
 from annobib.organize import dump_themes_file, load_themes_file, organize
 from annobib.organize import labels
 
-from helpers.themes import DIM, TOPICS, run, stub_embed, synthetic_corpus
+from helpers.themes import DIM, TOPICS, assert_refused, run, small_groups, stub_embed, synthetic_corpus
 
-
-@pytest.fixture(scope="module")
-def corpus():
-    return synthetic_corpus()
-
-
-@pytest.fixture(scope="module")
-def first_run(corpus):
-    return run(*corpus)
+# `corpus` and `first_run`: tests/conftest.py's fixtures of the synthetic corpus
 
 
 def test_fresh_themes_have_readable_sizes(corpus, first_run):
@@ -129,10 +122,10 @@ def test_new_theme_only_for_enough_misfits(corpus, first_run):
 
 def test_themes_file_round_trip(tmp_path, first_run):
     path = tmp_path / "themes.yml"
-    dump_themes_file(first_run[1], path)
+    dump_themes_file(themes_from_doc(first_run[1], str(path)), path)
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# ") and "Pin a paper" in text
-    assert load_themes_file(path) == first_run[1]
+    assert load_themes_file(path).form() == first_run[1]
     dump_themes_file(load_themes_file(path), path)
     assert path.read_text(encoding="utf-8") == text          # stable bytes
 
@@ -157,11 +150,7 @@ def test_absent_or_empty_themes_file_is_none(tmp_path):
                  "pinned in two themes", id="pinned-twice"),
 ])
 def test_bad_themes_file_names_the_file(tmp_path, text, message):
-    path = tmp_path / "themes.yml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(AnnobibError, match=message) as info:
-        load_themes_file(path)
-    assert str(path) in str(info.value)
+    assert_refused(tmp_path / "themes.yml", text, message)
 
 
 def test_missing_embedding_is_a_clear_error(corpus):
@@ -243,11 +232,12 @@ def test_real_corpus_sizes_and_stability(shipped_site):
     assert all(r["changed_share"] <= 0.05 and not r["slugs_changed"] for r in result)
     from annobib.organize.themes import theme_count_range
 
-    bib, doc, _ = organize(papers, annotations, None, Settings())
+    organized = organize(papers, annotations, None, Settings())
+    bib = organized.bib
     sizes = [len(t.papers) for t in bib.themes]
     low, high = theme_count_range(len(papers))           # 10..19 for 232 papers
     assert low <= len(sizes) <= high and min(sizes) >= 4 and max(sizes) <= len(papers) // 4
-    assert organize(papers, annotations, None, Settings())[1] == doc
+    assert organize(papers, annotations, None, Settings()).themes == organized.themes
 
 
 # --- choosing the number of themes ------------------------------------------------------
@@ -368,7 +358,7 @@ def test_hyphenated_words_and_subject_tags():
 
 def test_a_theme_with_nothing_specific_gets_its_best_phrase_not_a_number():
     spread = {"recognition": 6, "datasets": 6}
-    groups = [[f"t{t}p{j}" for j in range(6)] for t in range(3)]
+    groups = small_groups(3, 6)
     keyphrases = {k: tuple(spread) for g in groups for k in g}
     keyphrases["t0p0"] += ("face recognition",)
     keyphrases["t0p1"] += ("face recognition",)

@@ -6,7 +6,7 @@ The library API (each returns values and raises `AnnobibError` subclasses; nothi
     settings = load_settings(Path("."))
     loaded = load_corpus(Path("corpus"))                    # papers + problems + counts
     notes = annotate(loaded.papers, settings, Path("build/cache")).annotations
-    bib, themes_doc, report = organize(loaded.papers, notes, None, settings)
+    organized = organize(loaded.papers, notes, None, settings)   # .bib, .themes (themes.yml), .report
     summary = build_site(Path("."), settings)               # the whole pipeline, site/ swapped in
 
 Names are imported on first use, so `annobib check` never loads the heavy stages.

@@ -11,14 +11,19 @@ import os
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bibtexparser
 
 from .analyze import CachedPhraseEmbedder, annotate_papers, load_vocabulary
 from .atomic import replacing
+from .build_stamp import STAMP_NAME, forget_build, input_digest, record_build, unchanged_build
 from .config import Settings
+from .corpus.themes_file import ThemesFile
+if TYPE_CHECKING:
+    from .render.feeds import AddedDates
 from .corpus.keys import write_generated_keys
 from .errors import BuildError, CorpusError, OutputNotWritable, Problem
 from .models import Bibliography
@@ -43,6 +48,8 @@ class BuildSummary:
     seconds: float = 0.0
     pages_rendered: int = 0    # pages MkDocs converted and templated in this build
     pages_reused: int = 0      # unchanged pages whose HTML came from the page cache
+    up_to_date: bool = False   # nothing changed since the last build: nothing was rebuilt
+    corpus_report: list[str] = field(default_factory=list)   # problems and notices, as said
 
     def lines(self) -> list[str]:
         return [
@@ -59,30 +66,72 @@ class BuildSummary:
 
 @guarded_build  # one build at a time per folder; leftovers of a killed build removed first
 def build_site(root: Path, settings: Settings, log=lambda line: None, progress: bool = False,
-               strict: bool = False) -> BuildSummary:
+               strict: bool = False, force: bool = False) -> BuildSummary:
     """Build the site of the project at `root` into `settings.render_site_dir`.
 
     Every usable entry is published; each problem is passed to `log` (file, line, entry).
     `strict`: any error (a skipped entry, a renamed published key) stops the build
-    before anything is analysed, as `annobib check` would fail.
+    before anything is analysed, as `annobib check` would fail. When no input changed
+    since the last build and its site is intact, nothing is rebuilt (build_stamp.py)
+    unless `force`.
     """
-    from .check import check_project
-
     require_site_extra()
     if settings.site_generator == "zensical":
         from .render.zensical_build import require as require_zensical
 
         require_zensical()
     started = time.perf_counter()
+    stamp, build_date = root / settings.analyze_cache_dir / STAMP_NAME, _source_date_epoch(root)
+    inputs = input_digest(root, settings, strict, build_date)
+    last = None if force else unchanged_build(stamp, inputs, root / settings.render_site_dir)
+    replayed = _replayed(last, log, started) if last is not None else None
+    if replayed is not None:
+        return replayed
+    forget_build(stamp)
+    summary, project_files = _build(root, settings, log, progress, strict)
+    _write_project_files(root, settings, project_files, log)
+    # Recorded after the build wrote themes.yml and added.yml, so they do not count as a change.
+    record_build(stamp, input_digest(root, settings, strict, build_date), root / settings.render_site_dir,
+                 asdict(summary))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _replayed(last: dict, log, started: float) -> BuildSummary | None:
+    """The last build's report on the corpus, said again, for a build that had nothing to do
+    (None when the stamp's summary is not one this version writes: then it builds)."""
+    try:
+        summary = BuildSummary(**last["summary"])
+    except (TypeError, KeyError):
+        return None
+    for line in summary.corpus_report:
+        log(line)
+    log("the site is up to date: no input changed since the last build (annobib build --force rebuilds it)")
+    summary.pages_reused, summary.pages_rendered = summary.pages_reused + summary.pages_rendered, 0
+    summary.cached, summary.analysed = summary.cached + summary.analysed, 0
+    summary.up_to_date, summary.seconds = True, time.perf_counter() - started
+    return summary
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    """What a build writes back into the project, after the site is published."""
+    themes: ThemesFile
+    added: AddedDates
+    generated_keys: dict
+
+
+def _build(root: Path, settings: Settings, log, progress: bool, strict: bool) -> tuple[BuildSummary, ProjectFiles]:
+    from .check import check_project
+
     summary = BuildSummary()
     report = check_project(root, settings)
     loaded = report.loaded
     if strict and report.errors:
         raise CorpusError(report.problems)
-    for problem in report.problems:
-        log(str(problem))
-    for notice in report.notices:
-        log(notice)
+    summary.corpus_report = [str(problem) for problem in report.problems] + list(report.notices)
+    for line in summary.corpus_report:
+        log(line)
     papers = loaded.papers
     if not papers:
         raise CorpusError(report.problems or [Problem(str(root / settings.corpus_dir), 0, "", "no papers")])
@@ -98,14 +147,16 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
     if result.unreadable:
         log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
 
-    bib, themes_doc = _organize(root, settings, papers, result.annotations, summary, log)
-    added = _render_and_publish(root, settings, bib, summary)
-    _write_themes_file(root / settings.themes_file, themes_doc, log)
-    _write_added_file(root / settings.added_file, added, log)
-    if loaded.generated_keys and write_generated_keys(root / settings.generated_keys_file, loaded.generated_keys):
+    organized = _organize(root, settings, papers, result.annotations, summary, log)
+    added = _render_and_publish(root, settings, organized.bib, summary)
+    return summary, ProjectFiles(organized.themes, added, loaded.generated_keys)
+
+
+def _write_project_files(root: Path, settings: Settings, files: ProjectFiles, log) -> None:
+    _write_themes_file(root / settings.themes_file, files.themes, log)
+    _write_added_file(root / settings.added_file, files.added, log)
+    if files.generated_keys and write_generated_keys(root / settings.generated_keys_file, files.generated_keys):
         log(f"updated {root / settings.generated_keys_file}: commit it so the keys given to keyless entries stay")
-    summary.seconds = time.perf_counter() - started
-    return summary
 
 
 SITE_MODULES = ("numpy", "sklearn", "spacy", "sentence_transformers", "keybert", "jinja2", "mkdocs", "material",
@@ -128,23 +179,23 @@ def _organize(root, settings, papers, annotations, summary, log):
 
     themes_path = root / settings.themes_file
     cache_dir = root / settings.analyze_cache_dir
-    bib, themes_doc, report = organize(
+    organized = organize(
         papers, annotations, load_themes_file(themes_path), settings,
         embed_phrases=CachedPhraseEmbedder(settings, cache_dir),
         project_map=MemoisedProjection(cache_dir / "map.json"))
-    for message in report.messages:
+    for message in organized.report.messages:
         log(message)
-    summary.messages.extend(report.messages)
-    summary.themes = len(bib.themes)
-    return bib, themes_doc
+    summary.messages.extend(organized.report.messages)
+    summary.themes = len(organized.bib.themes)
+    return organized
 
 
-def _write_themes_file(path: Path, themes_doc: dict, log) -> None:
+def _write_themes_file(path: Path, themes: ThemesFile, log) -> None:
     from .organize import dump_themes_file
 
     before = path.read_text(encoding="utf-8") if path.exists() else None
     with replacing(path) as tmp:  # a build killed while writing never truncates themes.yml
-        dump_themes_file(themes_doc, tmp)
+        dump_themes_file(themes, tmp)
     if path.read_text(encoding="utf-8") != before:
         log(f"updated {path}: review and commit it to keep theme assignments stable")
 
@@ -190,11 +241,10 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
 
 
 def _page_cache_plan(root: Path, settings: Settings, docs_dir: Path, config_path: Path):
-    from .render import incremental, search
+    from .render import incremental
 
     cache = root / settings.analyze_cache_dir / "pages" if settings.render_page_cache else None
-    return incremental.prepare(config_path, _base_mkdocs(root), docs_dir, cache,
-                               extra={"annobib_search": search.search_mode(settings)})
+    return incremental.prepare(config_path, _base_mkdocs(root), docs_dir, cache)
 
 
 def _reuse_pages_and_index(plan, bib: Bibliography, settings: Settings, config_path: Path, new_site: Path,

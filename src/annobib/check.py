@@ -12,6 +12,9 @@ warnings do not). The project adds two checks that need more than the .bib files
   error (the entry itself is still usable, so `build` publishes it and says so);
   a published key that vanished with no paper like it left is a warning.
 
+Beside the problems it reports, one line each (`notices`), the private fields left out
+(worded by `corpus.privacy`) and the notes published or kept private.
+
 `check` exits 1 on any error, as does `build --strict`; plain `build` publishes every
 usable entry. Imports here stay light (bibtexparser, pylatexenc, rapidfuzz, PyYAML): no
 spaCy, torch or sentence-transformers, so the check runs in CI before anything heavy
@@ -32,7 +35,7 @@ from rapidfuzz import fuzz
 from .config import Settings
 from .corpus import arxiv_id, corpus_files, load_corpus, normal_doi, normal_title
 from .corpus.keys import read_generated_keys
-from .corpus.privacy import PrivacyRule, privacy_notices
+from .corpus.privacy import PrivacyRule, private_fields_notice
 from .corpus.rules import TITLE_RATIO, LoadResult
 from .errors import HasProblems, Problem
 from .models import Paper
@@ -78,7 +81,27 @@ def check_project(root: Path, settings: Settings, base_refs: tuple[str, ...] = (
     problems += published_key_problems(root, settings, loaded.papers, broken_keys, base_refs)
     problems.sort(key=lambda p: (p.file, p.line, p.severity != "error", p.entry, p.message))
     return CheckReport(problems, len(loaded.papers), len(corpus_files(corpus_dir)),
-                       time.perf_counter() - started, loaded, tuple(privacy_notices(loaded.papers, privacy)))
+                       time.perf_counter() - started, loaded, notices(loaded.papers, privacy))
+
+
+# --- notices -----------------------------------------------------------------------------
+
+def notices(papers: list[Paper], privacy: PrivacyRule) -> tuple[str, ...]:
+    """The one-line reports of `check` and `build`: the private fields left out, then the notes."""
+    return tuple(line for line in (private_fields_notice(papers), notes_notice(papers, privacy)) if line)
+
+
+def notes_notice(papers: list[Paper], privacy: PrivacyRule) -> str | None:
+    """How many notes are published (from notes/, from note fields) and how many note fields
+    stay private; None when there are neither."""
+    with_field_notes = sum(any(privacy.is_note(n) for n in p.private_fields) for p in papers)
+    published = sum(bool(p.note) for p in papers)
+    from_fields = sum(p.note_source == "field" for p in papers)
+    if not (with_field_notes or published):
+        return None
+    return (f"notes: {published} published ({published - from_fields} from notes/, {from_fields} from "
+            f"note fields), {with_field_notes} with a note field that stays private"
+            + (" (publish_field_notes: true publishes them)" if with_field_notes else ""))
 
 
 # --- published keys ------------------------------------------------------------------
@@ -156,11 +179,11 @@ def _first_lines(keys: list[str], lines: list[str]) -> dict[str, int]:
 
 def _themes_schema_problems(document, themes_path: Path) -> list[Problem]:
     """The build's own validation of themes.yml (maintainers edit it by hand)."""
-    from .corpus.themes_file import parse_themes_doc
+    from .corpus.themes_file import themes_from_doc
     from .errors import ThemesFileError
 
     try:
-        parse_themes_doc(document, str(themes_path))
+        themes_from_doc(document, str(themes_path))
     except ThemesFileError as exc:
         detail = str(exc).removeprefix(f"{themes_path}: ")
         return [Problem(str(themes_path), 1, "", f"the build would stop here: {detail}")]

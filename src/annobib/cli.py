@@ -101,16 +101,18 @@ def new_command(folder: Path, title: str, description: str, url: str, maintainer
               help="Stop before building when the corpus has any error (as 'annobib check' fails).")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Analyse on the Dask cluster at ADDRESS (tcp://host:8786); needs annobib[cluster].")
-def build(root: Path, quiet: bool, strict: bool, scheduler: str | None):
+@click.option("--force", is_flag=True, help="Build even when no input changed since the last build.")
+def build(root: Path, quiet: bool, strict: bool, scheduler: str | None, force: bool):
     """Analyse the corpus and build the site into site/ (swapped in only on success).
 
     Every usable entry is published; each skipped entry is listed with file, line and
-    reason. With --strict any error stops the build and the exit code is 1.
+    reason. With --strict any error stops the build and the exit code is 1. When no
+    input changed since the last build and site/ is as it left it, nothing is rebuilt.
     """
     from .build import build_site
 
     settings = load_settings(root, analyze_scheduler=scheduler)
-    summary = build_site(root, settings, log=click.echo, progress=not quiet, strict=strict)
+    summary = build_site(root, settings, log=click.echo, progress=not quiet, strict=strict, force=force)
     for line in summary.lines():
         click.echo(line)
 

@@ -48,6 +48,7 @@ class Settings:
     analyze_chunk_size: int = 128     # papers per analysis chunk (memory bound; one cluster task each)
     analyze_scheduler: str = ""       # Dask scheduler address: analysis runs there (annobib[cluster])
     analyze_threads: int = 0          # torch threads for analysis; 0: the machine's default
+    analyze_encoder_backend: str = "torch"   # "torch", "onnx" or "onnx-int8": ONNX Runtime, annobib[onnx] (analyze/loaders.py)
     # organize
     organize_seed: int = 13
     organize_related_count: int = 5
@@ -79,7 +80,8 @@ def _check_type(name: str, value, source: str):
     raise SettingsError(f"{source}: setting '{name}' must be {wanted}, got {value!r}")
 
 
-CHOICES = {"site_generator": ("mkdocs", "zensical")}   # settings that take one of a few words
+CHOICES = {"site_generator": ("mkdocs", "zensical"),
+           "analyze_encoder_backend": ("torch", "onnx", "onnx-int8")}   # settings that take one of a few words
 
 
 def _check_choice(name: str, value, source: str):

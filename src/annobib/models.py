@@ -50,7 +50,7 @@ class Paper:
 
     def __post_init__(self):
         # The one LaTeX -> text conversion of a paper (records built by hand get it too).
-        from .latex import to_text
+        from .corpus.latex import to_text
 
         if self.title and not self.title_text:
             object.__setattr__(self, "title_text", to_text(self.title))

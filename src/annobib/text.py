@@ -26,7 +26,6 @@ import unicodedata
 from anyascii import anyascii
 
 from .errors import MissingExtra
-from .latex import to_text
 
 __all__ = ["SLUG", "SLUG_MAX", "fold", "legacy_slugify", "name_key", "normal_title", "phrase_form",
            "singular", "slugify", "stop_words", "unique", "words_of"]
@@ -90,6 +89,8 @@ def normal_title(title: str) -> str:
     """Plain, lower-case, punctuation-free: 'NeRF: Neural...' -> 'nerf neural ...'.
 
     The comparison form of a title (LaTeX or plain text), for finding the same paper twice."""
+    from .corpus.latex import to_text   # here: the corpus package imports this module
+
     return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(to_text(title)).lower()).split())
 
 

@@ -8,8 +8,9 @@ requests were not recorded one by one, but the answer to each is the same work r
 search returned (a search item is a `work` message, plus its relevance `score`). So the
 replayed answer to `/works/<doi>` is the recorded item, byte for byte as JSON, in the
 envelope Crossref puts around one work (`{"status": "ok", "message-type": "work", ...}`);
-nothing in any record is written by hand. Used by tests/test_enrich_run.py and
-bench/enrich_recorded.py.
+nothing in any record is written by hand. Used by tests/test_enrich_run.py,
+tests/test_enrich_services.py (which reads its recordings with `interactions` and `body`)
+and bench/enrich_recorded.py.
 """
 from __future__ import annotations
 

@@ -60,12 +60,12 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
         return []
     from .keyphrases import KeyphraseExtractor
     from .language import blank_pipeline
-    from .loaders import load_encoder, load_spacy
+    from .loaders import encoder_for, load_spacy
     from .names import extract_names
 
     # The encoder's imports (torch, transformers) take seconds; overlap them with spaCy's.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        encoder_future = pool.submit(load_encoder, settings.analyze_encoder_model)
+        encoder_future = pool.submit(encoder_for, settings)
         nlp = load_spacy(settings.analyze_spacy_model)
         texts, titles = _texts_and_titles(documents, nlp.lang)
         unread = [pipe for pipe in UNREAD_PIPES if pipe in nlp.pipe_names]
@@ -148,13 +148,16 @@ def _embedding_text(document: Document) -> str:
     return f"{text}. {'; '.join(document.keywords)}" if document.keywords else text
 
 
-def paper_document(paper: Paper) -> Document:
+def paper_document(paper: Paper, detect=None) -> Document:
     """What analysis reads of a paper: its abstract, or only its title when it has none
-    (an entry without abstract is annotated from what it has: title and keywords)."""
+    (an entry without abstract is annotated from what it has: title and keywords).
+
+    `detect`: text -> language code for a paper that declares none (default:
+    `language.detect_language`; a build passes a `LanguageMemo`'s)."""
     from .language import detect_language
 
     text = paper.abstract_text or paper.title_text
-    language = paper.language or detect_language(f"{paper.title_text}. {paper.abstract_text}".strip(". "))
+    language = paper.language or (detect or detect_language)(f"{paper.title_text}. {paper.abstract_text}".strip(". "))
     return Document(id=paper.key, text=text, title=paper.title_text if paper.has_abstract else None,
                     keywords=paper.keywords, has_abstract=paper.has_abstract, language=language)
 
@@ -170,8 +173,19 @@ def cache_key(document: Document, settings: Settings, vocabulary: Vocabulary | N
         "keyphrases": asdict(KeyphraseSettings()), "stored": KEYPHRASES_STORED,
         "version": ANALYSIS_VERSION,
         "vocabulary": (vocabulary or default_vocabulary()).digest,
+        **_backend_material(settings),   # nothing for the default (torch): its keys stay as they were
     }, sort_keys=True, ensure_ascii=False, default=sorted)  # sets in settings hash in a fixed order
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _backend_material(settings: Settings) -> dict:
+    """The encoder backend in a cache key, when it is not the default one (its vectors differ)."""
+    backend = getattr(settings, "analyze_encoder_backend", "torch")
+    if backend == "torch":
+        return {}
+    from .loaders import encoder_variant
+
+    return {"encoder_backend": encoder_variant(backend)}
 
 
 def _read_cached(path: Path, key: str) -> Annotation | None:
@@ -203,7 +217,11 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
 
     `vocabulary`: the name extractor's words (default: the general vocabulary; a build
     passes the project's, see `vocabulary.load_vocabulary`)."""
-    documents = [paper_document(p) for p in papers]
+    from .language import LanguageMemo
+
+    languages = LanguageMemo(cache_dir / "languages.json")
+    documents = [paper_document(p, languages.detect) for p in papers]
+    languages.save()
     paths = {d.id: cache_dir / "annotations" / f"{cache_key(d, settings, vocabulary)}.json" for d in documents}
     annotations = {}
     missing = []
@@ -232,7 +250,9 @@ class CachedPhraseEmbedder:
 
     def __init__(self, settings: Settings, cache_dir: Path):
         self.model_name = settings.analyze_encoder_model
-        digest = hashlib.sha256(self.model_name.encode("utf-8")).hexdigest()[:16]
+        self.backend = getattr(settings, "analyze_encoder_backend", "torch")
+        variant = _backend_material(settings).get("encoder_backend")   # the torch file keeps its name
+        digest = hashlib.sha256((self.model_name + (f"|{variant}" if variant else "")).encode("utf-8")).hexdigest()[:16]
         self.path = cache_dir / f"phrases-{digest}.json"
         self._vectors: dict[str, list[float]] | None = None
 
@@ -252,7 +272,7 @@ class CachedPhraseEmbedder:
         if missing:
             from .loaders import load_encoder
 
-            encoded = load_encoder(self.model_name).encode(
+            encoded = load_encoder(self.model_name, self.backend).encode(
                 missing, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
             vectors.update({p: [round(float(x), EMBEDDING_DIGITS) for x in v] for p, v in zip(missing, encoded)})
             write_json(self.path, vectors, sort_keys=True)

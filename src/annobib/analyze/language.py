@@ -15,6 +15,9 @@ for many languages without a trained model.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+from pathlib import Path
 
 DEFAULT_LANGUAGE = "en"
 MIN_CONFIDENCE = 0.9
@@ -36,6 +39,37 @@ def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
         if probability >= MIN_CONFIDENCE:
             return _SPACY_CODE.get(code, code)
     return default
+
+
+class LanguageMemo:
+    """`detect_language`, remembered across builds by a digest of the text (a JSON file in
+    the analysis cache), so a rebuild detects only new or changed texts and loads no
+    language model when there are none."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.known: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
+        self.used: dict[str, str] = {}
+        self.found_new = False
+
+    def detect(self, text: str) -> str:
+        # The rule's thresholds are in the digest: a changed rule detects every text again.
+        digest = hashlib.sha256(f"{MIN_CONFIDENCE}\0{DEFAULT_LANGUAGE}\0{text}".encode("utf-8")).hexdigest()[:24]
+        if digest not in self.known:
+            self.known[digest], self.found_new = detect_language(text), True
+        self.used[digest] = self.known[digest]
+        return self.used[digest]
+
+    def save(self) -> None:
+        """Keep the texts of this build only; written only when that changed anything."""
+        if self.found_new or self.used.keys() != self.known.keys() or not self.path.is_file():
+            from ..atomic import write_json
+
+            write_json(self.path, self.used, sort_keys=True)
+            self.known, self.found_new = dict(self.used), False
 
 
 # py3langid's 'no' (Norwegian) is spaCy's 'nb' (Bokmål), as corpus/language.py names it.

@@ -12,7 +12,7 @@ import string
 
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 
-from ..latex import to_text
+from .latex import to_text
 from ..text import name_key
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

@@ -313,7 +313,7 @@ def doi_of(values: dict[str, str]) -> str | None:
 
 def keywords_of(values: dict[str, str]) -> tuple[str, ...]:
     """The entry's `keywords` (author keywords or Zotero tags), export noise dropped."""
-    from ..latex import to_text
+    from .latex import to_text
 
     raw = values.get("keywords", "")
     separator = ";" if ";" in raw else ","

@@ -30,7 +30,7 @@ def note_file_name(key: str) -> str:
 
 def field_note(values: dict[str, str]) -> str:
     """The first non-empty note field (BibLaTeX `annotation`, BibTeX `annote`, JabRef `comment`)."""
-    from ..latex import to_text
+    from .latex import to_text
 
     for name in NOTE_FIELD_ORDER:
         text = to_text(values.get(name, "")).strip()

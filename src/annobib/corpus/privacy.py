@@ -72,21 +72,14 @@ def private_field_counts(papers) -> Counter:
     return Counter(name for paper in papers for name in paper.private_fields)
 
 
-def privacy_notices(papers, rule: PrivacyRule) -> list[str]:
-    """The one-line reports of `check` and `build`: what was left out, and the notes."""
-    notices = []
-    counts = private_field_counts(papers)
+def private_fields_notice(papers) -> str | None:
+    """The one-line report of `check` and `build` on the private fields left out; None
+    when no entry carried one."""
     carrying = sum(bool(p.private_fields) for p in papers)
-    if carrying:
-        listed = ", ".join(f"{name} {count}" for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-        notices.append(f"private fields: {carrying} entr{'y' if carrying == 1 else 'ies'} carry fields that stay "
-                       f"on this machine and are left out of the site ({listed}); "
-                       "change the list with private_fields / public_fields in annobib.yml")
-    with_field_notes = sum(any(rule.is_note(n) for n in p.private_fields) for p in papers)
-    published = sum(bool(p.note) for p in papers)
-    from_fields = sum(p.note_source == "field" for p in papers)
-    if with_field_notes or published:
-        notices.append(f"notes: {published} published ({published - from_fields} from notes/, {from_fields} from "
-                       f"note fields), {with_field_notes} with a note field that stays private"
-                       + (" (publish_field_notes: true publishes them)" if with_field_notes else ""))
-    return notices
+    if not carrying:
+        return None
+    counts = private_field_counts(papers)
+    listed = ", ".join(f"{name} {count}" for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (f"private fields: {carrying} entr{'y' if carrying == 1 else 'ies'} carry fields that stay "
+            f"on this machine and are left out of the site ({listed}); "
+            "change the list with private_fields / public_fields in annobib.yml")

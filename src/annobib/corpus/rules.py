@@ -33,7 +33,7 @@ from rapidfuzz import fuzz
 
 from ..enrich.sidecar import apply_sidecar
 from ..errors import CorpusError, HasProblems, Problem
-from ..latex import has_bare_percent, percent_as_text, to_text
+from .latex import has_bare_percent, percent_as_text, to_text
 from ..models import Paper
 from ..text import normal_title  # the comparison form of a title (also imported from here)
 from .encoding import read_bib_text

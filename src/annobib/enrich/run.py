@@ -197,7 +197,7 @@ def _entries(corpus_dir: Path) -> list:
 
 
 def _has_abstract(value: str) -> bool:
-    from ..latex import to_text
+    from ..corpus.latex import to_text
 
     return bool(value.strip()) and bool(to_text(value).strip())
 
@@ -359,7 +359,7 @@ def _target(entry):
     from types import SimpleNamespace
 
     from ..corpus.load import arxiv_of, doi_of, split_authors, year_of
-    from ..latex import to_text
+    from ..corpus.latex import to_text
     from .services import as_target
 
     values = entry.values

@@ -116,7 +116,7 @@ def _family(raw_name: str) -> str:
     """The family name (with its particles) of one raw BibTeX name, by BibTeX's rules."""
     from bibtexparser.middlewares.names import parse_single_name_into_parts
 
-    from ..latex import to_text
+    from ..corpus.latex import to_text
 
     try:
         parts = parse_single_name_into_parts((raw_name or "").strip())

@@ -140,7 +140,7 @@ def apply_sidecar(papers: list, problems: list[Problem], corpus_dir: Path) -> tu
     sidecar = read_sidecar(Path(corpus_dir) / SIDECAR_NAME)
     if not sidecar.abstracts and not sidecar.references and not sidecar.problems:
         return papers, problems
-    from ..bibtex import plain_to_bibtex
+    from ..corpus.bibtex import plain_to_bibtex
 
     filled: set[str] = set()
     keys = {paper.key for paper in papers}

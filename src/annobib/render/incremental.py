@@ -10,9 +10,9 @@ cache keyed by the page's SOURCE:
 
 The site fingerprint holds everything else a page's HTML depends on: the generated and
 the base mkdocs.yml (nav, site identity, theme settings), the titles of the pages in the
-nav (the nav is in every page), the theme override files, this hook, and the versions
+nav (the nav is in every page), the theme override files, the plugin, and the versions
 of MkDocs, Material, Markdown, Pygments and annobib. A page whose key is in the cache is
-skipped by MkDocs (render/mkdocs_hook.py) and its cached HTML is hard-linked (or copied)
+skipped by MkDocs (the plugin in render/page_cache_plugin.py) and its cached HTML is hard-linked (or copied)
 into the new site; every other page is rendered and stored. Same source, same bytes: the
 output is what a full build writes, so builds stay byte-identical and the site is still
 built in a staging folder and swapped in whole (staging.py).
@@ -31,17 +31,18 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import yaml
 
 from ..atomic import TMP_SUFFIX
+from ..build_stamp import installed_versions
 from ..errors import BuildError
+from .templating import OVERRIDES_DIR
 
-HOOK_FILE = Path(__file__).with_name("mkdocs_hook.py")   # loaded by MkDocs, by path, not imported here
-PLAN_FILE, BUILT_FILE = "annobib-pages.json", "annobib-pages-built.json"   # as in mkdocs_hook.py
-OVERRIDES_DIR = Path(__file__).parent / "overrides"   # the theme's custom_dir (render/overrides)
+PLUGIN_FILE = Path(__file__).with_name("page_cache_plugin.py")   # run by MkDocs, not imported here
+PLUGIN_NAME = "annobib-page-cache"   # its entry point (pyproject.toml)
+PLAN_FILE, BUILT_FILE = "annobib-pages.json", "annobib-pages-built.json"   # as in page_cache_plugin.py
 VERSIONED = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2", "annobib")
 LINK = re.compile(r"\]\(([^)\s]+)\)|href=\"([^\"]+)\"")
 
@@ -55,16 +56,6 @@ class PagePlan:
     rendered: int = 0
     reused: int = 0
     search_config: dict | None = None  # Material's search settings (lang, separator), for a lunr index
-
-
-def _versions() -> str:
-    found = []
-    for name in VERSIONED:
-        try:
-            found.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name}=?")
-    return ";".join(found)
 
 
 def _front_matter_title(text: str) -> str | None:
@@ -104,7 +95,7 @@ def _tree_digest(folder: Path, digest) -> None:
 def site_fingerprint(config_path: Path, base_config: Path, docs_dir: Path, config: dict) -> str:
     digest = hashlib.sha256()
     digest.update(config_path.read_bytes() + b"\0" + base_config.read_bytes() + b"\0")
-    digest.update(_versions().encode() + b"\0" + HOOK_FILE.read_bytes() + b"\0")
+    digest.update(installed_versions(VERSIONED).encode() + b"\0" + PLUGIN_FILE.read_bytes() + b"\0")
     _tree_digest(OVERRIDES_DIR, digest)
     for page in sorted(set(_nav_pages(config.get("nav")))):
         path = docs_dir / page
@@ -126,22 +117,33 @@ def _links_resolve(page: str, text: str, present: set[str]) -> bool:
     return True
 
 
-def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Path | None,
-            extra: dict | None = None) -> PagePlan:
-    """Add the hook to the generated config and decide which pages come from the cache.
+def config_entries(base_config: Path, search: str) -> dict:
+    """What the generated config adds for the page cache (render/generator_config.py
+    writes it with the rest): the plugin after the project's own plugins (a list in a
+    child config replaces the inherited one, so they are listed again), and the search
+    mode the theme override reads."""
+    return {"plugins": with_page_cache_plugin(_base_plugins(base_config)), "extra": {"annobib_search": search}}
 
-    `extra`: values added to the config's `extra` (the theme override reads them).
-    """
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Reads a mkdocs.yml whatever its tags (`!!python/name:`, `!ENV`): only plugin names matter here."""
+
+
+_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def _base_plugins(base_config: Path):
+    try:
+        config = yaml.load(base_config.read_text(encoding="utf-8"), Loader=_AnyTagLoader) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    return config.get("plugins") if isinstance(config, dict) else None
+
+
+def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Path | None) -> PagePlan:
+    """Decide which pages come from the cache (the generated config names the plugin:
+    `config_entries`) and write the plan the plugin reads."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-    hooks = list(config.get("hooks") or [])
-    hooks.append(os.path.relpath(HOOK_FILE.resolve(), config_path.parent.resolve()))
-    config["hooks"] = hooks
-    if extra:
-        config["extra"] = {**(config.get("extra") or {}), **extra}
-    theme = config.get("theme") if isinstance(config.get("theme"), dict) else {}
-    if not theme.get("custom_dir"):   # the search box lives in the override (partials/search.html)
-        config["theme"] = {**theme, "custom_dir": os.path.relpath(OVERRIDES_DIR.resolve(), config_path.parent.resolve())}
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     plan = PagePlan(cache_dir)
     if cache_dir is not None:
         fingerprint = site_fingerprint(config_path, base_config, docs_dir, config)
@@ -162,6 +164,15 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
     (config_path.parent / PLAN_FILE).write_text(
         json.dumps({"reuse": plan.reuse, "everything": plan.everything}, sort_keys=True), encoding="utf-8")
     return plan
+
+
+def with_page_cache_plugin(plugins) -> list:
+    """The config's plugins (a list or a mapping in mkdocs.yml; none listed means MkDocs'
+    default, `search`) with the page cache added."""
+    if isinstance(plugins, dict):
+        plugins = [{name: options} for name, options in plugins.items()]
+    listed = ["search"] if plugins is None else [plugins] if isinstance(plugins, str) else list(plugins)
+    return [item for item in listed if item != PLUGIN_NAME] + [PLUGIN_NAME]
 
 
 def pages_key(plan: PagePlan) -> str | None:

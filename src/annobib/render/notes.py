@@ -4,9 +4,9 @@ markdown-it-py with raw HTML off renders the note; only http(s), mailto and rela
 links survive (anything else, `javascript:` and `data:` included, stays text), links get
 `rel="nofollow noopener"`, and an image shows as its alt text (a note could otherwise
 make every reader's browser fetch a tracker). The HTML then goes through the same defence as chart
-SVG: text between tags is re-encoded so that Python-Markdown, which reads the page after
-us, finds no syntax in it, and line breaks become character references so the whole note
-is one raw-HTML line that no blank line can end early.
+SVG (`escape.inert_html`): text between tags is re-encoded so that Python-Markdown, which
+reads the page after us, finds no syntax in it, and line breaks become character references
+so the whole note is one raw-HTML line that no blank line can end early.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from .escape import _TAG, Safe, _encode_punctuation
+from .escape import Safe, inert_html
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 
@@ -60,11 +60,7 @@ def note_html(markdown: str) -> Safe:
     if not markdown or not markdown.strip():
         return Safe("")
     rendered = _renderer().render(markdown).strip()
-    pieces = _TAG.split(rendered)
-    encoded = "".join(piece if piece.startswith("<") else
-                      _encode_punctuation(html.unescape(piece)).replace("\n", "&#10;")
-                      for piece in pieces)
-    return Safe(encoded.replace("\n", " "))
+    return Safe(inert_html(rendered, line_break="&#10;").replace("\n", " "))
 
 
 def note_excerpt(markdown: str, length: int = 160) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 
-from ..latex import to_text
+from ..corpus.latex import to_text
 from ..models import Paper
 from ..text import name_key, unique
 from . import escape

@@ -39,8 +39,8 @@ PAGEFIND_ROOT = "article"     # Material's page content; the nav and header stay
 # What is no content of a paper, so neither searched nor in an excerpt: section headings
 # ("Abstract", "Cite"), the theme line, labels ("Introduces"), links and downloads, counts,
 # the "In short:" label, notes about where an abstract came from. Related papers, formatted
-# references and BibTeX carry `data-search-exclude` in the templates.
-PAGEFIND_EXCLUDE = ("pre, [data-search-exclude], .annobib-entry, .headerlink, .md-source-file, h2, "
+# references and BibTeX carry `data-pagefind-ignore` in the templates.
+PAGEFIND_EXCLUDE = ("pre, [data-pagefind-ignore], .annobib-entry, .headerlink, .md-source-file, h2, "
                     ".annobib-theme, .annobib-label, .annobib-links, .annobib-download, .annobib-count, "
                     ".annobib-summary strong, .annobib-abstract-source, .annobib-no-abstract, .annobib-reason")
 ABSTRACT_SELECTOR = ".annobib-abstract"

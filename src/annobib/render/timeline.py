@@ -23,6 +23,8 @@ from collections import Counter
 from ..models import Bibliography, MethodEntry
 from ..organize.trends import TermTrend, Trends, find_trends
 from . import charts, escape
+from .people import parse_name
+from .views import Link
 
 # Viridis (matplotlib's, colour-blind safe and sequential in lightness), five stops from
 # 0 to 1; interpolated linearly in sRGB. Its darkest end is a purple, not black.
@@ -102,9 +104,7 @@ def trends_json(site) -> str:
 
 def term_link(site, term: TermTrend, prefix: str):
     """The term's methods index entry (a method), else its keyword index entry, else plain
-    text (a `render.Link` with no target), shown in the term's own spelling."""
-    from . import Link   # render/__init__.py imports this module
-
+    text (a `Link` with no target), shown in the term's own spelling."""
     if term.method and (link := site.method_links("method", (term.method,), prefix)[0]).target:
         return Link(link.target, term.term, anchor=link.anchor)
     if term.keyword and (link := site.keyphrase_links((term.keyword,), prefix)[0]).target:
@@ -283,9 +283,6 @@ def method_lineage(site, entry: MethodEntry) -> dict | None:
 def _citation_link(site, key: str):
     """A short link to a paper, named as it is cited: 'Sitzmann et al.', 'Mildenhall & Srinivasan'
     (its title, shortened, when it has no author); the entry above the line gives the title."""
-    from . import Link
-    from .people import parse_name
-
     paper = site.papers[key]
     others = any(raw.strip().lower() == "others" for raw in paper.authors)   # BibTeX's 'and others'
     names = [parse_name(raw) for raw in paper.authors if raw.strip().lower() != "others"]

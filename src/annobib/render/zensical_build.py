@@ -4,10 +4,10 @@ MkDocs 1.x has had no release since 1.6.1 and Material for MkDocs is in maintena
 mode; Zensical, by the Material team, is their successor and reads mkdocs.yml. It runs
 no hooks and skips unknown plugins, and its templates are MiniJinja (no Python), so the
 whole site is written before it starts: the Markdown, the downloads and the generated
-config (render/__init__.py `write_mkdocs_config`), as for MkDocs. What differs:
+config (render/generator_config.py `write_mkdocs_config`, with `CONFIG_ENTRIES`), as for MkDocs. What differs:
 
-- No page cache. render/incremental.py reuses unchanged pages through a MkDocs hook
-  (render/mkdocs_hook.py) that Zensical cannot run, so Zensical renders every page on
+- No page cache. render/incremental.py reuses unchanged pages through a MkDocs plugin
+  (render/page_cache_plugin.py) that Zensical does not run, so Zensical renders every page on
   every build. Its own differential cache (`.cache/` beside the config) sits in the
   staging folder and goes with it.
 - Search: Zensical's own (`search.json` and a web worker, on by default). Pagefind is
@@ -36,17 +36,20 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import yaml
-
 from ..errors import BuildError, OutputNotWritable
 from ..staging import module_command, os_error_in_output
-from .extras import OVERRIDES_DIR
+from .templating import OVERRIDES_DIR
 
 THEME_DIR = "overrides"     # the copy of render/overrides, beside the generated config
-# Zensical's own search box, and its own sitemap (it cannot render the override's, which
+# Zensical's own search box (the override's, partials/search.html with its two partials,
+# stays out), and its own sitemap (it cannot render the override's, which
 # reads MkDocs' `pages` context: the file came out as Zensical's raw template).
-LEFT_OUT = ("partials/search.html", "assets/javascripts/annobib-search.js", "sitemap.xml")
+LEFT_OUT = ("partials/search.html", "partials/annobib-search-label.html", "partials/annobib-search-reset.html",
+            "assets/javascripts/annobib-search.js", "sitemap.xml")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# What the generated config holds for Zensical (written with the rest of it): the theme
+# folder `prepare` makes, and the generator's name, which the override reads (main.html).
+CONFIG_ENTRIES = {"theme": {"custom_dir": THEME_DIR}, "extra": {"annobib_generator": "zensical"}}
 
 
 def require() -> None:
@@ -57,17 +60,11 @@ def require() -> None:
 
 
 def prepare(config_path: Path) -> None:
-    """Point the generated config at a Zensical theme folder and say which generator runs."""
+    """Make the Zensical theme folder beside the generated config (which names it: `CONFIG_ENTRIES`)."""
     require()
-    here = config_path.parent
-    theme_dir = here / THEME_DIR
+    theme_dir = config_path.parent / THEME_DIR
     shutil.rmtree(theme_dir, ignore_errors=True)
     shutil.copytree(OVERRIDES_DIR, theme_dir, ignore=_left_out)
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-    theme = config.get("theme") if isinstance(config.get("theme"), dict) else {}
-    config["theme"] = {**theme, "custom_dir": THEME_DIR}
-    config["extra"] = {**(config.get("extra") or {}), "annobib_generator": "zensical"}
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def _left_out(folder: str, names: list[str]) -> set[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .models import Paper
+from ..models import Paper
 
 # Fields printed verbatim: \url{} and DOI resolvers want the raw characters.
 VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "adsurl", "urldate", "archiveprefix"})

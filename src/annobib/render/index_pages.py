@@ -1,0 +1,138 @@
+"""The index pages: methods and datasets, keywords, authors, venues and years.
+
+The index records are built before (methods and keywords by organize/indexes.py, the
+authors and venues grouped by render/people.py into `Site`); these functions only lay
+them out: alphabetically under an initial letter, each group with an id the A-Z jump
+list links to.
+"""
+from __future__ import annotations
+
+from ..models import MethodEntry
+from . import escape, timeline
+from .people import fold, index_initial, year_anchor
+from .templating import render
+from .views import Link, Site, kind_prefix, reading_order
+
+INDEX_PAGES = ("authors.md", "venues.md", "years.md")   # in the nav, after Keywords (generator_config._nav)
+
+
+def index_pages(site: Site) -> dict[str, str]:
+    """Relative path -> Markdown of every index page."""
+    return {
+        "methods.md": render("methods.md.j2", groups=_method_groups(site)),
+        "keywords.md": render("keywords.md.j2", **_keywords_context(site)),
+        "authors.md": render("authors.md.j2", **_authors_context(site)),
+        "venues.md": render("venues.md.j2", **_venues_context(site)),
+        "years.md": render("years.md.j2", **_years_context(site)),
+    }
+
+
+def initial(text: str) -> str:
+    """'A'..'Z' for an index heading, '#' for anything else ('Ørsted' -> 'O', '王' -> 'W', '3D' -> '#')."""
+    letter = escape.slug(text[:1])[:1].upper() or "#"
+    return letter if letter.isalpha() else "#"
+
+
+def initial_anchor(prefix: str, initial: str) -> str:
+    """The id of an index's letter group ('initial-a', 'methods-initial-other'): the A-Z jump list's target."""
+    return f"{prefix}initial-{'other' if initial == '#' else initial.lower()}"
+
+
+def _by_initial(groups: dict[str, list]) -> list[tuple[str, list]]:
+    """Letter groups A-Z, then '#'."""
+    return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
+
+
+def _method_groups(site: Site) -> list[tuple[str, int, list]]:
+    """[(heading, names, [(initial, anchor, entries)])], methods first, then datasets, then any
+    other kind; entries alphabetically under their initial letter (the A-Z jump list's targets)."""
+    order = {"method": 0, "dataset": 1}
+    kinds = sorted({m.kind for m in site.bib.methods}, key=lambda k: (order.get(k, 2), k))
+    headings = {"method": "Methods", "dataset": "Datasets"}
+    groups = []
+    for kind in kinds:
+        entries = sorted((m for m in site.bib.methods if m.kind == kind), key=lambda m: (m.name.lower(), m.name))
+        letters: dict[str, list[dict]] = {}
+        for entry in entries:
+            letters.setdefault(initial(entry.name), []).append(_method_entry(site, entry))
+        prefix = kind_prefix(kind) + "s-"        # 'methods-initial-a': no method id starts so ('method-...')
+        groups.append((headings.get(kind, kind.capitalize()), len(entries),
+                       [(letter, initial_anchor(prefix, letter), items) for letter, items in _by_initial(letters)]))
+    return groups
+
+
+def _method_entry(site: Site, entry: MethodEntry) -> dict:
+    return dict(
+        name=entry.name,
+        kind=entry.kind,
+        anchor=site.method_ids[(entry.kind, entry.name)],
+        introduced=[site.paper_link(k, "") for k in entry.introduced_by],
+        mentioned=[site.paper_link(k, "") for k in entry.mentioned_by],
+        count=len(set(entry.introduced_by) | set(entry.mentioned_by)),
+        lineage=timeline.method_lineage(site, entry),   # introduced 2020 by X; mentioned 2021 (2), ...
+    )
+
+
+def _keyword_groups(site: Site) -> list[tuple[str, list[dict]]]:
+    """Keyphrases alphabetically, grouped under their initial letter (others under '#')."""
+    groups: dict[str, list[dict]] = {}
+    for phrase in sorted(site.bib.keywords, key=lambda k: (k.lower(), k)):
+        groups.setdefault(initial(phrase), []).append(dict(
+            phrase=phrase,
+            anchor=site.keyword_ids[phrase],
+            papers=[site.short_paper_link(k, "") for k in sorted(site.bib.keywords[phrase])],
+        ))
+    return _by_initial(groups)
+
+
+def _keywords_context(site: Site) -> dict:
+    phrases = site.bib.phrases
+    return dict(
+        groups=[(letter, initial_anchor("", letter), entries) for letter, entries in _keyword_groups(site)],
+        count=len(site.bib.keywords),
+        generic=phrases.generic_display() if phrases is not None else [],
+    )
+
+
+def _authors_context(site: Site) -> dict:
+    groups: dict[str, list[dict]] = {}
+    for person in site.people.people:
+        name = person.name
+        groups.setdefault(index_initial(fold(name.literal or name.family)), []).append(dict(
+            anchor=person.anchor,
+            name=name.literal or name.inverted,
+            papers=[site.short_paper_link(p.key, "") for p in reading_order(site, person.papers)],
+        ))
+    return dict(groups=_by_initial(groups), count=len(site.people.people))
+
+
+def _venues_context(site: Site) -> dict:
+    groups: dict[str, list[dict]] = {}
+    for venue in site.venues:
+        groups.setdefault(index_initial(fold(venue.name)), []).append(
+            dict(anchor=venue.anchor, name=venue.name, papers=[_dated_link(site, k) for k in venue.papers]))
+    newest = reading_order(site, [p.key for p in site.bib.papers])
+    return dict(groups=[(letter, initial_anchor("", letter), venues) for letter, venues in _by_initial(groups)],
+                count=len(site.venues),
+                unplaced=[_dated_link(site, p.key) for p in newest if p.key not in site.venue_of])
+
+
+def _years_context(site: Site) -> dict:
+    years: dict[int | None, list[str]] = {}
+    for paper in reading_order(site, [p.key for p in site.bib.papers]):
+        years.setdefault(paper.year, []).append(paper.key)
+    entries = []
+    for year, keys in years.items():
+        entries.append(dict(anchor=year_anchor(year), year=year, papers=[
+            Link(f"papers/{site.paper_slug(k)}.md", site.titles[k], _venue_note(site, k)) for k in keys]))
+    return dict(years=entries)
+
+
+def _venue_note(site: Site, key: str) -> str:
+    venue = site.venue_of.get(key)
+    return venue.name if venue else ""
+
+
+def _dated_link(site: Site, key: str) -> Link:
+    paper = site.papers[key]
+    return Link(f"papers/{site.paper_slug(key)}.md", site.titles[key], str(paper.year) if paper.year else "")

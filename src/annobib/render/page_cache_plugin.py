@@ -1,0 +1,101 @@
+"""MkDocs plugin `annobib-page-cache`: pages whose HTML annobib already has are not rendered.
+
+MkDocs has no incremental build: every page is read, converted from Markdown and pushed
+through the theme's templates on every build. render/incremental.py decides which
+pages' HTML it has from an earlier build (the plan file `annobib-pages.json` next to the
+generated config names them) and puts that HTML in place after MkDocs. This plugin
+keeps MkDocs from doing that work again, through public plugin events only:
+
+- `on_page_markdown`: a reused page gets no Markdown to convert and the empty template
+  `annobib-reused.html` (added to the theme's templates in `on_env`), so it is neither converted nor
+  templated; it stays in MkDocs' file list and nav, so links to it resolve and strict
+  link validation still runs on every page that is rendered;
+- `on_post_page`: its output is empty, which MkDocs does not write (the cached HTML
+  is linked there after the build);
+- pages in the nav are reused only when every page is (`everything` in the plan): the
+  nav, printed in every rendered page, reads their titles; such a page keeps its
+  Markdown when its title is not in its front matter, so the title is still found.
+
+Material's search plugin stays on, as the theme shows its header box only then; annobib
+writes its own index from the finished HTML (render/search.py), so the plugin's index of
+the pages rendered in this build (reused pages give it no text) is removed after it.
+What was rendered and what was reused is written to `annobib-pages-built.json`.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jinja2
+from mkdocs.plugins import BasePlugin
+
+PLAN_FILE = "annobib-pages.json"
+BUILT_FILE = "annobib-pages-built.json"
+REUSED_TEMPLATE = "annobib-reused.html"
+SEARCH_PLUGINS = ("material/search", "search")
+
+
+class PageCachePlugin(BasePlugin):
+    """Skips the conversion and templating of the pages named in the plan file."""
+
+    def on_config(self, config):
+        plan_path = Path(config.config_file_path).with_name(PLAN_FILE)
+        try:
+            plan = json.loads(plan_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            plan = {}
+        self.reuse = set(plan.get("reuse", ()))
+        self.everything = bool(plan.get("everything"))
+        self.built_path = plan_path.with_name(BUILT_FILE)
+        self.in_nav: set[str] = set()
+        self.skipped: list[str] = []
+        self.files = None
+        return config
+
+    def on_files(self, files, config):
+        self.files = files
+        return files
+
+    def on_nav(self, nav, config, files):
+        self.in_nav = {page.file.src_uri for page in nav.pages}
+        return nav
+
+    def on_env(self, env, config, files):
+        env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({REUSED_TEMPLATE: ""}), env.loader])
+        return env
+
+    def _reused(self, page) -> bool:
+        uri = page.file.src_uri
+        return uri in self.reuse and (self.everything or uri not in self.in_nav)
+
+    def on_page_markdown(self, markdown, page, config, files):
+        if not self._reused(page):
+            return markdown
+        page.meta["template"] = REUSED_TEMPLATE
+        self.skipped.append(page.file.src_uri)
+        # A nav page's title is read from its front matter, else from its first heading.
+        needs_heading = page.file.src_uri in self.in_nav and "title" not in page.meta
+        return markdown if needs_heading else ""
+
+    def on_post_page(self, output, page, config):
+        return "" if self._reused(page) else output
+
+    def on_post_build(self, config):
+        skipped = set(self.skipped)
+        pages = {f.src_uri: {"dest": f.dest_uri, "in_nav": f.src_uri in self.in_nav,
+                             "skipped": f.src_uri in skipped}
+                 for f in (self.files or []) if f.is_documentation_page()}
+        self.built_path.write_text(json.dumps({"pages": pages, "search_config": _search_config(config)},
+                                              sort_keys=True), encoding="utf-8")
+
+
+def _search_config(config) -> dict | None:
+    """The search plugin's settings (for annobib's lunr index); its own index file removed."""
+    search = next((config.plugins[name] for name in SEARCH_PLUGINS if name in config.plugins), None)
+    if search is None:
+        return None
+    folder = Path(config.site_dir) / "search"
+    (folder / "search_index.json").unlink(missing_ok=True)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+    return {key: search.config.get(key) for key in ("lang", "separator", "pipeline")}

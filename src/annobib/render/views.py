@@ -1,0 +1,305 @@
+"""The view records pages are filled with, and `Site`, the lookup tables every page shares.
+
+Views are plain data whose corpus text is already readable unicode (`Paper.*_text`);
+links are `Link`s whose targets `escape.markdown_link` validates. Paper pages and theme
+pages sit one folder below the docs root, so their links start '../'.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import Settings
+from ..corpus import bibtex
+from ..errors import BuildError
+from ..models import Annotation, Bibliography, Chapter, Paper, Theme
+from ..organize.indexes import keyword_aliases
+from . import escape
+from .notes import note_excerpt, note_html
+from .people import People, Venue, group_people, group_venues
+
+SHORT_TITLE_LENGTH = 80                    # link text on the keywords index
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to another generated page: `target` is validated, `text` is display text."""
+    target: str
+    text: str
+    note: str = ""                   # e.g. the reason a paper is related
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed for <link rel="alternate"> in a page's <head>."""
+    href: str        # site-relative path ('feeds/all.xml')
+    title: str
+
+
+@dataclass(frozen=True)
+class PaperView:
+    key: str
+    page: Link                       # this paper's page, relative to the page showing it
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    venue: str
+    abstract: str                    # "" when the entry has none (the page says so)
+    links: tuple[tuple[str, str], ...]      # (validated http(s) href, label): arXiv, DOI, web page
+    summary: str
+    note: str                        # the curator's note as inert HTML (render/notes.py), "" when none
+    note_excerpt: str                # its first words, one line, for lists
+    author_keywords: tuple[Link, ...]       # the entry's own keywords, shown apart from extracted ones
+    keyphrases: tuple[Link, ...]
+    introduced: tuple[Link, ...]
+    mentioned: tuple[Link, ...]
+    datasets: tuple[Link, ...]
+    theme: Link | None
+    related: tuple[Link, ...]
+    bibtex: str
+    download: Link
+    abstract_source: str = ""        # "" the entry's own; "pdf", "pdf-body" or a service (annobib enrich)
+    cites: tuple[Link, ...] = ()     # papers of the collection it cites (corpus/enrichment.json), newest first
+    cited_by: tuple[Link, ...] = ()  # papers of the collection citing it, newest first
+    chapter: Link | None = None      # the chapter of its theme (None: no chapters)
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    slug: str
+    label: str
+    description: str
+    keyphrases: tuple[Link, ...]
+    see_also: tuple[Link, ...]
+    papers: tuple[PaperView, ...]
+    download: Link
+    chapter: Link | None = None      # the chapter this theme is a section of
+    page: Link | None = None         # its own page (/themes/<slug>/), from a chapter page
+
+
+@dataclass(frozen=True)
+class ChapterView:
+    slug: str
+    label: str
+    description: str
+    sections: tuple[ThemeView, ...]  # in the chapter's order; papers newest first in each
+    paper_count: int
+    download: Link
+
+
+@dataclass
+class Site:
+    """Lookup tables shared by every page, built once."""
+    bib: Bibliography
+    settings: Settings
+    papers: dict[str, Paper] = field(default_factory=dict)
+    themes: dict[str, Theme] = field(default_factory=dict)
+    chapters: dict[str, Chapter] = field(default_factory=dict)
+    method_ids: dict[tuple[str, str], str] = field(default_factory=dict)   # (kind, name) -> id
+    keyword_ids: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    hand_written: frozenset[str] = frozenset()     # pages copied from the repo's docs/
+    views: dict[str, "PaperView"] = field(default_factory=dict)   # paper_view cache
+    cites: dict[str, tuple[str, ...]] = field(default_factory=dict)      # key -> keys it cites (sorted)
+    cited_by: dict[str, tuple[str, ...]] = field(default_factory=dict)   # key -> keys citing it (sorted)
+    people: People | None = None                                  # the authors, one record per person
+    venues: tuple[Venue, ...] = ()                               # sorted by name
+    venue_of: dict[str, Venue] = field(default_factory=dict)   # paper key -> its venue
+
+    @classmethod
+    def build(cls, bib: Bibliography, settings: Settings) -> "Site":
+        site = cls(bib, settings)
+        for paper in bib.papers:
+            if paper.key in site.papers:
+                raise BuildError(f"duplicate citation key in the bibliography: {paper.key}")
+            site.papers[paper.key] = paper
+            site.titles[paper.key] = paper.title_text or paper.key
+        for theme in bib.themes:
+            escape.path_segment(theme.slug)
+            site.themes[theme.slug] = theme
+        for chapter in bib.chapters:
+            escape.path_segment(chapter.slug)
+            site.chapters[chapter.slug] = chapter
+        for kind in sorted({m.kind for m in bib.methods}):
+            names = [m.name for m in bib.methods if m.kind == kind]
+            ids = escape.anchor_ids(names, kind_prefix(kind))
+            site.method_ids.update({(kind, name): ident for name, ident in ids.items()})
+        site.keyword_ids = escape.anchor_ids(list(bib.keywords), "kw")
+        site.keyword_ids.update({spelling: site.keyword_ids[entry]           # chips find merged spellings
+                                 for spelling, entry in keyword_aliases(bib).items()})
+        site.cites, site.cited_by = citation_links(bib.papers)
+        site.people = group_people(bib.papers)
+        site.venues, site.venue_of = group_venues(bib.papers)
+        site.check_references()
+        return site
+
+    def check_references(self) -> None:
+        """Every key and slug a page links to must exist, or strict MkDocs fails later."""
+        missing = []
+        for theme in self.bib.themes:
+            missing += [f"theme {theme.slug}: paper {k}" for k in theme.papers if k not in self.papers]
+            missing += [f"theme {theme.slug}: see-also {s}" for s in theme.see_also if s not in self.themes]
+        missing += [f"theme_of {k}: theme {s}" for k, s in self.bib.theme_of.items() if s not in self.themes]
+        for chapter in self.bib.chapters:
+            missing += [f"chapter {chapter.slug}: section {s}" for s in chapter.sections if s not in self.themes]
+        missing += [f"chapter_of {s}: chapter {c}" for s, c in self.bib.chapter_of.items()
+                    if s not in self.themes or c not in self.chapters]
+        for key, related in self.bib.related.items():
+            missing += [f"related of {key}: {r.key}" for r in related if r.key not in self.papers]
+        for entry in self.bib.methods:
+            missing += [f"method {entry.name}: {k}" for k in entry.introduced_by + entry.mentioned_by
+                        if k not in self.papers]
+        for phrase, keys in self.bib.keywords.items():
+            missing += [f"keyword {phrase}: {k}" for k in keys if k not in self.papers]
+        if missing:
+            raise BuildError("the bibliography refers to unknown papers/themes: " + "; ".join(missing[:10]))
+
+    def annotation(self, key: str) -> Annotation:
+        return self.bib.annotations.get(key) or Annotation(key=key, keyphrases=())
+
+    def shown_keyphrases(self, key: str) -> tuple[str, ...]:
+        """A paper's keyphrases as its page shows them: cleaned, no generic phrase, one of each
+        near-duplicate, acronyms with their expansions (organize/phrases.py), best first."""
+        if self.bib.phrases is not None and key in self.bib.phrases.shown:
+            return self.bib.phrases.shown[key]
+        return self.annotation(key).keyphrases
+
+    def paper_slug(self, key: str) -> str:
+        """The URL segment of a paper's page and files: /papers/<slug>/, /bib/papers/<slug>.bib."""
+        return escape.path_segment(self.bib.slugs.get(key, key))
+
+    def paper_link(self, key: str, prefix: str, note: str = "") -> Link:
+        return Link(f"{prefix}papers/{self.paper_slug(key)}.md", self.titles[key], note)
+
+    def short_paper_link(self, key: str, prefix: str) -> Link:
+        return Link(f"{prefix}papers/{self.paper_slug(key)}.md", shorten(self.titles[key], SHORT_TITLE_LENGTH))
+
+    def theme_link(self, slug: str, prefix: str) -> Link:
+        return Link(f"{prefix}themes/{escape.path_segment(slug)}.md", self.themes[slug].label)
+
+    def chapter_link(self, slug: str, prefix: str) -> Link:
+        return Link(f"{prefix}chapters/{escape.path_segment(slug)}.md", self.chapters[slug].label)
+
+    def chapter_of_theme(self, theme_slug: str | None, prefix: str) -> Link | None:
+        chapter = self.bib.chapter_of.get(theme_slug) if theme_slug else None
+        return self.chapter_link(chapter, prefix) if chapter in self.chapters else None
+
+    def method_links(self, kind: str, names: tuple[str, ...], prefix: str) -> tuple[Link, ...]:
+        ids = [self.method_ids.get((kind, name), "") for name in names]
+        # A name the methods index does not list is shown as plain text (empty target).
+        return tuple(Link(f"{prefix}methods.md" if ident else "", name, anchor=ident)
+                     for name, ident in zip(names, ids))
+
+    def keyphrase_links(self, phrases: tuple[str, ...], prefix: str) -> tuple[Link, ...]:
+        ids = [self.keyword_ids.get(phrase, "") for phrase in phrases]
+        return tuple(Link(f"{prefix}keywords.md" if ident else "", phrase, anchor=ident)
+                     for phrase, ident in zip(phrases, ids))
+
+
+def citation_links(papers) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(cites, cited_by): who cites whom among `papers`, from each paper's `cites` (keys of
+    papers not in `papers`, and a paper citing itself, are left out)."""
+    from ..enrich.citations import cited_by
+
+    keys = {p.key for p in papers}
+    cites = {p.key: tuple(sorted({k for k in p.cites if k in keys and k != p.key})) for p in papers}
+    cites = {key: cited for key, cited in cites.items() if cited}
+    return cites, cited_by(cites)
+
+
+def kind_prefix(kind: str) -> str:
+    """The id prefix of a kind of methods-index entry ('method', 'dataset')."""
+    return escape.slug(kind) or "entry"
+
+
+def shorten(text: str, length: int) -> str:
+    """`text` cut at a word to at most `length` characters, with an ellipsis when cut."""
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def paper_view(site: Site, paper: Paper) -> PaperView:
+    """Everything a page shows about one paper, as display text, made once per paper.
+
+    Paper pages and theme pages both sit one folder below the docs root, so one view
+    (with links starting '../') serves both; `latex.to_text` is slow on long abstracts.
+    """
+    if paper.key not in site.views:
+        site.views[paper.key] = _make_paper_view(site, paper, "../")
+    return site.views[paper.key]
+
+
+def _make_paper_view(site: Site, paper: Paper, prefix: str) -> PaperView:
+    note = site.annotation(paper.key)
+    shown = site.settings.analyze_keyphrases_shown
+    theme_slug = site.bib.theme_of.get(paper.key)
+    return PaperView(
+        key=paper.key,
+        page=site.paper_link(paper.key, prefix),
+        title=site.titles[paper.key],
+        authors=paper.authors_text,
+        year=paper.year,
+        venue=paper.venue_text,
+        abstract=paper.abstract_text,
+        links=external_links(paper),
+        summary=note.summary if paper.has_abstract else "",
+        note=note_html(paper.note),
+        note_excerpt=note_excerpt(paper.note),
+        author_keywords=site.keyphrase_links(paper.keywords, prefix),
+        keyphrases=site.keyphrase_links(site.shown_keyphrases(paper.key)[:shown], prefix),
+        introduced=site.method_links("method", note.methods_introduced, prefix),
+        mentioned=site.method_links("method", note.methods_mentioned, prefix),
+        datasets=site.method_links("dataset", note.datasets, prefix),
+        theme=site.theme_link(theme_slug, prefix) if theme_slug else None,
+        related=tuple(site.paper_link(r.key, prefix, r.reason) for r in site.bib.related.get(paper.key, ())),
+        bibtex=bibtex.format_entry(paper),
+        download=Link(f"{prefix}bib/papers/{site.paper_slug(paper.key)}.bib", "Download the BibTeX entry (.bib)"),
+        abstract_source=paper.abstract_source if paper.abstract_text else "",
+        cites=tuple(site.paper_link(p.key, prefix) for p in reading_order(site, site.cites.get(paper.key, ()))),
+        cited_by=tuple(site.paper_link(p.key, prefix)
+                       for p in reading_order(site, site.cited_by.get(paper.key, ()))),
+        chapter=site.chapter_of_theme(theme_slug, prefix),
+    )
+
+
+def external_links(paper: Paper) -> tuple[tuple[str, str], ...]:
+    """arXiv, DOI and web-page links; only http(s) URLs survive `escape`."""
+    arxiv, doi, url = escape.arxiv_url(paper.arxiv), escape.doi_url(paper.doi), escape.http_url(paper.url)
+    links = []
+    if arxiv:
+        links.append((arxiv, f"arXiv:{paper.arxiv}"))
+    if doi:
+        links.append((doi, f"DOI: {paper.doi}"))
+    if url and url not in (arxiv, doi):
+        links.append((url, "Web page"))
+    return tuple(links)
+
+
+def reading_order(site: Site, keys) -> list[Paper]:
+    """Newest first, then by title: how a reader scans a chapter."""
+    papers = [site.papers[k] for k in keys]
+    return sorted(papers, key=lambda p: (-(p.year or 0), site.titles[p.key].lower(), p.key))
+
+
+def theme_view(site: Site, theme: Theme) -> ThemeView:
+    return ThemeView(
+        slug=theme.slug,
+        label=theme.label,
+        description=theme.description,
+        keyphrases=site.keyphrase_links(theme.keyphrases, "../"),
+        see_also=tuple(site.theme_link(s, "../") for s in theme.see_also),
+        papers=tuple(paper_view(site, p) for p in reading_order(site, theme.papers)),
+        download=Link(f"../bib/themes/{theme.slug}.bib", "Download this theme as BibTeX (.bib)"),
+        chapter=site.chapter_of_theme(theme.slug, "../"),
+        page=Link(f"../themes/{escape.path_segment(theme.slug)}.md", "This section's page"),
+    )
+
+
+def chapter_view(site: Site, chapter: Chapter) -> ChapterView:
+    sections = tuple(theme_view(site, site.themes[s]) for s in chapter.sections)
+    return ChapterView(
+        slug=chapter.slug, label=chapter.label, description=chapter.description, sections=sections,
+        paper_count=sum(len(t.papers) for t in sections),
+        download=Link(f"../bib/chapters/{chapter.slug}.bib", "Download this chapter as BibTeX (.bib)"),
+    )

@@ -1,0 +1,45 @@
+"""Writing the docs folder: files under it only, and a record of what was written."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ..errors import BuildError
+
+
+class Writer:
+    """Writes files under docs_dir only, and remembers what it wrote."""
+
+    def __init__(self, docs_dir: Path):
+        self.root = docs_dir.resolve()
+        self.written: set[str] = set()
+
+    def path(self, relative: str) -> Path:
+        target = (self.root / relative).resolve()
+        if self.root not in target.parents:
+            raise BuildError(f"refusing to write outside the docs folder: {relative}")
+        return target
+
+    def write(self, relative: str, content: str) -> None:
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(content)
+        self.written.add(relative)
+
+    def copy(self, source: Path, relative: str) -> None:
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        self.written.add(relative)
+
+
+def copy_tree(writer: Writer, source_dir: Path, prefix: str = "") -> set[str]:
+    """Every file of `source_dir` (hidden ones left out) under `prefix`; the paths written."""
+    copied = set()
+    for source in sorted(source_dir.rglob("*")):
+        relative = source.relative_to(source_dir)
+        if source.is_file() and not any(part.startswith(".") for part in relative.parts):
+            writer.copy(source, prefix + relative.as_posix())
+            copied.add(prefix + relative.as_posix())
+    return copied

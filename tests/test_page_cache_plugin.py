@@ -1,0 +1,82 @@
+"""The page cache runs inside MkDocs as a plugin on public events, not as patched internals.
+
+A two-page Material site is built twice by the real `mkdocs build --strict`: the page whose
+Markdown did not change is not rendered again (its HTML comes from the cache, byte for
+byte), the changed one is, links between them still validate, and the theme keeps its
+search box, which it shows only while the search plugin is on.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from annobib.render import incremental
+
+# As in annobib's sites: the home page is in the nav, a paper page is not.
+BASE = {"site_name": "Cache test", "theme": {"name": "material"}, "plugins": ["search"], "nav": ["index.md"]}
+PAGES = {"index.md": "---\ntitle: Home\n---\n# Home\n\nFirst version. See [the paper](paper.md).\n",
+         "paper.md": "# A paper\n\nBack [home](index.md).\n"}
+
+
+def _project(tmp_path: Path) -> tuple[Path, Path, Path]:
+    docs, config = tmp_path / "docs", tmp_path / "generated.yml"
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(BASE), encoding="utf-8")
+    docs.mkdir()
+    for name, text in PAGES.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    return docs, config, tmp_path / "cache"
+
+
+def _build(tmp_path: Path, docs: Path, config: Path, cache: Path):
+    base = tmp_path / "mkdocs.yml"
+    config.write_text(yaml.safe_dump({"INHERIT": "mkdocs.yml", "docs_dir": "docs", "site_dir": "site",
+                                      **incremental.config_entries(base, "pagefind")}), encoding="utf-8")
+    plan = incremental.prepare(config, base, docs, cache)
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config)],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return incremental.restore_reused(plan, config, tmp_path / "site")
+
+
+def test_an_unchanged_page_comes_from_the_cache_and_a_changed_one_is_rendered(tmp_path):
+    docs, config, cache = _project(tmp_path)
+    first = _build(tmp_path, docs, config, cache)
+    assert (first.rendered, first.reused) == (2, 0)
+    paper = (tmp_path / "site" / "paper" / "index.html").read_bytes()
+    assert b'for="__search"' in paper, "the theme's search box is kept"
+    assert not (tmp_path / "site" / "search" / "search_index.json").exists()
+
+    (docs / "index.md").write_text(PAGES["index.md"].replace("First", "Second"), encoding="utf-8")
+    second = _build(tmp_path, docs, config, cache)
+    assert (second.rendered, second.reused) == (1, 1)
+    assert "Second version." in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert (tmp_path / "site" / "paper" / "index.html").read_bytes() == paper
+
+    (docs / "paper.md").write_text("# A paper\n\nBack [home](index.md), revised.\n", encoding="utf-8")
+    third = _build(tmp_path, docs, config, cache)
+    assert third.rendered == 2, "a changed page is rendered, and the nav pages with it"
+    assert "revised" in (tmp_path / "site" / "paper" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_generated_config_lists_the_plugin_after_the_projects_own(tmp_path):
+    """A plugin list in the generated config replaces the inherited one: the project's own
+    plugins (here Material's tags, and a tag MkDocs' own loader reads) are listed again."""
+    base = tmp_path / "mkdocs.yml"
+    base.write_text("plugins:\n  - search\n  - tags\nmarkdown_extensions:\n  - pymdownx.emoji:\n"
+                    "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n", encoding="utf-8")
+    entries = incremental.config_entries(base, "lunr")
+    assert entries == {"plugins": ["search", "tags", incremental.PLUGIN_NAME], "extra": {"annobib_search": "lunr"}}
+    base.write_text("site_name: no plugins listed\n", encoding="utf-8")
+    assert incremental.config_entries(base, "pagefind")["plugins"] == ["search", incremental.PLUGIN_NAME]
+
+
+def test_plugin_lists_in_either_form_get_the_plugin_once():
+    assert incremental.with_page_cache_plugin(None) == ["search", incremental.PLUGIN_NAME]
+    assert incremental.with_page_cache_plugin(["search", incremental.PLUGIN_NAME]) == ["search", incremental.PLUGIN_NAME]
+    assert incremental.with_page_cache_plugin(["search", {"tags": {}}]) == ["search", {"tags": {}},
+                                                                          incremental.PLUGIN_NAME]
+    assert incremental.with_page_cache_plugin({"search": {"lang": "de"}}) == [{"search": {"lang": "de"}},
+                                                                              incremental.PLUGIN_NAME]
