@@ -55,8 +55,10 @@ def _tree(digest, folder: Path, skip: tuple[str, ...] = ()) -> None:
             digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
 
 
-def _file(digest, path: Path) -> None:
-    digest.update(str(path).encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>") + b"\0")
+def _file(digest, root: Path, name: str) -> None:
+    """The file `name` of the project (the project's place on disk is no input)."""
+    path = root / name
+    digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<none>") + b"\0")
 
 
 def installed_versions(names) -> str:
@@ -78,7 +80,7 @@ def input_digest(root: Path, settings: Settings, strict: bool, build_date: str) 
     for folder in (settings.corpus_dir, settings.notes_dir, "docs"):
         _tree(digest, root / folder)
     for name in (*PROJECT_FILES, settings.themes_file, settings.added_file, settings.generated_keys_file):
-        _file(digest, root / name)
+        _file(digest, root, name)
     digest.update(package_digest().encode())
     return digest.hexdigest()
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from ..atomic import TMP_SUFFIX
+from ..atomic import TMP_SUFFIX, write_json
 from ..build_stamp import installed_versions
 from ..errors import BuildError
 from .templating import OVERRIDES_DIR
@@ -43,6 +43,7 @@ from .templating import OVERRIDES_DIR
 PLUGIN_FILE = Path(__file__).with_name("page_cache_plugin.py")   # run by MkDocs, not imported here
 PLUGIN_NAME = "annobib-page-cache"   # its entry point (pyproject.toml)
 PLAN_FILE, BUILT_FILE = "annobib-pages.json", "annobib-pages-built.json"   # as in page_cache_plugin.py
+INDEX_FILE = "index.json"     # cached page -> its modification time when stored
 VERSIONED = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2", "annobib")
 LINK = re.compile(r"\]\(([^)\s]+)\)|href=\"([^\"]+)\"")
 
@@ -150,12 +151,12 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
         pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
         present = set(pages)
         nav = set(_nav_pages(config.get("nav")))
-        reusable = []
+        reusable, stamps = [], _valid_entries(cache_dir)
         for page in pages:
             text = (docs_dir / page).read_bytes()
             key = hashlib.sha256(fingerprint.encode() + b"\0" + page.encode() + b"\0" + text).hexdigest()
             plan.keys[page] = key
-            if (cache_dir / f"{key}.html").is_file() and _links_resolve(page, text.decode("utf-8"), present):
+            if _unchanged(cache_dir, f"{key}.html", stamps) and _links_resolve(page, text.decode("utf-8"), present):
                 reusable.append(page)
         # A page in the nav is reused only when every page is (nothing changed): the nav in
         # each rendered page reads the titles of the pages in it from those pages.
@@ -213,10 +214,38 @@ def restore_reused(plan: PagePlan, config_path: Path, site_dir: Path) -> PagePla
             if not cached.is_file():
                 raise BuildError(f"the page cache lost {page} during the build; build again")
             _link_or_copy(cached, output)
-        elif output.is_file() and not cached.is_file():
+        elif output.is_file():
             _link_or_copy(output, cached)
     keep = {f"{key}.html" for key in plan.keys.values()}
     for stale in plan.cache_dir.glob("*.html"):
         if stale.name not in keep:
             stale.unlink(missing_ok=True)
+    _write_index(plan.cache_dir, keep)
     return plan
+
+
+def _write_index(cache_dir: Path, names: set[str]) -> None:
+    """Each cached page's modification time as stored: the site's files are hard links to
+    these, so a page edited in site/ changes its cache entry too, and is then not reused."""
+    stamps = {}
+    for name in sorted(names):
+        try:
+            stamps[name] = (cache_dir / name).stat().st_mtime_ns
+        except OSError:
+            continue
+    write_json(cache_dir / INDEX_FILE, stamps)
+
+
+def _valid_entries(cache_dir: Path) -> dict[str, int]:
+    try:
+        stamps = json.loads((cache_dir / INDEX_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def _unchanged(cache_dir: Path, name: str, stamps: dict[str, int]) -> bool:
+    try:
+        return (cache_dir / name).stat().st_mtime_ns == stamps.get(name)
+    except OSError:
+        return False
