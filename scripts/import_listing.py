@@ -23,8 +23,8 @@ from rapidfuzz import fuzz
 
 from annobib.corpus.bibtex import format_entry, plain_to_bibtex, protect_title_case
 from annobib.corpus.keys import base_key, unique_key
-from annobib.corpus.load import read_text
-from annobib.corpus.rules import load_file, normal_title, venue_years
+from annobib.corpus.load import load_file, read_text
+from annobib.corpus.rules import normal_title, venue_years
 from annobib.errors import AnnobibError, CorpusError
 from annobib.jsonl import read_jsonl
 from annobib.models import Paper

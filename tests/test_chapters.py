@@ -272,16 +272,24 @@ def test_two_phrases_are_joined_in_the_corpus_language():
     assert labels.joined("Chemische Industrie", "Nordwest", german) == "Chemische Industrie und Nordwest"
     assert labels.joined("Graph networks", "link prediction", Wording.from_texts([])) == \
         "Graph networks and link prediction"
-    # a chapter title made of its sections' heads (outline.sections_label joins with " and ")
+    # a chapter title made of its sections' heads (outline.sections_label), joined in the corpus language
     made = sections_label(["Basler Fasnacht und Fastnachtsbrauch", "Städtische Gesellschaft"], german)
-    assert labels.in_language(made, german) == "Basler Fasnacht und städtische Gesellschaft"
-    assert labels.in_language("Basel und Region and basel", german) == "Basel"
-    english = "Self-supervised learning and hypernetworks"
-    assert labels.in_language(english, Wording.from_texts([])) == english
-    assert labels.in_language(english, None) == english
+    assert made == "Basler Fasnacht und städtische Gesellschaft"
+    assert sections_label(["Basel und Region", "basel", "Stadt"], german) == "Basel und Stadt"
+    english = ["Self-supervised learning and knowledge distillation", "Hypernetworks"]
+    assert sections_label(english, Wording.from_texts([])) == sections_label(english) == \
+        "Self-supervised learning and hypernetworks"
     slug = label_slug("Bank für Internationalen Zahlungsausgleich und International Settlements", set(),
                       labels.STOPWORDS | german.function_words)
     assert slug == "bank-fur-internationalen-zahlungsausgleich"      # whole words, never ending with "und"
+
+
+def test_a_german_slug_is_cut_at_und_as_an_english_one_at_and():
+    english = label_slug("Few-shot class-incremental learning and knowledge distillation for robots", set())
+    german = "Chemische Industrie und Stadtentwicklung am Oberrhein seit dem Mittelalter"
+    assert english == "few-shot-class-incremental-learning"
+    assert label_slug(german, set(), conjunction="und") == "chemische-industrie"
+    assert label_slug(german, set()) == "chemische-industrie-und-stadtentwicklung-am"    # cut at a word only
 
 
 def test_no_theme_number_even_with_nothing_to_say():

@@ -25,7 +25,8 @@ from helpers.small_bib import HOSTILE, ROOT, SL2A, bibliography
 
 from annobib.config import Settings
 from annobib.models import Annotation, Paper
-from annobib.render import citation, escape, feeds, people, render_site, write_mkdocs_config
+from annobib.organize import people
+from annobib.render import citation, escape, feeds, render_site, write_mkdocs_config
 
 PREPRINT = "mehrabian2024implicit"
 ODD_KEY = "DBLP:conf/nips/VaswaniSPUJGKP17"
@@ -59,9 +60,10 @@ def bib():
     theme = replace(base.themes[0], papers=tuple(sorted(base.themes[0].papers + (ODD_KEY,))))
     annotations = dict(base.annotations)
     annotations[ODD_KEY] = Annotation(ODD_KEY, ("Self-Attention", "self attention"), summary="We propose the Transformer.")
-    return replace(base, papers=base.papers + (ODD,), themes=(theme,) + base.themes[1:],
-                   theme_of={**base.theme_of, ODD_KEY: theme.slug}, annotations=annotations,
-                   keywords={**base.keywords, "self-attention": (ODD_KEY,)}, slugs={ODD_KEY: ODD_SLUG})
+    return people.with_people_venues_years(replace(
+        base, papers=base.papers + (ODD,), themes=(theme,) + base.themes[1:],
+        theme_of={**base.theme_of, ODD_KEY: theme.slug}, annotations=annotations,
+        keywords={**base.keywords, "self-attention": (ODD_KEY,)}, slugs={ODD_KEY: ODD_SLUG}))
 
 
 @pytest.fixture(scope="module")
@@ -468,9 +470,25 @@ def test_venue_names():
     assert people.venue_name("NeurReps Workshop, NeurIPS 2023") == "NeurReps Workshop, NeurIPS"
     assert people.venue_name("arXiv:2112.11427") == "arXiv"
     assert people.venue_name("Medical Image Analysis 2025") == "Medical Image Analysis"
-    venues, of_paper = people.group_venues([_paper("a", venue="ICML 2023", year=2023),
-                                            _paper("b", venue="ICML 2024", year=2024), _paper("c")])
-    assert [(v.name, v.papers) for v in venues] == [("ICML", ("b", "a"))] and "c" not in of_paper
+    index = people.group_venues([_paper("a", venue="ICML 2023", year=2023),
+                                 _paper("b", venue="ICML 2024", year=2024), _paper("c")])
+    assert [(v.name, v.papers) for v in index.venues] == [("ICML", ("b", "a"))] and "c" not in index.of_paper
+
+
+def test_years_newest_first_and_undated_last():
+    years = people.group_years([_paper("a", year=2021), _paper("b", year=None), _paper("c", year=2023),
+                                _paper("d", year=2021)])
+    assert [(y.anchor, y.year, y.papers) for y in years] == \
+        [("y2023", 2023, ("c",)), ("y2021", 2021, ("a", "d")), ("y-undated", None, ("b",))]
+
+
+def test_render_refuses_a_bibliography_without_its_authors_index(bib):
+    from annobib.errors import BuildError
+    from annobib.models import People
+    from annobib.render import Site
+
+    with pytest.raises(BuildError, match="not in the authors index"):
+        Site.build(replace(bib, people=People()), Settings())
 
 
 def test_browse_pages(docs, bib):

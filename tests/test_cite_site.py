@@ -16,7 +16,7 @@ import rispy
 from helpers.hostile import parse_html, squash
 
 from annobib.corpus import load_corpus
-from annobib.render import people
+from annobib.organize import people
 
 pytestmark = pytest.mark.slow
 

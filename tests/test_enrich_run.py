@@ -113,12 +113,14 @@ def _check_site(papers: dict, root: Path, tmp_path: Path) -> None:
     """The rendered pages and data/papers.json of the enriched collection (one theme, no analysis)."""
     from annobib.corpus.slugs import paper_slugs
     from annobib.models import Bibliography, Theme
+    from annobib.organize.people import with_people_venues_years
     from annobib.render import render_site
 
     keys = sorted(papers)
-    bib = Bibliography(papers=tuple(papers[k] for k in keys), annotations={},
-                       themes=(Theme(slug="all", label="All the works", papers=tuple(keys)),),
-                       theme_of={k: "all" for k in keys}, related={}, slugs=paper_slugs(keys, {}, set()))
+    bib = with_people_venues_years(Bibliography(
+        papers=tuple(papers[k] for k in keys), annotations={},
+        themes=(Theme(slug="all", label="All the works", papers=tuple(keys)),),
+        theme_of={k: "all" for k in keys}, related={}, slugs=paper_slugs(keys, {}, set())))
     docs = tmp_path / "docs"
     docs.mkdir()
     render_site(bib, docs, load_settings(root))

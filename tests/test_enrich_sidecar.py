@@ -184,6 +184,7 @@ def test_check_names_enrich_for_the_missing_abstracts(enriched):
 
 def test_the_paper_page_says_where_its_abstract_came_from(enriched, tmp_path):
     from annobib.models import Bibliography
+    from annobib.organize.people import with_people_venues_years
     from annobib.render import render_site
 
     from dataclasses import replace
@@ -192,7 +193,7 @@ def test_the_paper_page_says_where_its_abstract_came_from(enriched, tmp_path):
     papers = tuple(p if p.key != "gone2021" else replace(
         p, abstract="From a service.", abstract_text="From a service.", abstract_source="Crossref <b>x</b>")
         for p in load_corpus(root / "corpus").papers)
-    bib = Bibliography(papers=papers, annotations={}, themes=(), theme_of={}, related={})
+    bib = with_people_venues_years(Bibliography(papers=papers, annotations={}, themes=(), theme_of={}, related={}))
     docs = tmp_path / "docs"
     docs.mkdir()
     render_site(bib, docs, load_settings(root))

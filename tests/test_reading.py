@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from annobib.corpus import load_corpus
-from annobib.corpus.load import read_file, year_of
+from annobib.corpus.entries import year_of
+from annobib.corpus.load import read_file
 from annobib.corpus.rules import citation_problems, venue_years
 from annobib.models import Annotation, Paper
 from annobib.organize.phrases import (clean_phrase, form, generic_concepts, near_duplicates, one_of_each,

@@ -22,6 +22,7 @@ import yaml
 
 from annobib.config import Settings
 from annobib.models import Bibliography, Paper, Theme
+from annobib.organize.people import with_people_venues_years
 from annobib.render import render_site, write_mkdocs_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,8 +36,9 @@ def _bibliography() -> Bibliography:
     themes = (Theme("fields", "Neural fields", papers=("p0", "p1", "p2")),
               Theme("codecs", "Compression", papers=("p3", "p4")))
     theme_of = {k: t.slug for t in themes for k in t.papers}
-    return Bibliography(papers=papers, annotations={}, themes=themes, theme_of=theme_of, related={},
-                        map_points={p.key: (i / 6, 1 - i / 6) for i, p in enumerate(papers)})
+    return with_people_venues_years(Bibliography(
+        papers=papers, annotations={}, themes=themes, theme_of=theme_of, related={},
+        map_points={p.key: (i / 6, 1 - i / 6) for i, p in enumerate(papers)}))
 
 
 def _build(work: Path, settings: Settings) -> Path:

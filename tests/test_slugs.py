@@ -14,7 +14,8 @@ from annobib.corpus import load_corpus, paper_slugs, slug
 from annobib.corpus.keys import ascii_fold, base_key, surname
 from annobib.corpus.themes_file import themes_from_doc
 from annobib.organize import dump_themes_file, load_themes_file
-from annobib.render.people import group_people, index_initial
+from annobib.organize.people import group_people
+from annobib.render.index_pages import initial
 from annobib.text import SLUG, legacy_slugify, stop_words, unique
 
 
@@ -169,7 +170,7 @@ def test_real_author_anchors_keep_every_letter(unicode_keyed):
     assert anchors["Trond R Størseth"] == "a-storseth-trond-r"
     assert anchors["Andreas Weiß"] == "a-weiss-andreas"
     assert all(SLUG.match(a) for a in anchors.values())
-    assert index_initial("Øie") == "O" and index_initial("Łukasz") == "L"
+    assert initial("Øie") == "O" and initial("Łukasz") == "L"
 
 
 def test_real_names_make_keys_with_every_letter(unicode_keyed):

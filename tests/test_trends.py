@@ -20,6 +20,7 @@ import pytest
 from annobib.config import Settings
 from annobib.models import Annotation, Bibliography, Paper, Theme
 from annobib.organize.indexes import keyword_index, method_index
+from annobib.organize.people import with_people_venues_years
 from annobib.organize.trends import (MIN_PAPERS, WINDOW, Z_THRESHOLD, family_threshold, find_trends, term_form,
                                      trend_statistic, with_trends)
 from annobib.render import timeline
@@ -64,8 +65,9 @@ def _fake_bib() -> Bibliography:
     themes = tuple(Theme(slug, label, papers=tuple(sorted(k for k, s in theme_of.items() if s == slug)))
                    for slug, label in (("even", "Even papers"), ("odd", "Odd papers")))
     points = {p.key: ((n % 6) / 5, (n // 6) / 5) for n, p in enumerate(papers)}
-    return Bibliography(papers=tuple(papers), annotations=notes, themes=themes, theme_of=theme_of, related={},
-                        methods=method_index(notes), keywords=keyword_index(notes), map_points=points)
+    return with_people_venues_years(Bibliography(
+        papers=tuple(papers), annotations=notes, themes=themes, theme_of=theme_of, related={},
+        methods=method_index(notes), keywords=keyword_index(notes), map_points=points))
 
 
 @pytest.fixture(scope="module")

@@ -33,10 +33,10 @@ import yaml
 from rapidfuzz import fuzz
 
 from .config import Settings
-from .corpus import arxiv_id, corpus_files, load_corpus, normal_doi, normal_title
+from .corpus import LoadResult, arxiv_id, corpus_files, load_corpus, normal_doi, normal_title
 from .corpus.keys import read_generated_keys
 from .corpus.privacy import PrivacyRule, private_fields_notice
-from .corpus.rules import TITLE_RATIO, LoadResult
+from .corpus.rules import TITLE_RATIO
 from .errors import HasProblems, Problem
 from .models import Paper
 

@@ -114,6 +114,70 @@ class MethodEntry:
     mentioned_by: tuple[str, ...] = ()
 
 
+# --- the authors, venues and years indexes (organize/people.py) ----------------------------
+
+@dataclass(frozen=True)
+class PersonName:
+    """One author as display text: given and family names, or a literal (corporate) name."""
+
+    given: str = ""
+    family: str = ""
+    suffix: str = ""
+    literal: str = ""
+
+    @property
+    def display(self) -> str:
+        """'Jeong Joon Park', 'Laurens van der Maaten', 'Google Research'."""
+        if self.literal:
+            return self.literal
+        name = " ".join(part for part in (self.given, self.family) if part)
+        return f"{name}, {self.suffix}" if self.suffix else name
+
+    @property
+    def inverted(self) -> str:
+        """'Park, Jeong Joon' (as RIS AU and Highwire citation_author read best)."""
+        if self.literal:
+            return self.literal
+        parts = [self.family, self.given] + ([self.suffix] if self.suffix else [])
+        return ", ".join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
+class Person:
+    anchor: str                  # element id on the authors index
+    name: PersonName             # the fullest spelling found
+    papers: tuple[str, ...]      # citation keys, sorted
+
+
+@dataclass(frozen=True)
+class People:
+    people: tuple[Person, ...] = ()         # sorted by family name, then given name
+    of_author: dict[tuple[str, str], Person] = field(default_factory=dict)  # (paper key, raw author) -> person
+
+    def person(self, key: str, raw: str) -> Person:
+        return self.of_author[(key, raw)]
+
+
+@dataclass(frozen=True)
+class Venue:
+    anchor: str                  # element id on the venues index
+    name: str                    # the venue without its year ('ICLR 2024' -> 'ICLR')
+    papers: tuple[str, ...]      # citation keys, newest first
+
+
+@dataclass(frozen=True)
+class VenueIndex:
+    venues: tuple[Venue, ...] = ()                            # sorted by name
+    of_paper: dict[str, Venue] = field(default_factory=dict)  # paper key -> its venue (papers naming one)
+
+
+@dataclass(frozen=True)
+class YearGroup:
+    anchor: str                  # element id on the years index ('y2021', 'y-undated')
+    year: int | None             # None: the papers without a year
+    papers: tuple[str, ...]      # citation keys, sorted
+
+
 @dataclass(frozen=True)
 class Bibliography:
     """Everything the renderer needs."""
@@ -131,3 +195,6 @@ class Bibliography:
     chapters: tuple[Chapter, ...] = ()           # the themes grouped in chapters (themes are their sections)
     chapter_of: dict[str, str] = field(default_factory=dict)   # theme slug -> chapter slug
     phrases: Phrases | None = None   # keyphrases as shown: cleaned, specific, acronyms merged (organize/phrases.py)
+    people: People = field(default_factory=People)      # the authors index (organize/people.py)
+    venues: VenueIndex = field(default_factory=VenueIndex)  # the venues index
+    years: tuple[YearGroup, ...] = ()            # the years index: newest first, undated last

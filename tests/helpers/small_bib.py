@@ -9,6 +9,7 @@ from pathlib import Path
 
 from annobib.corpus import load_corpus
 from annobib.models import Annotation, Bibliography, MethodEntry, Related, Theme
+from annobib.organize.people import with_people_venues_years
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "small_corpus"
@@ -78,5 +79,6 @@ def bibliography() -> Bibliography:
         for phrase in note.keyphrases:
             keywords[phrase] = tuple(sorted(set(keywords.get(phrase, ())) | {key}))
     map_points = {p.key: ((i % 3) / 2, (i // 3) / 2) for i, p in enumerate(papers)}
-    return Bibliography(papers=papers, annotations=notes, themes=THEMES, theme_of=theme_of,
-                        related=related, methods=methods, keywords=keywords, map_points=map_points)
+    return with_people_venues_years(Bibliography(
+        papers=papers, annotations=notes, themes=THEMES, theme_of=theme_of,
+        related=related, methods=methods, keywords=keywords, map_points=map_points))

@@ -1,11 +1,14 @@
-"""Read the corpus: `corpus/*.bib` -> entries -> Paper records, plus every problem found.
+"""Load the corpus: `corpus/*.bib` -> entries -> Paper records, plus every problem found.
+
+    result = load_corpus(Path("corpus"))      # LoadResult: papers, problems, counts
 
 bibtexparser 2 does the parsing. What real exports carry and bibtexparser leaves as
 written is resolved here, once: `#` concatenation, @string macros (also macros built
 from other macros), month macros, crossref inheritance (an @inproceedings takes
 `booktitle`, `year`, `publisher` ... from its @proceedings), BibLaTeX `date`,
 `journaltitle`, `eprint` + `eprinttype`. Which entries are usable is decided by the
-one rule set in `rules.py`; this module only reads.
+one rule set in `rules.py`; what an entry's values say is read in `entries.py`; this
+module reads the files and makes the papers.
 """
 from __future__ import annotations
 
@@ -17,35 +20,136 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser import model as bibmodel
 
-from ..errors import Problem
+from ..enrich.sidecar import apply_sidecar
+from ..errors import CorpusError, HasProblems, Problem
+from ..models import Paper
 from .encoding import decode_bib, encoding_problems
-from .ids import arxiv_id, clean_doi
+from .entries import (MISSING_KEY, RawEntry, arxiv_of, doi_of, keywords_of, split_authors, venue_of,
+                      year_of)
+from .language import declared_language
+from .notes import apply_note_files, field_note
+from .privacy import PrivacyRule
+from .rules import (CONTROL_CHARACTER, duplicate_papers, entry_rules, give_missing_keys, has_text,
+                    judged_entries, latex_problems)
 
 MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(), range(1, 13)))
-VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "eventtitle", "venue", "school",
-                "institution", "organization", "publisher", "howpublished")
 # Fields a crossref target does not pass on: they describe the target, not the paper.
 NOT_INHERITED = frozenset("""title subtitle abstract keywords doi url ee eprint eprinttype archiveprefix
     pages biburl bibsource timestamp file urldate ids annote note crossref""".split())
-# Zotero / Better BibTeX tags and export noise that are no keywords of the paper.
-_KEYWORD_NOISE = re.compile(r"^(?:[/#]|.*(?:⛔|no doi found|no isbn found|#nosource))", re.I)
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
-class RawEntry:
-    """One parsed entry before the rules: its fields resolved, its place in the file."""
+class LoadResult(HasProblems):
+    """The usable papers, every problem, and the count that proves nothing was lost:
+    `entries_read == len(papers) + len(skipped)`."""
 
-    key: str
-    entry_type: str
-    values: dict[str, str]           # lower-case field name -> resolved value
-    order: tuple[str, ...]           # field names in the order written
-    source: str
-    line: int                        # 1-based line of the '@'
-    region: str = ""                 # the file's text of the entry (to explain early ends)
-    inherited: tuple[str, ...] = ()  # field names taken from the crossref target
+    papers: list[Paper]
+    problems: list[Problem]
+    entries_read: int = 0
+    skipped: tuple[Problem, ...] = ()     # one error per entry that was not used
+    generated_keys: dict[str, str] = field(default_factory=dict)   # identity -> key given to a keyless entry
 
+    @property
+    def without_abstract(self) -> int:
+        return sum(not p.has_abstract for p in self.papers)
+
+    def raise_on_errors(self) -> list[Paper]:
+        """The papers, or CorpusError listing every problem when there is any error."""
+        if self.errors:
+            raise CorpusError(self.problems)
+        return self.papers
+
+
+def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: PrivacyRule = PrivacyRule(),
+                notes_dir: Path | None = None, recorded_keys: dict[str, str] | None = None) -> LoadResult:
+    """Every usable paper of every `*.bib` file in `corpus_dir`, and every problem found.
+
+    `privacy`: which fields are left out of the papers (never reach the site);
+    `notes_dir`: the project's `notes/` folder of notes written for the site;
+    `recorded_keys`: keys given earlier to entries written without one (identity -> key).
+    """
+    files = corpus_files(corpus_dir)
+    if not files:
+        return LoadResult([], [Problem(str(corpus_dir), 0, "", "no .bib files in the corpus folder")])
+    read, skipped = _read_files(files)
+    entries, problems, generated = give_missing_keys(read.entries, recorded_keys or {})
+    problems = read.problems + problems
+    papers: list[Paper] = []
+    for entry, entry_problems in judged_entries(resolve_crossrefs(entries), require_abstract):
+        problems += entry_problems
+        errors = [p for p in entry_problems if p.severity == "error"]
+        if errors:
+            skipped.append(errors[0])
+        else:
+            papers.append(paper_from(entry, privacy))
+    papers, note_problems = apply_note_files(papers, notes_dir)
+    papers, problems = apply_sidecar(papers, problems + note_problems, corpus_dir)   # corpus/enrichment.json
+    problems += duplicate_papers(papers) + latex_problems(papers)
+    if not papers and not any(p.severity == "error" for p in problems):
+        problems.append(Problem(str(corpus_dir), 0, "", "the corpus has no papers: nothing to build"))
+    problems.sort(key=lambda p: (p.file, p.line, p.severity != "error", p.entry, p.message))
+    return LoadResult(papers, problems, read.blocks, tuple(skipped), generated)
+
+
+def _read_files(files: list[Path]) -> tuple[FileRead, list[Problem]]:
+    """Every entry of the files, read in order (a @string holds for the files after its own),
+    and the error of each failed block (an entry read and not used)."""
+    read, skipped = FileRead(), []
+    strings: dict[str, str] = {}
+    for path in files:
+        one = read_file(path, strings)
+        read.entries += one.entries
+        read.problems += one.problems
+        read.blocks += one.blocks
+        unused = one.blocks - len(one.entries)
+        skipped += [p for p in one.problems if p.severity == "error"][:unused]
+    return read, skipped
+
+
+def load_file(path: Path) -> tuple[list[Paper], list[Problem]]:
+    """The usable papers of one file (its own crossrefs resolved) and its problems."""
+    read = read_file(path)
+    papers, problems = [], list(read.problems)
+    for entry in resolve_crossrefs(read.entries):
+        entry_problems = entry_rules(entry)
+        problems += entry_problems
+        if not any(p.severity == "error" for p in entry_problems):
+            papers.append(paper_from(entry))
+    return papers, problems
+
+
+def paper_from(entry: RawEntry, privacy: PrivacyRule = PrivacyRule()) -> Paper:
+    """The paper an entry describes; private fields (corpus/privacy.py) are left out here,
+    once, so that no output can carry them."""
+    values = {name: CONTROL_CHARACTER.sub("", value) for name, value in entry.values.items()}
+    names = list(entry.order) + [n for n in entry.inherited if n not in entry.order]
+    private = tuple(n for n in dict.fromkeys(names) if privacy.is_private(n) and n in values)
+    note = field_note(values) if privacy.publish_notes else ""
+    return Paper(
+        key=entry.key,
+        entry_type=entry.entry_type,
+        title=values.get("title", ""),
+        abstract=values.get("abstract", "") if has_text(values.get("abstract", "")) else "",
+        authors=split_authors(values.get("author", "")),
+        year=year_of(values)[0],
+        venue=venue_of(values),
+        arxiv=arxiv_of(values),
+        doi=doi_of(values),
+        url=values.get("url") or None,
+        fields=tuple((n, values[n]) for n in names if n != "crossref" and n in values and n not in private),
+        source=entry.source,
+        line=entry.line,
+        keywords=keywords_of(values),
+        private_fields=private,
+        language=declared_language(values),
+        note=note,
+        note_source="field" if note else "",
+    )
+
+
+# --- reading the files -------------------------------------------------------------------
 
 @dataclass
 class FileRead:
@@ -103,8 +207,7 @@ def read_file(path: Path, strings: dict[str, str] | None = None) -> FileRead:
 
 # An entry written without a key: `@article{,` (Mendeley writes these) or `@misc{` straight
 # followed by a field. It gets a placeholder key naming its line, so bibtexparser reads it
-# whole; `rules.load_corpus` then gives it a key by the importer's rule.
-MISSING_KEY = "annobib-missing-key-line-"
+# whole; `load_corpus` then gives it a key by the importer's rule (`rules.give_missing_keys`).
 _NO_KEY = re.compile(r"^([ \t]*@[ \t]*(?!(?:string|comment|preamble)\b)[A-Za-z]\w*[ \t]*[{(])[ \t]*"
                      r"(?=,|\s*[A-Za-z_][\w-]*\s*=)", re.I | re.M)
 
@@ -258,68 +361,3 @@ def _entry_region(lines: list[str], start: int) -> str:
     """
     end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("@")), len(lines))
     return "\n".join(lines[start:end])
-
-
-# --- what an entry says ------------------------------------------------------------------
-
-def split_authors(value: str) -> tuple[str, ...]:
-    """Split on ' and ' outside braces ('{Barnes and Noble}' stays one name)."""
-    names, start, depth = [], 0, 0
-    depths = []
-    for ch in value:
-        depth += (ch == "{") - (ch == "}")
-        depths.append(depth)
-    for separator in re.finditer(r"\s+and\s+", value, flags=re.I):
-        if depths[separator.start()] == 0:
-            names.append(value[start:separator.start()])
-            start = separator.end()
-    names.append(value[start:])
-    return tuple(n.strip() for n in names if n.strip())
-
-
-def year_of(values: dict[str, str]) -> tuple[int | None, str | None]:
-    """The year from `year`, else BibLaTeX `date` (YYYY, YYYY-MM, YYYY-MM-DD, ranges)."""
-    raw = values.get("year") or values.get("date") or ""
-    if not raw:
-        return None, None
-    match = re.search(r"\b(1[5-9]\d\d|20\d\d|2100)\b", raw)
-    if not match:
-        return None, f"year '{raw}' is not a year; the paper is shown without one"
-    return int(match.group(1)), None
-
-
-def venue_of(values: dict[str, str]) -> str | None:
-    return next((values[f] for f in VENUE_FIELDS if values.get(f)), None)
-
-
-def arxiv_of(values: dict[str, str]) -> str | None:
-    prefix = (values.get("archiveprefix") or values.get("eprinttype") or "").lower()
-    if values.get("eprint") and prefix in {"arxiv", ""}:
-        found = arxiv_id(values["eprint"])
-        if found:
-            return found
-    for name in ("journal", "journaltitle", "note", "url", "howpublished", "eprint"):
-        text = values.get(name, "")
-        if "arxiv" in text.lower():
-            found = arxiv_id(text)
-            if found:
-                return found
-    return None
-
-
-def doi_of(values: dict[str, str]) -> str | None:
-    return clean_doi(values.get("doi"))
-
-
-def keywords_of(values: dict[str, str]) -> tuple[str, ...]:
-    """The entry's `keywords` (author keywords or Zotero tags), export noise dropped."""
-    from .latex import to_text
-
-    raw = values.get("keywords", "")
-    separator = ";" if ";" in raw else ","
-    seen: dict[str, str] = {}
-    for item in raw.split(separator):
-        word = to_text(item).strip().strip(".")
-        if word and len(word) <= 80 and not _KEYWORD_NOISE.match(word) and any(c.isalpha() for c in word):
-            seen.setdefault(word.lower(), word)
-    return tuple(seen.values())

@@ -26,23 +26,19 @@ warnings: the entry is published as it is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from ..enrich.sidecar import apply_sidecar
-from ..errors import CorpusError, HasProblems, Problem
+from ..errors import Problem
 from .latex import has_bare_percent, percent_as_text, to_text
 from ..models import Paper
 from ..text import normal_title  # the comparison form of a title (also imported from here)
 from .encoding import read_bib_text
+from .entries import MISSING_KEY, VENUE_FIELDS, RawEntry, split_authors, year_of
 from .ids import normal_doi
-from .language import declared_language
-from .notes import apply_note_files, field_note
-from .privacy import PrivacyRule
-from .load import (MISSING_KEY, VENUE_FIELDS, RawEntry, arxiv_of, corpus_files, doi_of, keywords_of, read_file,
-                   resolve_crossrefs, split_authors, venue_of, year_of)
 
 KNOWN_ENTRY_TYPES = frozenset(
     """article book booklet inbook incollection inproceedings conference manual mastersthesis
@@ -59,126 +55,6 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TITLE_RATIO = 95
 RENDERED_FIELDS = ("title", "abstract", "author", "journal", "journaltitle", "booktitle", "venue")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
-
-
-@dataclass(frozen=True)
-class LoadResult(HasProblems):
-    """The usable papers, every problem, and the count that proves nothing was lost:
-    `entries_read == len(papers) + len(skipped)`."""
-
-    papers: list[Paper]
-    problems: list[Problem]
-    entries_read: int = 0
-    skipped: tuple[Problem, ...] = ()     # one error per entry that was not used
-    generated_keys: dict[str, str] = field(default_factory=dict)   # identity -> key given to a keyless entry
-
-    @property
-    def without_abstract(self) -> int:
-        return sum(not p.has_abstract for p in self.papers)
-
-    def raise_on_errors(self) -> list[Paper]:
-        """The papers, or CorpusError listing every problem when there is any error."""
-        if self.errors:
-            raise CorpusError(self.problems)
-        return self.papers
-
-
-def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: PrivacyRule = PrivacyRule(),
-                notes_dir: Path | None = None, recorded_keys: dict[str, str] | None = None) -> LoadResult:
-    """Every usable paper of every `*.bib` file in `corpus_dir`, and every problem found.
-
-    `privacy`: which fields are left out of the papers (never reach the site);
-    `notes_dir`: the project's `notes/` folder of notes written for the site;
-    `recorded_keys`: keys given earlier to entries written without one (identity -> key).
-    """
-    files = corpus_files(corpus_dir)
-    if not files:
-        return LoadResult([], [Problem(str(corpus_dir), 0, "", "no .bib files in the corpus folder")])
-    entries, problems, skipped, blocks = [], [], [], 0
-    strings: dict[str, str] = {}
-    for path in files:
-        read = read_file(path, strings)
-        entries += read.entries
-        problems += read.problems
-        blocks += read.blocks
-        # Each failed block is one entry that was read and not used.
-        unused = read.blocks - len(read.entries)
-        skipped += [p for p in read.problems if p.severity == "error"][:unused]
-    entries, key_problems, generated = give_missing_keys(entries, recorded_keys or {})
-    problems += key_problems
-    papers: list[Paper] = []
-    seen: dict[str, RawEntry] = {}
-    seen_folded: set[str] = set()
-    for entry in resolve_crossrefs(entries):
-        entry_problems = entry_rules(entry, require_abstract)
-        if entry.key in seen:
-            other = seen[entry.key]
-            entry_problems.insert(0, _problem(entry, (
-                f"duplicate citation key: also at {other.source}:{other.line}; this entry is skipped")))
-        errors = [p for p in entry_problems if p.severity == "error"]
-        problems += entry_problems
-        if errors:
-            skipped.append(errors[0])
-            continue
-        folded = next((k for k in seen if k.lower() == entry.key.lower()), None) if entry.key.lower() in seen_folded else None
-        if folded:
-            other = seen[folded]
-            problems.append(_problem(entry, (
-                f"key equal but for case to '{other.key}' at {other.source}:{other.line}: both are published "
-                "(at different URLs), but `bibtex` reads them as one key; rename one if you cite both"), "warning"))
-        seen[entry.key] = entry
-        seen_folded.add(entry.key.lower())
-        papers.append(paper_from(entry, privacy))
-    papers, note_problems = apply_note_files(papers, notes_dir)
-    problems += note_problems
-    papers, problems = apply_sidecar(papers, problems, corpus_dir)   # corpus/enrichment.json (annobib enrich)
-    problems += duplicate_papers(papers)
-    problems += latex_problems(papers)
-    if not papers and not any(p.severity == "error" for p in problems):
-        problems.append(Problem(str(corpus_dir), 0, "", "the corpus has no papers: nothing to build"))
-    problems.sort(key=lambda p: (p.file, p.line, p.severity != "error", p.entry, p.message))
-    return LoadResult(papers, problems, blocks, tuple(skipped), generated)
-
-
-def load_file(path: Path) -> tuple[list[Paper], list[Problem]]:
-    """The usable papers of one file (its own crossrefs resolved) and its problems."""
-    read = read_file(path)
-    papers, problems = [], list(read.problems)
-    for entry in resolve_crossrefs(read.entries):
-        entry_problems = entry_rules(entry)
-        problems += entry_problems
-        if not any(p.severity == "error" for p in entry_problems):
-            papers.append(paper_from(entry))
-    return papers, problems
-
-
-def paper_from(entry: RawEntry, privacy: PrivacyRule = PrivacyRule()) -> Paper:
-    """The paper an entry describes; private fields (corpus/privacy.py) are left out here,
-    once, so that no output can carry them."""
-    values = {name: CONTROL_CHARACTER.sub("", value) for name, value in entry.values.items()}
-    names = list(entry.order) + [n for n in entry.inherited if n not in entry.order]
-    private = tuple(n for n in dict.fromkeys(names) if privacy.is_private(n) and n in values)
-    note = field_note(values) if privacy.publish_notes else ""
-    return Paper(
-        key=entry.key,
-        entry_type=entry.entry_type,
-        title=values.get("title", ""),
-        abstract=values.get("abstract", "") if _has_text(values.get("abstract", "")) else "",
-        authors=split_authors(values.get("author", "")),
-        year=year_of(values)[0],
-        venue=venue_of(values),
-        arxiv=arxiv_of(values),
-        doi=doi_of(values),
-        url=values.get("url") or None,
-        fields=tuple((n, values[n]) for n in names if n != "crossref" and n in values and n not in private),
-        source=entry.source,
-        line=entry.line,
-        keywords=keywords_of(values),
-        private_fields=private,
-        language=declared_language(values),
-        note=note,
-        note_source="field" if note else "",
-    )
 
 
 # --- entries written without a key ---------------------------------------------------------
@@ -218,6 +94,29 @@ def give_missing_keys(entries: list[RawEntry], recorded: dict[str, str]) -> tupl
 
 # --- one entry -----------------------------------------------------------------------------
 
+def judged_entries(entries: list[RawEntry], require_abstract: bool = False) -> Iterator[tuple[RawEntry, list[Problem]]]:
+    """Each entry with its problems: its own (`entry_rules`), an error when its key was used
+    by an earlier usable entry (the entry is skipped), a warning when the key equals an
+    earlier one but for case (both are published)."""
+    seen: dict[str, RawEntry] = {}
+    seen_folded: dict[str, RawEntry] = {}     # lower-case key -> first usable entry with it
+    for entry in entries:
+        problems = entry_rules(entry, require_abstract)
+        if entry.key in seen:
+            other = seen[entry.key]
+            problems.insert(0, _problem(entry, (
+                f"duplicate citation key: also at {other.source}:{other.line}; this entry is skipped")))
+        if not any(p.severity == "error" for p in problems):
+            twin = seen_folded.setdefault(entry.key.lower(), entry)
+            if twin is not entry:
+                problems.append(_problem(entry, (
+                    f"key equal but for case to '{twin.key}' at {twin.source}:{twin.line}: both are published "
+                    "(at different URLs), but `bibtex` reads them as one key; rename one if you cite both"),
+                    "warning"))
+            seen[entry.key] = entry
+        yield entry, problems
+
+
 def _problem(entry: RawEntry, message: str, severity: str = "error") -> Problem:
     return Problem(entry.source, entry.line, entry.key, message, severity)
 
@@ -230,9 +129,9 @@ def entry_rules(entry: RawEntry, require_abstract: bool = False) -> list[Problem
         problems.append(_problem(entry, (
             f"citation key '{entry.key}' holds {bad.group(0)!r}, which BibTeX does not accept in a key; "
             "the entry is skipped" if bad else "entry has no citation key; the entry is skipped")))
-    if not _has_text(values.get("title", "")):
+    if not has_text(values.get("title", "")):
         problems.append(_problem(entry, _missing_message(entry, "title")))
-    if not _has_text(values.get("abstract", "")):
+    if not has_text(values.get("abstract", "")):
         if require_abstract:
             problems.append(_problem(entry, _missing_message(entry, "abstract") + " (require_abstract is set)"))
         elif "abstract" not in values and _swallowed(entry, "abstract"):
@@ -297,7 +196,7 @@ def citation_problems(entry: RawEntry, year: int | None, bad_year: bool = False)
             f"year {year} disagrees with {venue_field} '{to_text(values[venue_field])}', which names {years[0]}: "
             f"a paper is cited by the year of the venue that published it; write year = {{{years[0]}}} "
             "(a preprint's own year stays in its eprint id)"), "warning"))
-    if not _has_text(values.get("author", "")) and not _has_text(values.get("editor", "")):
+    if not has_text(values.get("author", "")) and not has_text(values.get("editor", "")):
         problems.append(_problem(entry, (
             "no authors: annobib cannot supply them, and the formatted references start with the title "
             "in their place; add author = {...} from the paper itself"), "warning"))
@@ -319,7 +218,7 @@ def _missing_message(entry: RawEntry, name: str) -> str:
     return f"missing required field(s): {name}" + ("; the entry is skipped" if name == "title" else "")
 
 
-def _has_text(value: str) -> bool:
+def has_text(value: str) -> bool:
     """Whether a value shows any text once LaTeX is read ('{ }' does not).
 
     A letter or digit outside a macro name settles it cheaply; only the rare rest pays

@@ -358,7 +358,7 @@ def _target(entry):
     """The services' EnrichTarget of a raw entry."""
     from types import SimpleNamespace
 
-    from ..corpus.load import arxiv_of, doi_of, split_authors, year_of
+    from ..corpus.entries import arxiv_of, doi_of, split_authors, year_of
     from ..corpus.latex import to_text
     from .services import as_target
 

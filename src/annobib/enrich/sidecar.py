@@ -8,7 +8,7 @@
          "references": ["<citation key>", ...]}}}   # entries of the collection it cites
 
 The user's .bib files are never changed: the build reads this file (`apply_sidecar`, called
-by `corpus.rules.load_corpus`) and gives its abstracts to the papers whose entry has none,
+by `corpus.load.load_corpus`) and gives its abstracts to the papers whose entry has none,
 so a clone without the PDFs builds the same site; "references" become `Paper.cites` (who
 cites whom inside the collection, shown on the pages). It is written deterministically (sorted
 keys, indent 1, UTF-8, one final newline) and atomically; what it does not know (other

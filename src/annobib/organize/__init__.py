@@ -31,6 +31,7 @@ from .indexes import concept_index, method_index
 from .phrases import organize_phrases
 from .reasons import explainer
 from .outline import label_slug, make_outline
+from .people import with_people_venues_years
 from .projection import MapProjector, map_points
 from .related import related_papers
 from .themes import cluster_papers, normalise_rows, place_new_papers
@@ -172,6 +173,7 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_fil
         map_points=project_map(keys, vectors, settings.organize_seed),
         slugs=paper_slugs, phrases=phrases,
         chapters=tuple(outline.chapters), chapter_of=outline.chapter_of)
+    bib = with_people_venues_years(bib)                        # organize/people.py: the name indexes
     bib = with_trends(bib, settings.analyze_keyphrases_shown)   # organize/trends.py
     return Organized(bib, written, build_report(keys, grouping, slugs, messages, len(themes)))
 

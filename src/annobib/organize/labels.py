@@ -40,7 +40,8 @@ Rules a curator would otherwise enforce by hand, checked against the corpus itse
 - never "Theme N": with nothing specific, the best phrase of the theme's papers, and
   at the very end the representative paper's title (before its colon);
 - two phrases joined with the corpus language's "and" ("Chemische Industrie und
-  Nordwest" in a German corpus; English in languages without one): `joined`, `in_language`.
+  Nordwest" in a German corpus; English in languages without one): `joined` (and
+  organize/outline.py `sections_label` for a chapter titled by two sections' heads).
 """
 from __future__ import annotations
 
@@ -407,18 +408,6 @@ def joined(first: str, second: str, wording: Wording | None = None) -> str:
     return f"{first} {wording.conjunction if wording is not None else 'and'} {second}"
 
 
-def in_language(label: str, wording: Wording | None) -> str:
-    """A label joined with English " and " (organize/outline.py `sections_label`: the heads of
-    two section labels) in the corpus language: the heads taken before the corpus's own
-    conjunction, joined with it ("Basel und Region and städtische Gesellschaft" -> "Basel und
-    städtische Gesellschaft"); unchanged in an English corpus."""
-    word = wording.conjunction if wording is not None else "and"
-    if word == "and" or " and " not in label:
-        return label
-    first, second = (part.split(f" {word} ", 1)[0] for part in label.split(" and ", 1))
-    return first if first.lower() == second.lower() else f"{first} {word} {second}"
-
-
 def is_near(label: str, taken: list[str]) -> bool:
     from rapidfuzz import fuzz
 
@@ -523,7 +512,7 @@ def theme_texts(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]],
         options = [o for o in every if not is_near(o, taken + own)] or \
             [o for o in every if not is_near(o, taken)] or \
             [o for o in every if o.lower() not in {t.lower() for t in taken}]
-        fallback = in_language(fallbacks[i], wording) if fallbacks and fallbacks[i] else None
+        fallback = fallbacks[i] if fallbacks else None
         if not options and fallback and not is_near(fallback, taken):
             options = [fallback]
         labels[i] = options[0] if options else fallback_label(i, groups[i], ranked[i], table,

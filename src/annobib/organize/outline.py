@@ -11,6 +11,7 @@ labels and descriptions are never changed.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,17 +28,25 @@ from .wording import Wording, majority_language
 SLUG_LENGTH = 48      # a label's slug is cut (at a word) to this length
 
 
+def label_head(label: str, conjunction: str = "and") -> str:
+    """A label's words before its first joining word, the corpus language's `conjunction`
+    (organize/wording.py) or English "and" (exports carry English titles in every corpus):
+    "Basler Fasnacht und Fastnachtsbrauch" -> "Basler Fasnacht"."""
+    return re.split(rf" (?:and|{re.escape(conjunction)}) ", label, maxsplit=1)[0]
+
+
 def label_slug(label: str, taken: set[str], function_words: frozenset[str] = labels_mod.STOPWORDS,
-               max_length: int = SLUG_LENGTH, fallback: str = "theme") -> str:
-    """The slug of a whole label: all its words when they fit; for "A and B" that does not
-    fit, A's when A fits; else cut at a word boundary. Never ending with a function word
-    ("-and", "-of"): 'Few-shot class-incremental learning and ...' ->
-    'few-shot-class-incremental-learning'."""
+               max_length: int = SLUG_LENGTH, fallback: str = "theme", conjunction: str = "and") -> str:
+    """The slug of a whole label: all its words when they fit; for "A and B" (or "A und B"
+    in a German corpus: `conjunction`) that does not fit, A's when A fits; else cut at a
+    word boundary. Never ending with a function word or the joining word ("-and", "-of"):
+    'Few-shot class-incremental learning and ...' -> 'few-shot-class-incremental-learning'."""
     label = label.replace("'", "").replace("\u2019", "")     # Alzheimer's -> alzheimers
     words = url_slugs.slug(label, 10_000).split("-") if url_slugs.slug(label, 10_000) else []
-    stop = {w for w in function_words} | {"and"}
-    if len("-".join(words)) > max_length and " and " in label:
-        head = url_slugs.slug(label.split(" and ", 1)[0], 10_000).split("-")
+    stop = {w for w in function_words} | {"and", conjunction}
+    head_label = label_head(label, conjunction)
+    if len("-".join(words)) > max_length and head_label != label:
+        head = url_slugs.slug(head_label, 10_000).split("-")
         if head and len("-".join(head)) <= max_length:
             words = head
     made: list[str] = []
@@ -52,12 +61,14 @@ def label_slug(label: str, taken: set[str], function_words: frozenset[str] = lab
 
 def sections_label(labels: list[str], wording: Wording | None = None) -> str:
     """A chapter title from its sections' labels (largest first) when no phrase covers
-    enough of it: the heads of the first two ("Self-supervised learning and knowledge
-    distillation", "Hypernetworks" -> "Self-supervised learning and hypernetworks"); the
-    second's first word spelled as the corpus spells it ("Basler Fasnacht" stays)."""
+    enough of it: the heads of the first two joined with the corpus language's "and"
+    (`wording.conjunction`: "Self-supervised learning and knowledge distillation",
+    "Hypernetworks" -> "Self-supervised learning and hypernetworks"; "und" in a German
+    corpus); the second's first word spelled as the corpus spells it ("Basler Fasnacht" stays)."""
+    conjunction = wording.conjunction if wording is not None else "and"
     heads: list[str] = []
     for label in labels:
-        head = label.split(" and ", 1)[0]
+        head = label_head(label, conjunction)
         if head.lower() not in {h.lower() for h in heads}:
             heads.append(head)
         if len(heads) == 2:
@@ -70,7 +81,7 @@ def sections_label(labels: list[str], wording: Wording | None = None) -> str:
         if spelled is None:
             spelled = first if labels_mod.is_name(first) else first[:1].lower() + first[1:]
         second = f"{spelled} {rest}".strip()
-        return f"{heads[0]} and {second}"
+        return f"{heads[0]} {conjunction} {second}"
     return heads[0] if heads else ""
 
 
@@ -118,7 +129,7 @@ def make_outline(papers: list[Paper], keys: list[str], vectors: np.ndarray,
                                    rows=rows, chapter_of=[chapter_index[i] for i in range(len(groups))])
     slugs = [t.slug for t in stored]
     for text in texts[len(stored):]:
-        slugs.append(label_slug(text.label, set(slugs), stop))
+        slugs.append(label_slug(text.label, set(slugs), stop, conjunction=wording.conjunction))
     neighbours = see_also(slugs, cents)
     descriptions = [t.description for t in stored] + [""] * grouping.new_count
     themes = [Theme(slug=slugs[i], label=texts[i].label, description=descriptions[i] or texts[i].description,
@@ -142,7 +153,8 @@ def make_outline(papers: list[Paper], keys: list[str], vectors: np.ndarray,
     for plan, text in zip(plans, chapter_texts):
         chapter_slugs.append(plan.stored.slug if plan.stored else
                              label_slug(text.label, {s for s in chapter_slugs} |
-                                        {p.stored.slug for p in plans if p.stored}, stop, fallback="chapter"))
+                                        {p.stored.slug for p in plans if p.stored}, stop, fallback="chapter",
+                                        conjunction=wording.conjunction))
     chapters = [Chapter(slug=chapter_slugs[c], label=chapter_texts[c].label,
                         description=(plan.stored.description if plan.stored else "") or chapter_texts[c].description,
                         sections=tuple(slugs[i] for i in plan.sections)) for c, plan in enumerate(plans)]

@@ -7,7 +7,7 @@ The work lives in modules named by job: `views` (the records pages are filled wi
 and `Site`), `templating` (the Jinja environment, `render`), `pages` (the page
 functions, `render_site`), `index_pages` (methods, keywords, authors, venues, years),
 `downloads` (BibTeX, RIS, CSL-JSON, papers.json), `feeds`, `writer` (the docs folder),
-`generator_config` (the generated mkdocs.yml and its nav); `people`, `citation`,
+`generator_config` (the generated mkdocs.yml and its nav); `citation`,
 `meta`, `charts`, `timeline`, `search`, `notes` and `escape` serve them.
 """
 from .generator_config import write_mkdocs_config

@@ -38,7 +38,7 @@ from ..corpus.latex import to_text
 from ..models import Paper
 from . import escape
 from .notes import note_text
-from .people import parse_name, venue_name
+from ..organize.people import parse_name, venue_name
 
 
 # BibTeX/BibLaTeX entry type -> (CSL type, RIS type, Zotero item type).

@@ -31,7 +31,7 @@ from ..errors import BuildError
 from ..models import Theme
 from . import escape
 from .notes import note_text
-from .people import parse_name
+from ..organize.people import parse_name
 from .templating import render
 from .views import FeedLink, Link, Site, shorten
 

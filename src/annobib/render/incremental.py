@@ -145,12 +145,11 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
     """Decide which pages come from the cache (the generated config names the plugin:
     `config_entries`) and write the plan the plugin reads."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-    plan = PagePlan(cache_dir)
+    plan, nav = PagePlan(cache_dir), set(_nav_pages(config.get("nav")))
     if cache_dir is not None:
         fingerprint = site_fingerprint(config_path, base_config, docs_dir, config)
         pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
         present = set(pages)
-        nav = set(_nav_pages(config.get("nav")))
         reusable, stamps = [], _valid_entries(cache_dir)
         for page in pages:
             text = (docs_dir / page).read_bytes()
@@ -162,8 +161,11 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
         # each rendered page reads the titles of the pages in it from those pages.
         plan.everything = len(reusable) == len(pages)
         plan.reuse = reusable if plan.everything else [p for p in reusable if p not in nav]
+    # Pages out of the nav need not even be read: no title of theirs is printed anywhere.
+    unread = [p for p in plan.reuse if p not in nav]
     (config_path.parent / PLAN_FILE).write_text(
-        json.dumps({"reuse": plan.reuse, "everything": plan.everything}, sort_keys=True), encoding="utf-8")
+        json.dumps({"reuse": plan.reuse, "everything": plan.everything, "unread": unread}, sort_keys=True),
+        encoding="utf-8")
     return plan
 
 

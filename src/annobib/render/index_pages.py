@@ -1,15 +1,15 @@
 """The index pages: methods and datasets, keywords, authors, venues and years.
 
-The index records are built before (methods and keywords by organize/indexes.py, the
-authors and venues grouped by render/people.py into `Site`); these functions only lay
-them out: alphabetically under an initial letter, each group with an id the A-Z jump
-list links to.
+The index records are built by organize (methods and keywords by organize/indexes.py;
+authors, venues and years, with their anchors, by organize/people.py, into the
+`Bibliography`); these functions only lay them out: alphabetically under an initial
+letter, each group with an id the A-Z jump list links to.
 """
 from __future__ import annotations
 
 from ..models import MethodEntry
+from ..organize.people import fold
 from . import escape, timeline
-from .people import fold, index_initial, year_anchor
 from .templating import render
 from .views import Link, Site, kind_prefix, reading_order
 
@@ -98,7 +98,7 @@ def _authors_context(site: Site) -> dict:
     groups: dict[str, list[dict]] = {}
     for person in site.people.people:
         name = person.name
-        groups.setdefault(index_initial(fold(name.literal or name.family)), []).append(dict(
+        groups.setdefault(initial(fold(name.literal or name.family)), []).append(dict(
             anchor=person.anchor,
             name=name.literal or name.inverted,
             papers=[site.short_paper_link(p.key, "") for p in reading_order(site, person.papers)],
@@ -108,23 +108,21 @@ def _authors_context(site: Site) -> dict:
 
 def _venues_context(site: Site) -> dict:
     groups: dict[str, list[dict]] = {}
-    for venue in site.venues:
-        groups.setdefault(index_initial(fold(venue.name)), []).append(
+    for venue in site.bib.venues.venues:
+        groups.setdefault(initial(fold(venue.name)), []).append(
             dict(anchor=venue.anchor, name=venue.name, papers=[_dated_link(site, k) for k in venue.papers]))
     newest = reading_order(site, [p.key for p in site.bib.papers])
     return dict(groups=[(letter, initial_anchor("", letter), venues) for letter, venues in _by_initial(groups)],
-                count=len(site.venues),
+                count=len(site.bib.venues.venues),
                 unplaced=[_dated_link(site, p.key) for p in newest if p.key not in site.venue_of])
 
 
 def _years_context(site: Site) -> dict:
-    years: dict[int | None, list[str]] = {}
-    for paper in reading_order(site, [p.key for p in site.bib.papers]):
-        years.setdefault(paper.year, []).append(paper.key)
     entries = []
-    for year, keys in years.items():
-        entries.append(dict(anchor=year_anchor(year), year=year, papers=[
-            Link(f"papers/{site.paper_slug(k)}.md", site.titles[k], _venue_note(site, k)) for k in keys]))
+    for group in site.bib.years:
+        entries.append(dict(anchor=group.anchor, year=group.year, papers=[
+            Link(f"papers/{site.paper_slug(p.key)}.md", site.titles[p.key], _venue_note(site, p.key))
+            for p in reading_order(site, group.papers)]))
     return dict(years=entries)
 
 

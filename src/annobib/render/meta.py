@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..models import Paper
 from . import citation, escape
-from .people import parse_name
+from ..organize.people import parse_name
 
 OG_DESCRIPTION_LENGTH = 300
 

@@ -23,7 +23,7 @@ from ..models import Bibliography, Paper, Theme
 from . import charts, citation, escape, feeds, meta, timeline
 from .downloads import download_files, home_downloads, paper_downloads, theme_downloads
 from .index_pages import index_pages
-from .people import parse_name, year_anchor
+from ..organize.people import parse_name, year_anchor
 from .templating import ASSETS_DIR, RenderMemo, render
 from .views import Link, Site, chapter_view, paper_view, reading_order, theme_view
 from .writer import Writer, copy_tree

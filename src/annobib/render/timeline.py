@@ -23,7 +23,7 @@ from collections import Counter
 from ..models import Bibliography, MethodEntry
 from ..organize.trends import TermTrend, Trends, find_trends
 from . import charts, escape
-from .people import parse_name
+from ..organize.people import parse_name
 from .views import Link
 
 # Viridis (matplotlib's, colour-blind safe and sequential in lightness), five stops from

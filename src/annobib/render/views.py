@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from ..config import Settings
 from ..corpus import bibtex
 from ..errors import BuildError
-from ..models import Annotation, Bibliography, Chapter, Paper, Theme
+from ..models import Annotation, Bibliography, Chapter, Paper, People, Theme, Venue
 from ..organize.indexes import keyword_aliases
 from . import escape
 from .notes import note_excerpt, note_html
-from .people import People, Venue, group_people, group_venues
 
 SHORT_TITLE_LENGTH = 80                    # link text on the keywords index
 
@@ -102,9 +101,6 @@ class Site:
     views: dict[str, "PaperView"] = field(default_factory=dict)   # paper_view cache
     cites: dict[str, tuple[str, ...]] = field(default_factory=dict)      # key -> keys it cites (sorted)
     cited_by: dict[str, tuple[str, ...]] = field(default_factory=dict)   # key -> keys citing it (sorted)
-    people: People | None = None                                  # the authors, one record per person
-    venues: tuple[Venue, ...] = ()                               # sorted by name
-    venue_of: dict[str, Venue] = field(default_factory=dict)   # paper key -> its venue
 
     @classmethod
     def build(cls, bib: Bibliography, settings: Settings) -> "Site":
@@ -128,10 +124,18 @@ class Site:
         site.keyword_ids.update({spelling: site.keyword_ids[entry]           # chips find merged spellings
                                  for spelling, entry in keyword_aliases(bib).items()})
         site.cites, site.cited_by = citation_links(bib.papers)
-        site.people = group_people(bib.papers)
-        site.venues, site.venue_of = group_venues(bib.papers)
         site.check_references()
         return site
+
+    @property
+    def people(self) -> People:
+        """The authors index (organize/people.py): one record per person."""
+        return self.bib.people
+
+    @property
+    def venue_of(self) -> dict[str, Venue]:
+        """Paper key -> its venue on the venues index (papers that name one)."""
+        return self.bib.venues.of_paper
 
     def check_references(self) -> None:
         """Every key and slug a page links to must exist, or strict MkDocs fails later."""
@@ -151,6 +155,8 @@ class Site:
                         if k not in self.papers]
         for phrase, keys in self.bib.keywords.items():
             missing += [f"keyword {phrase}: {k}" for k in keys if k not in self.papers]
+        missing += [f"author {raw} of {p.key}: not in the authors index" for p in self.bib.papers
+                    for raw in p.authors if (p.key, raw) not in self.bib.people.of_author]
         if missing:
             raise BuildError("the bibliography refers to unknown papers/themes: " + "; ".join(missing[:10]))
 

@@ -1,4 +1,6 @@
-"""Authors, venues and years: the one place where names are parsed and told apart.
+"""The authors, venues and years indexes: the one place where names are parsed and told
+apart, and where each person, venue and year gets its anchor (render lays them out:
+render/index_pages.py).
 
 Authors arrive as raw BibTeX names (`Paper.authors`: 'Müller, J.', 'J. Müller',
 'van der Maaten, Laurens', '{Google Research}'). bibtexparser splits each into
@@ -12,21 +14,21 @@ full names must be equal, a missing middle initial is no disagreement ('Richard'
 different people ('J. Wang' with both 'Jun Wang' and 'Jie Wang' in the corpus) is
 kept apart rather than guessed.
 
-Venues are grouped by their name without the year ('ICLR 2024', 'ICLR 2025' -> ICLR).
+Venues are grouped by their name without the year ('ICLR 2024', 'ICLR 2025' -> ICLR);
+years by the paper's year, newest first, the undated last.
 """
 from __future__ import annotations
 
 import functools
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import replace
 
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from ..corpus.latex import to_text
-from ..models import Paper
-from ..text import name_key, unique
-from . import escape
+from ..models import Bibliography, Paper, People, Person, PersonName, Venue, VenueIndex, YearGroup
+from ..text import name_key, slugify, unique
 
 # 'arXiv:2112.11427', 'arXiv preprint arXiv:...', DBLP's 'CoRR abs/...': the preprint server.
 _ARXIV_VENUE = re.compile(r"^\s*(arxiv|corr)\b", re.I)
@@ -35,32 +37,6 @@ _GIVEN_SPLIT = re.compile(r"[\s.\-‐‑]+")
 
 
 # --------------------------------------------------------------------------- names
-
-@dataclass(frozen=True)
-class PersonName:
-    """One author as display text: given and family names, or a literal (corporate) name."""
-
-    given: str = ""
-    family: str = ""
-    suffix: str = ""
-    literal: str = ""
-
-    @property
-    def display(self) -> str:
-        """'Jeong Joon Park', 'Laurens van der Maaten', 'Google Research'."""
-        if self.literal:
-            return self.literal
-        name = " ".join(part for part in (self.given, self.family) if part)
-        return f"{name}, {self.suffix}" if self.suffix else name
-
-    @property
-    def inverted(self) -> str:
-        """'Park, Jeong Joon' (as RIS AU and Highwire citation_author read best)."""
-        if self.literal:
-            return self.literal
-        parts = [self.family, self.given] + ([self.suffix] if self.suffix else [])
-        return ", ".join(part for part in parts if part)
-
 
 @functools.lru_cache(maxsize=8192)
 def parse_name(raw: str) -> PersonName:
@@ -105,22 +81,6 @@ def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     if any(len(t) > 1 for t in short):      # a full name may lack initials, not names ('Jun' != 'Jun-Yan')
         return all(len(t) == 1 for t in long[len(short):])
     return True
-
-
-@dataclass(frozen=True)
-class Person:
-    anchor: str                  # element id on the authors index
-    name: PersonName             # the fullest spelling found
-    papers: tuple[str, ...]      # citation keys, sorted
-
-
-@dataclass(frozen=True)
-class People:
-    people: tuple[Person, ...]              # sorted by family name, then given name
-    of_author: dict[tuple[str, str], Person]  # (paper key, raw author) -> person
-
-    def person(self, key: str, raw: str) -> Person:
-        return self.of_author[(key, raw)]
 
 
 def _variant(name: PersonName) -> tuple[str, tuple[str, ...], str]:
@@ -202,7 +162,7 @@ def _sort_key(name: PersonName) -> tuple:
 
 def _anchor_base(name: PersonName) -> str:
     words = name.literal if name.literal else f"{name.family} {name.given}"
-    return "a-" + (escape.slug(words) or "x")
+    return "a-" + (slugify(words) or "x")
 
 
 def _unique_ids(bases: list[str]) -> list[str]:
@@ -213,12 +173,6 @@ def _unique_ids(bases: list[str]) -> list[str]:
         taken.add(candidate)
         ids.append(candidate)
     return ids
-
-
-def index_initial(text: str) -> str:
-    """'A'..'Z' for the authors / venues index headings, '#' for anything else."""
-    initial = escape.slug(text[:1])[:1].upper()     # 'Łukasz' -> 'L', 'Æsir' -> 'A'
-    return initial if initial.isalpha() else "#"
 
 
 # --------------------------------------------------------------------------- venues
@@ -235,15 +189,8 @@ def venue_name(venue: str | None) -> str:
     return stripped or text
 
 
-@dataclass(frozen=True)
-class Venue:
-    anchor: str
-    name: str
-    papers: tuple[str, ...]       # citation keys, newest first
-
-
-def group_venues(papers) -> tuple[tuple[Venue, ...], dict[str, Venue]]:
-    """(venues sorted by name, paper key -> its venue) for papers that name a venue."""
+def group_venues(papers: tuple[Paper, ...] | list[Paper]) -> VenueIndex:
+    """The venues sorted by name, and the venue of each paper that names one."""
     spellings: dict[str, Counter] = defaultdict(Counter)
     members: dict[str, list[Paper]] = defaultdict(list)
     for paper in papers:
@@ -257,11 +204,28 @@ def group_venues(papers) -> tuple[tuple[Venue, ...], dict[str, Venue]]:
         ordered = sorted(members[group], key=lambda p: (-(p.year or 0), p.key))
         groups.append((display, tuple(p.key for p in ordered)))
     groups.sort(key=lambda item: (fold(item[0]), item[0]))
-    anchors = _unique_ids(["v-" + (escape.slug(name) or "x") for name, _ in groups])
+    anchors = _unique_ids(["v-" + (slugify(name) or "x") for name, _ in groups])
     venues = tuple(Venue(anchor, name, keys) for (name, keys), anchor in zip(groups, anchors))
-    of_paper = {key: venue for venue in venues for key in venue.papers}
-    return venues, of_paper
+    return VenueIndex(venues, {key: venue for venue in venues for key in venue.papers})
 
+
+# --------------------------------------------------------------------------- years
 
 def year_anchor(year: int | None) -> str:
+    """The element id of a year on the years index ('y2021'; 'y-undated' for no year)."""
     return f"y{year}" if year else "y-undated"
+
+
+def group_years(papers: tuple[Paper, ...] | list[Paper]) -> tuple[YearGroup, ...]:
+    """The papers by year, newest first, the undated last."""
+    keys: dict[int | None, list[str]] = defaultdict(list)
+    for paper in papers:
+        keys[paper.year].append(paper.key)
+    return tuple(YearGroup(year_anchor(year), year, tuple(sorted(keys[year])))
+                 for year in sorted(keys, key=lambda year: -(year or 0)))
+
+
+def with_people_venues_years(bib: Bibliography) -> Bibliography:
+    """`bib` with its authors, venues and years indexes built from its papers."""
+    return replace(bib, people=group_people(bib.papers), venues=group_venues(bib.papers),
+                   years=group_years(bib.papers))
