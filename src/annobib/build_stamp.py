@@ -43,11 +43,12 @@ PROJECT_FILES = ("mkdocs.yml", CONFIG_FILE, "vocabulary.yml")
 def package_digest() -> str:
     """A digest of annobib's own files (code, templates, assets): equal only for the same release."""
     digest = hashlib.sha256()
-    _tree(digest, PACKAGE_DIR, skip=("__pycache__",))
+    tree_digest(digest, PACKAGE_DIR, skip=("__pycache__",))
     return digest.hexdigest()
 
 
-def _tree(digest, folder: Path, skip: tuple[str, ...] = ()) -> None:
+def tree_digest(digest, folder: Path, skip: tuple[str, ...] = ()) -> None:
+    """Every file under `folder` (but those under a `skip` folder) into `digest`, by relative path."""
     if not folder.is_dir():
         return
     for path in sorted(folder.rglob("*")):
@@ -78,7 +79,7 @@ def input_digest(root: Path, settings: Settings, strict: bool, build_date: str) 
     digest.update(json.dumps({"settings": asdict(settings), "strict": strict, "date": build_date,
                               "versions": installed_versions(DEPENDENCIES)}, sort_keys=True, default=str).encode())
     for folder in (settings.corpus_dir, settings.notes_dir, "docs"):
-        _tree(digest, root / folder)
+        tree_digest(digest, root / folder)
     for name in (*PROJECT_FILES, settings.themes_file, settings.added_file, settings.generated_keys_file):
         _file(digest, root, name)
     digest.update(package_digest().encode())

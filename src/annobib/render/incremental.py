@@ -36,7 +36,7 @@ from pathlib import Path
 import yaml
 
 from ..atomic import TMP_SUFFIX, write_json
-from ..build_stamp import installed_versions
+from ..build_stamp import installed_versions, tree_digest
 from ..errors import BuildError
 from .templating import OVERRIDES_DIR
 
@@ -86,18 +86,11 @@ def _nav_pages(nav) -> list[str]:
     return pages
 
 
-def _tree_digest(folder: Path, digest) -> None:
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-
-
 def site_fingerprint(config_path: Path, base_config: Path, docs_dir: Path, config: dict) -> str:
     digest = hashlib.sha256()
     digest.update(config_path.read_bytes() + b"\0" + base_config.read_bytes() + b"\0")
     digest.update(installed_versions(VERSIONED).encode() + b"\0" + PLUGIN_FILE.read_bytes() + b"\0")
-    _tree_digest(OVERRIDES_DIR, digest)
+    tree_digest(digest, OVERRIDES_DIR, skip=("__pycache__",))
     for page in sorted(set(_nav_pages(config.get("nav")))):
         path = docs_dir / page
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
