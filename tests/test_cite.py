@@ -211,6 +211,26 @@ def test_formatted_references_are_kept_between_builds(tmp_path, monkeypatch):
     assert len(json.loads(cache.read_text(encoding="utf-8"))) == len(styles)   # the 2021 entry is gone
 
 
+def test_an_unchanged_paper_is_not_even_prepared_for_citeproc_again(tmp_path, monkeypatch):
+    """The rebuild of a large corpus skips making the citeproc item (sentence case reads the
+    whole abstract) of a paper whose record did not change, even when it moved in its file;
+    an edited paper is prepared and formatted again."""
+    cache = tmp_path / "references.json"
+    styles = ("apa", "harvard-cite-them-right@en-GB")
+    first = citation.References(styles, cache)
+    fresh = first.format(STYLESDF)
+    first.save()
+    real_item = citation._citeproc_item
+    prepared = []
+    monkeypatch.setattr(citation, "_citeproc_item", lambda paper: prepared.append(paper.key) or real_item(paper))
+    again = citation.References(styles, cache)
+    assert again.format(replace(STYLESDF, line=STYLESDF.line + 40)) == fresh
+    assert prepared == []
+    edited = again.format(replace(STYLESDF, title="StyleSDF: A different title"))
+    assert prepared == [STYLESDF.key]
+    assert "A different title" in edited[0].text
+
+
 def test_an_upgrade_of_the_formatter_formats_again(tmp_path, monkeypatch):
     """Cached references are keyed by citeproc's versions and this project's formatter code:
     when either changes, nothing formatted before is served."""

@@ -356,7 +356,8 @@ class References:
     are made from: the citeproc item, the style, the versions of citeproc-py and its
     styles and this module's source (`_formatter_identity`). `save` keeps only this
     build's references; an unreadable cache file is ignored (everything is formatted
-    again) and replaced.
+    again) and replaced. A second file (`<cache>-keys.json`) remembers which references
+    a paper record (and annobib's code) gave, so an unchanged paper's item is not even made.
     """
 
     def __init__(self, styles: tuple[str, ...] | list[str], cache_file: Path | None = None):
@@ -379,27 +380,53 @@ class References:
         self.cache_file = cache_file
         self._cached = _read_cache(cache_file)
         self._used: dict[str, list] = {}
+        # Paper record -> its references' keys: building the citeproc item (sentence case
+        # reads the abstract) costs ~1 ms a paper, so an unchanged paper skips it.
+        self._keys_file = cache_file.with_name(cache_file.stem + "-keys.json") if cache_file else None
+        self._cached_keys = _read_keys(self._keys_file)
+        self._used_keys: dict[str, list[str]] = {}
+        self._code = ""
 
     def format(self, paper: Paper) -> tuple[Reference, ...]:
-        item = _citeproc_item(paper)
+        record = self._record_key(paper)
+        keys = self._cached_keys.get(record)
+        if keys is None or len(keys) != len(self.styles) or not all(k in self._cached for k in keys):
+            item = _citeproc_item(paper)
+            keys = [_cache_key(item, spec) for spec, *_ in self.styles]
+        else:
+            item = None
+        self._used_keys[record] = keys
         made = []
-        for spec, name, label, style in self.styles:
-            key = _cache_key(item, spec)
+        for key, (spec, name, label, style) in zip(keys, self.styles):
             runs = self._used.get(key, self._cached.get(key))
             if runs is None:
+                item = item or _citeproc_item(paper)
                 runs = [dataclasses.astuple(run) for run in _format(style, item, paper.key)]
             self._used[key] = runs
             made.append(Reference(name, label, tuple(Run(text, frozenset(styles), before, after)
                                                      for text, styles, before, after in runs)))
         return tuple(made)
 
+    def _record_key(self, paper: Paper) -> str:
+        """The paper record (where it stands in its file aside) and annobib's own code,
+        which makes the citeproc item from it."""
+        if not self._code:
+            from ..build_stamp import package_digest
+
+            self._code = package_digest() + " " + _formatter_identity()
+        record = repr(replace(paper, source="", line=0))
+        return hashlib.sha256(f"{self._code}\0{record}".encode("utf-8")).hexdigest()
+
     def save(self) -> None:
         """Write this build's references to the cache file (when there is one and it changed)."""
-        if self.cache_file is None or self._used == self._cached:
+        if self.cache_file is None:
             return
-        write_json(self.cache_file, {key: [[text, sorted(styles), before, after]
-                                           for text, styles, before, after in runs]
-                                     for key, runs in sorted(self._used.items())})
+        if self._used != self._cached:
+            write_json(self.cache_file, {key: [[text, sorted(styles), before, after]
+                                               for text, styles, before, after in runs]
+                                         for key, runs in sorted(self._used.items())})
+        if self._used_keys != self._cached_keys:
+            write_json(self._keys_file, dict(sorted(self._used_keys.items())))
 
 
 def _format(style, item: dict, key: str) -> tuple[Run, ...]:
@@ -468,6 +495,17 @@ def _version(name: str) -> str:
 def _cache_key(item: dict, spec: str) -> str:
     source = json.dumps([_formatter_identity(), spec, item], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def _read_keys(path: Path | None) -> dict[str, list[str]]:
+    """paper record key -> reference keys, as `save` writes them; {} when unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path is not None and path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, list) and all(isinstance(x, str) for x in v)}
 
 
 def _read_cache(path: Path | None) -> dict[str, list]:
