@@ -80,3 +80,20 @@ def test_plugin_lists_in_either_form_get_the_plugin_once():
                                                                           incremental.PLUGIN_NAME]
     assert incremental.with_page_cache_plugin({"search": {"lang": "de"}}) == [{"search": {"lang": "de"}},
                                                                               incremental.PLUGIN_NAME]
+
+
+def test_downloads_reach_the_site_as_links_and_a_second_build_replaces_them(tmp_path):
+    """The docs folder's other files (the BibTeX downloads) are put in the site as hard links,
+    not copied byte by byte; links to them validate, and a changed download is the new one."""
+    docs, config, cache = _project(tmp_path)
+    (docs / "bib").mkdir()
+    (docs / "bib" / "paper.bib").write_text("@misc{a, title = {One}}\n", encoding="utf-8")
+    (docs / "paper.md").write_text("# A paper\n\n[BibTeX](bib/paper.bib)\n", encoding="utf-8")
+    _build(tmp_path, docs, config, cache)
+    built = tmp_path / "site" / "bib" / "paper.bib"
+    assert built.read_text(encoding="utf-8") == "@misc{a, title = {One}}\n"
+    assert built.stat().st_ino == (docs / "bib" / "paper.bib").stat().st_ino
+    (docs / "bib" / "paper.bib").unlink()
+    (docs / "bib" / "paper.bib").write_text("@misc{a, title = {Two}}\n", encoding="utf-8")
+    _build(tmp_path, docs, config, cache)
+    assert built.read_text(encoding="utf-8") == "@misc{a, title = {Two}}\n"

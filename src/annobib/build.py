@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -227,7 +229,14 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
         else:
             pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py
             _run_mkdocs(config_path, root)
-            _reuse_pages_and_index(pages, bib, settings, config_path, new_site, summary)
+            # The docs folder is done with: its tens of thousands of files are removed while
+            # the pages are restored and Pagefind indexes the site.
+            clearing = threading.Thread(target=shutil.rmtree, args=(docs_dir,), kwargs={"ignore_errors": True})
+            clearing.start()
+            try:
+                _reuse_pages_and_index(pages, bib, settings, config_path, new_site, summary)
+            finally:
+                clearing.join()
         # Counted in the built site, not taken from the input: the conservation check's evidence.
         summary.paper_pages = sum(1 for _ in (new_site / "papers").glob("*/index.html"))
         summary.theme_pages = rendered.theme_pages

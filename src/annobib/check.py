@@ -75,7 +75,8 @@ def check_project(root: Path, settings: Settings, base_refs: tuple[str, ...] = (
     privacy = PrivacyRule.from_settings(settings)
     loaded = load_corpus(corpus_dir, require_abstract=settings.require_abstract, privacy=privacy,
                          notes_dir=root / settings.notes_dir,
-                         recorded_keys=read_generated_keys(root / settings.generated_keys_file))
+                         recorded_keys=read_generated_keys(root / settings.generated_keys_file),
+                         parse_cache=root / settings.analyze_cache_dir / "parsed")
     problems = list(loaded.problems)
     broken_keys = {p.entry for p in loaded.problems if p.entry and p.severity == "error"}
     problems += published_key_problems(root, settings, loaded.papers, broken_keys, base_refs)

@@ -28,6 +28,7 @@ from .entries import (MISSING_KEY, RawEntry, arxiv_of, doi_of, keywords_of, spli
                       year_of)
 from .language import declared_language
 from .notes import apply_note_files, field_note
+from .parse_memo import ParseMemo
 from .privacy import PrivacyRule
 from .rules import (CONTROL_CHARACTER, duplicate_papers, entry_rules, give_missing_keys, has_text,
                     judged_entries, latex_problems)
@@ -63,17 +64,23 @@ class LoadResult(HasProblems):
 
 
 def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: PrivacyRule = PrivacyRule(),
-                notes_dir: Path | None = None, recorded_keys: dict[str, str] | None = None) -> LoadResult:
+                notes_dir: Path | None = None, recorded_keys: dict[str, str] | None = None,
+                parse_cache: Path | None = None) -> LoadResult:
     """Every usable paper of every `*.bib` file in `corpus_dir`, and every problem found.
 
     `privacy`: which fields are left out of the papers (never reach the site);
     `notes_dir`: the project's `notes/` folder of notes written for the site;
-    `recorded_keys`: keys given earlier to entries written without one (identity -> key).
+    `recorded_keys`: keys given earlier to entries written without one (identity -> key);
+    `parse_cache`: a folder where parsed files are kept, so that only changed files are
+    parsed again (`parse_memo.py`).
     """
     files = corpus_files(corpus_dir)
     if not files:
         return LoadResult([], [Problem(str(corpus_dir), 0, "", "no .bib files in the corpus folder")])
-    read, skipped = _read_files(files)
+    memo = ParseMemo(parse_cache) if parse_cache is not None else None
+    read, skipped = _read_files(files, memo)
+    if memo is not None:
+        memo.save()
     entries, problems, generated = give_missing_keys(read.entries, recorded_keys or {})
     problems = read.problems + problems
     papers: list[Paper] = []
@@ -93,13 +100,13 @@ def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: Priva
     return LoadResult(papers, problems, read.blocks, tuple(skipped), generated)
 
 
-def _read_files(files: list[Path]) -> tuple[FileRead, list[Problem]]:
+def _read_files(files: list[Path], memo: ParseMemo | None = None) -> tuple[FileRead, list[Problem]]:
     """Every entry of the files, read in order (a @string holds for the files after its own),
     and the error of each failed block (an entry read and not used)."""
     read, skipped = FileRead(), []
     strings: dict[str, str] = {}
     for path in files:
-        one = read_file(path, strings)
+        one = memo.read(path, strings, read_file) if memo is not None else read_file(path, strings)
         read.entries += one.entries
         read.problems += one.problems
         read.blocks += one.blocks

@@ -7,20 +7,28 @@ file keeps the entry as written, for BibLaTeX users (see corpus/bibtex.py). Path
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import replace
+from pathlib import Path
 
+from ..atomic import replacing, write_json
 from ..corpus import bibtex
 from ..models import Paper
 from . import citation, escape, timeline
 from .views import Link, Site
 
 
-def download_files(site: Site) -> dict[str, str]:
-    """Relative path -> content of every download and data file."""
+def download_files(site: Site, store: PaperFiles | None = None) -> dict[str, str | Path]:
+    """Relative path -> content of every download and data file (a paper's own files are
+    paths into `store`, the build cache, when there is one)."""
+    store = store or PaperFiles(None)
     by_key = sorted(site.bib.papers, key=lambda p: p.key)
-    files = {"bib/all.bib": bibtex.format_bibliography(by_key, flavour="bibtex")}
+    files: dict[str, str | Path] = {"bib/all.bib": bibtex.format_bibliography(by_key, flavour="bibtex")}
     for paper in by_key:
-        files[f"bib/papers/{site.paper_slug(paper.key)}.bib"] = bibtex.format_entry(paper)
+        slug = site.paper_slug(paper.key)
+        for extension, content in store.files(paper).items():
+            files[f"bib/papers/{slug}.{extension}"] = content
     for theme in site.bib.themes:
         files[f"bib/themes/{theme.slug}.bib"] = bibtex.format_bibliography(_theme_papers(site, theme), flavour="bibtex")
     for chapter in site.bib.chapters:
@@ -37,17 +45,74 @@ def _theme_papers(site: Site, theme) -> list[Paper]:
 
 
 def _reference_files(site: Site, by_key: list[Paper]) -> dict[str, str]:
-    """RIS and CSL-JSON beside every BibTeX file of the whole bibliography, a paper and a theme."""
+    """RIS and CSL-JSON beside every BibTeX file of the whole bibliography and of a theme."""
     files = {"bib/all.ris": citation.ris_file(by_key), "bib/all.json": citation.csl_json(by_key)}
-    for paper in by_key:
-        slug = site.paper_slug(paper.key)
-        files[f"bib/papers/{slug}.ris"] = citation.ris_file([paper])
-        files[f"bib/papers/{slug}.json"] = citation.csl_json([paper])
     for theme in site.bib.themes:
         papers = _theme_papers(site, theme)
         files[f"bib/themes/{theme.slug}.ris"] = citation.ris_file(papers)
         files[f"bib/themes/{theme.slug}.json"] = citation.csl_json(papers)
     return files
+
+
+# A paper's own downloads: its entry as written, RIS and CSL-JSON.
+PAPER_FORMATS = {
+    "bib": bibtex.format_entry,
+    "ris": lambda paper: citation.ris_file([paper]),
+    "json": lambda paper: citation.csl_json([paper]),
+}
+
+
+class PaperFiles:
+    """Each paper's own download files, kept in `folder` between builds by a digest of the
+    paper record (where it stands in its file aside) and annobib's code: an unchanged
+    paper's files are linked into the docs folder, not formatted and written again
+    (30,000 files at 10,000 papers). A kept file whose modification time is not the one
+    recorded (edited through a link in a published site) is made again, as a new file.
+    `save` keeps only this build's files. Without a folder, the contents are made."""
+
+    INDEX = "index.json"
+
+    def __init__(self, folder: Path | None):
+        self.folder, self.used = folder, {}
+        self.recorded: dict = {}
+        if folder is not None:
+            from ..build_stamp import package_digest
+
+            self.code = package_digest()
+            try:
+                self.recorded = json.loads((folder / self.INDEX).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.recorded = {}
+
+    def files(self, paper: Paper) -> dict[str, str | Path]:
+        """extension -> the file in the store (or its content, without a store)."""
+        if self.folder is None:
+            return {extension: make(paper) for extension, make in PAPER_FORMATS.items()}
+        record = repr(replace(paper, source="", line=0))
+        key = hashlib.sha256(f"{self.code}\0{record}".encode("utf-8")).hexdigest()
+        return {extension: self._kept(f"{key}.{extension}", make, paper) for extension, make in PAPER_FORMATS.items()}
+
+    def _kept(self, name: str, make, paper: Paper) -> Path:
+        path = self.folder / name
+        try:
+            fresh = isinstance(self.recorded, dict) and path.stat().st_mtime_ns == self.recorded.get(name)
+        except OSError:
+            fresh = False
+        if not fresh:
+            with replacing(path) as tmp:       # a new file: a site linked to the old one keeps it
+                with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(make(paper))
+        self.used[name] = path.stat().st_mtime_ns
+        return path
+
+    def save(self) -> None:
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.name not in self.used and path.name != self.INDEX:
+                path.unlink(missing_ok=True)
+        if self.used != self.recorded:
+            write_json(self.folder / self.INDEX, self.used)
 
 
 def paper_downloads(slug: str) -> tuple[Link, Link]:

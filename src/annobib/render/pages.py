@@ -21,7 +21,7 @@ from ..config import Settings
 from ..errors import BuildError
 from ..models import Bibliography, Paper, Theme
 from . import charts, citation, escape, feeds, meta, timeline
-from .downloads import download_files, home_downloads, paper_downloads, theme_downloads
+from .downloads import PaperFiles, download_files, home_downloads, paper_downloads, theme_downloads
 from .index_pages import index_pages
 from ..organize.people import parse_name, year_anchor
 from .templating import ASSETS_DIR, RenderMemo, render
@@ -31,6 +31,7 @@ from .writer import Writer, copy_tree
 THEME_KEYPHRASES_SHOWN = 5                 # per paper on a theme page: a short annotation
 REFERENCES_CACHE = "references.json"       # formatted references between builds
 PAGES_CACHE = "markdown"                   # paper pages' Markdown between builds (RenderMemo)
+DOWNLOADS_CACHE = "downloads"              # each paper's .bib, .ris and .json between builds (PaperFiles)
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,17 @@ def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
     pages.update(_chapter_pages(site))
     pages["index.md"] = render("home.md.j2", **_home_context(site), more=_home_more(site))
     pages.update(index_pages(site))
-    pages.update(download_files(site))
+    paper_files = PaperFiles(cache_dir / DOWNLOADS_CACHE if cache_dir else None)
+    pages.update(download_files(site, paper_files))
     pages.update(feeds.feed_files(site, added))
     clashes = sorted(hand_written & set(pages))
     if clashes:
         raise BuildError(f"hand-written docs clash with generated pages: {', '.join(clashes)}")
     for relative, content in sorted(pages.items()):
-        writer.write(relative, content)
+        writer.place(relative, content)
     references.save()
     memo.prune()
+    paper_files.save()
     return _result(writer, bib)
 
 
@@ -88,7 +91,7 @@ def _result(writer: Writer, bib: Bibliography) -> RenderResult:
 
 # --------------------------------------------------------------------------- papers
 
-def _paper_pages(site: Site, references: citation.References, memo: RenderMemo) -> dict[str, str]:
+def _paper_pages(site: Site, references: citation.References, memo: RenderMemo) -> dict[str, str | Path]:
     return {f"papers/{site.paper_slug(p.key)}.md": memo.render("paper.md.j2", paper=paper_view(site, p),
                                                                more=_paper_more(site, p, references))
             for p in site.bib.papers}

@@ -55,19 +55,20 @@ class RenderMemo:
 
             self.code = package_digest()
 
-    def render(self, name: str, **context) -> str:
+    def render(self, name: str, **context) -> str | Path:
+        """The page's Markdown; with a folder, the memo's file that holds it (the writer
+        links it into the docs folder instead of writing it again)."""
         if self.folder is None:
             return render(name, **context)
         key = hashlib.sha256(f"{self.code}\0{name}\0{sorted(context.items())!r}".encode("utf-8")).hexdigest()
         self.used.add(key)
         path = self.folder / f"{key}.md"
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError:
+        if not path.is_file():
             text = render(name, **context)
             with replacing(path) as tmp:     # a killed build never leaves half a page here
-                tmp.write_text(text, encoding="utf-8")
-            return text
+                with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
+        return path
 
     def prune(self) -> None:
         if self.folder is not None and self.folder.is_dir():

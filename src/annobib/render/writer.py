@@ -1,6 +1,7 @@
 """Writing the docs folder: files under it only, and a record of what was written."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,20 @@ class Writer:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(content)
+        self.written.add(relative)
+
+    def place(self, relative: str, content: str | Path) -> None:
+        """Text is written; a Path (a file kept in the build cache) is hard-linked, which
+        costs a fraction of writing it (copied where a link cannot be made)."""
+        if isinstance(content, str):
+            self.write(relative, content)
+            return
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(content, target)
+        except OSError:
+            shutil.copyfile(content, target)
         self.written.add(relative)
 
     def copy(self, source: Path, relative: str) -> None:

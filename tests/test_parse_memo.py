@@ -1,0 +1,81 @@
+"""Only changed .bib files are parsed again: the parse memo (corpus/parse_memo.py)."""
+from pathlib import Path
+
+from annobib.corpus import load
+
+A = """@string{venue = "Journal of Tests"}
+@article{first2020,
+  title = {A first paper},
+  author = {Lovelace, Ada},
+  journal = venue,
+  year = {2020},
+  abstract = {We study the first thing.}
+}
+"""
+B = """@article{second2021,
+  title = {A second paper},
+  author = {Babbage, Charles},
+  journal = venue # " Letters",
+  year = {2021},
+  abstract = {We study the second thing.}
+}
+"""
+
+
+def _project(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.bib").write_text(A, encoding="utf-8")
+    (corpus / "b.bib").write_text(B, encoding="utf-8")
+    return corpus
+
+
+def _counting(monkeypatch) -> list[str]:
+    parsed, real = [], load.read_file
+    monkeypatch.setattr(load, "read_file", lambda path, strings=None: parsed.append(path.name) or real(path, strings))
+    return parsed
+
+
+def test_an_unchanged_file_is_not_parsed_again_and_gives_the_same_papers(tmp_path, monkeypatch):
+    corpus, cache = _project(tmp_path), tmp_path / "parsed"
+    plain = load.load_corpus(corpus)
+    first = load.load_corpus(corpus, parse_cache=cache)
+    parsed = _counting(monkeypatch)
+    again = load.load_corpus(corpus, parse_cache=cache)
+    assert parsed == []
+    assert again.papers == first.papers == plain.papers
+    assert again.problems == plain.problems and again.entries_read == plain.entries_read == 2
+    assert [p.venue for p in again.papers] == ["Journal of Tests", "Journal of Tests Letters"]
+
+
+def test_an_edited_file_is_parsed_again_and_a_changed_macro_reaches_the_files_after_it(tmp_path, monkeypatch):
+    corpus, cache = _project(tmp_path), tmp_path / "parsed"
+    load.load_corpus(corpus, parse_cache=cache)
+    parsed = _counting(monkeypatch)
+    (corpus / "b.bib").write_text(B.replace("A second paper", "A second, revised paper"), encoding="utf-8")
+    edited = load.load_corpus(corpus, parse_cache=cache)
+    assert parsed == ["b.bib"]
+    assert edited.papers[1].title == "A second, revised paper"
+    parsed.clear()
+    (corpus / "a.bib").write_text(A.replace("Journal of Tests", "Annals of Tests"), encoding="utf-8")
+    renamed = load.load_corpus(corpus, parse_cache=cache)
+    assert parsed == ["a.bib", "b.bib"]          # b.bib uses a.bib's macro
+    assert [p.venue for p in renamed.papers] == ["Annals of Tests", "Annals of Tests Letters"]
+    assert len(list(cache.glob("*.json"))) == 2   # the forms no longer read are forgotten
+
+
+def test_a_damaged_memo_is_parsed_again(tmp_path):
+    corpus, cache = _project(tmp_path), tmp_path / "parsed"
+    first = load.load_corpus(corpus, parse_cache=cache)
+    for stored in cache.glob("*.json"):
+        stored.write_text('{"entries": [{"key": 3}]', encoding="utf-8")
+    assert load.load_corpus(corpus, parse_cache=cache).papers == first.papers
+
+
+def test_a_failed_entry_is_still_reported_from_the_memo(tmp_path):
+    corpus, cache = _project(tmp_path), tmp_path / "parsed"
+    (corpus / "b.bib").write_text(B + "\n@article{broken,\n  title = {Unclosed\n", encoding="utf-8")
+    first = load.load_corpus(corpus, parse_cache=cache)
+    again = load.load_corpus(corpus, parse_cache=cache)
+    assert again.skipped == first.skipped and len(again.skipped) == 1
+    assert again.entries_read == len(again.papers) + len(again.skipped) == 3
