@@ -21,14 +21,53 @@ both do the same; `dask[distributed]` adds about a dozen pure-Python packages (3
 installed here, dask 17 MB, distributed 7 MB) and a worker is one `dask worker ADDRESS`
 command on any machine with Python, while Ray brings a binary runtime with its own object
 store and dashboard processes (not installed or measured here). Figures: bench/RESULTS.md.
+
+Memory between chunks (`release_memory`): a chunk's parses, token vectors and padded
+batches (about 330 MB at 128 papers) are freed when it ends, but glibc's malloc keeps
+the freed pages of its heaps resident, and each chunk's batches have other sizes, so
+the next chunk does not refill the same holes: the process kept growing (0.12-0.14 MB
+per analysed paper) although each chunk's own working set stays the same, and the
+later stages started from that. After every chunk (here, and on a Dask worker) the
+cyclic garbage is collected and the free pages go back to the system (`malloc_trim`;
+only memory is affected, the annotations are the same bytes). Measured on 1,200
+papers: 840 MB resident after analysis instead of 1,197, cold-build peak 1,219 MB
+instead of 1,291; what remains grows by 0.025 MB per paper (the annotations kept).
 """
 from __future__ import annotations
 
+import ctypes
+import functools
+import gc
 import os
+import sys
 
 from ..errors import ClusterError   # the catalogue of errors; importable from here too
 
 DEFAULT_CHUNK = 128
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim():
+    """glibc's `malloc_trim`, or None (another C library, another system)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):   # musl and others have none
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+def release_memory() -> bool:
+    """Collect cyclic garbage and give the heaps' free pages back to the system; False
+    where the C library cannot (then only the collection happens)."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
 
 
 def chunks(items: list, size: int) -> list[list]:
@@ -48,7 +87,9 @@ def analyze_chunk(documents: list, settings, threads: int = 0, vocabulary=None) 
     from . import analyze_documents
 
     _set_threads(os.cpu_count() or 1 if threads < 0 else threads)
-    return analyze_documents(documents, settings, progress=False, vocabulary=vocabulary)
+    annotations = analyze_documents(documents, settings, progress=False, vocabulary=vocabulary)
+    release_memory()   # a worker runs many chunks: the same growth as here (module docstring)
+    return annotations
 
 
 def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabulary=None):
@@ -67,7 +108,10 @@ def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabul
 
     _set_threads(threads)
     for part in parts:
-        yield from analyze_documents(part, settings, progress=progress, vocabulary=vocabulary)
+        annotations = analyze_documents(part, settings, progress=progress, vocabulary=vocabulary)
+        yield from annotations
+        del annotations
+        release_memory()   # after the caller has cached the chunk, before the next one
 
 
 def dask_client(address: str):
