@@ -45,6 +45,7 @@ Rules a curator would otherwise enforce by hand, checked against the corpus itse
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -109,6 +110,11 @@ def is_labelable(norm: str, stop: frozenset[str] = STOPWORDS) -> bool:
         w not in GENERIC_WORDS and w not in stop and not w.isdigit() for w in words)
 
 
+@functools.lru_cache(maxsize=1 << 18)     # pure; `stop` (a frozenset) keeps its hash
+def _is_labelable(norm: str, stop: frozenset[str]) -> bool:
+    return is_labelable(norm, stop)
+
+
 def label_words(phrase: str) -> list[str]:
     """Words of a phrase for labels: like `words_of`, but a hyphenated word stays one
     ("in-context", "multi-view"): its parts alone ("context") say something else; so
@@ -128,6 +134,11 @@ def ngrams(phrase: str, longest: int = 3) -> list[tuple[str, str]]:
     fields" gives "radiance fields" and "fields" but never the headless "neural
     radiance" (measured: middle n-grams produced labels like "large language").
     """
+    return list(_ngrams(phrase, longest))
+
+
+@functools.lru_cache(maxsize=1 << 18)      # pure: the same phrases recur across papers and tables
+def _ngrams(phrase: str, longest: int) -> tuple[tuple[str, str], ...]:
     surface = label_words(phrase)
     if CATEGORY_RE.match(label_form(phrase)):
         return []      # "Computer Science - Robotics": a subject tag, not a phrase of the paper
@@ -137,7 +148,20 @@ def ngrams(phrase: str, longest: int = 3) -> list[tuple[str, str]]:
         tails.append((" ".join(singular(w.lower()) for w in words), " ".join(words)))
     if len(surface) > longest:
         tails.append((label_form(phrase), " ".join(surface)))
-    return tails
+    return tuple(tails)
+
+
+@functools.lru_cache(maxsize=1 << 16)      # one paper's keyphrases: the same in the sections' and chapters' tables
+def _paper_terms(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[tuple[str, str], int], ...]]:
+    """(the paper's normalised terms, each once, in order of first use; ((term, surface), uses)
+    in order of first use): what `phrase_table` counts of one paper."""
+    seen: dict[str, str] = {}
+    uses: dict[tuple[str, str], int] = {}
+    for phrase in phrases:
+        for norm, surface in _ngrams(phrase, 3):
+            seen.setdefault(norm, surface)
+            uses[(norm, surface)] = uses.get((norm, surface), 0) + 1
+    return tuple(seen), tuple(uses.items())
 
 
 @dataclass
@@ -156,7 +180,13 @@ class PhraseTable:
     groups: list[list[str]] | None = None   # paper keys per theme
 
     def corpus_count(self, norm: str) -> int:
-        return sum(c[norm] for c in self.counts)
+        totals = getattr(self, "_totals", None)
+        if totals is None or totals[0] is not self.counts or totals[1] != len(self.counts):
+            total = Counter()
+            for c in self.counts:
+                total.update(c)
+            self._totals = totals = (self.counts, len(self.counts), total)
+        return totals[2][norm]
 
     def display(self, norm: str) -> str:
         forms = self.surfaces[norm]
@@ -164,7 +194,7 @@ class PhraseTable:
         return self.wording.cased(surface) if self.wording else sentence_words(surface)
 
     def labelable(self, norm: str) -> bool:
-        return is_labelable(norm, self.stop)
+        return _is_labelable(norm, self.stop)
 
     def broad(self, norm: str) -> bool:
         """A single common word used by papers of more than BROAD_SHARE of the chapters
@@ -229,12 +259,10 @@ def phrase_table(groups: list[list[str]], keyphrases: dict[str, tuple[str, ...]]
     for group in groups:
         theme_counts, theme_members = Counter(), defaultdict(set)
         for key in group:
-            seen = {}
-            for phrase in keyphrases.get(key, ()):
-                for norm, surface in ngrams(phrase):
-                    seen.setdefault(norm, surface)
-                    surfaces[norm][surface] += 1
-            theme_counts.update(seen.keys())   # a paper counts once per term
+            seen, uses = _paper_terms(tuple(keyphrases.get(key, ())))
+            for (norm, surface), n in uses:
+                surfaces[norm][surface] += n
+            theme_counts.update(seen)   # a paper counts once per term
             for norm in seen:
                 theme_members[norm].add(key)
         counts.append(theme_counts)

@@ -177,6 +177,7 @@ def _unique_ids(bases: list[str]) -> list[str]:
 
 # --------------------------------------------------------------------------- venues
 
+@functools.lru_cache(maxsize=1 << 14)     # pure; a corpus has few venues, each on many papers
 def venue_name(venue: str | None) -> str:
     """The venue without its year, as readable text ('ICLR 2024' -> 'ICLR', 'arXiv:2112.11427' -> 'arXiv')."""
     if not venue:

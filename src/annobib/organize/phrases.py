@@ -53,6 +53,7 @@ LONGEST_NGRAM = 8          # words of the longest phrase looked for in a paper's
 
 _CITATION_TAG = re.compile(r"\bet\s+al\b\.?|\b(?:19|20)\d\d[a-z]?\)", re.I)
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z]s")
+_WORD = re.compile(r"\w+")       # the pieces `words_of` keeps: runs of word characters
 
 
 # --------------------------------------------------------------------------- forms
@@ -75,6 +76,7 @@ def is_acronym(text: str) -> bool:
     return " " not in text.strip() and sum(ch.isupper() for ch in text) >= 2
 
 
+@functools.lru_cache(maxsize=1 << 18)    # pure: the same spellings recur in every paper
 def display_spelling(surface: str) -> str:
     """Ordinary words in lower case, acronyms and mixed-case names as written ('Radiance
     Fields' -> 'radiance fields', 'NeRF' stays): a title's capitals are no spelling."""
@@ -99,6 +101,7 @@ def squashed(f: str) -> str:
 
 # --------------------------------------------------------------------------- cleaning
 
+@functools.lru_cache(maxsize=1 << 18)    # pure: the same phrases recur in every paper
 def clean_phrase(phrase: str) -> str:
     """A keyphrase as a reader may see it, or '' when it is none (see the module docstring)."""
     text = " ".join((phrase or "").split())
@@ -188,7 +191,7 @@ def acronym_map(definitions: dict[str, list[tuple[str, str]]]
 
 def _text_forms(paper: Paper) -> list[str]:
     text = f"{paper.title_text} . {paper.abstract_text}" if paper.abstract_text else paper.title_text
-    return [_word_form(w) for w in words_of(text or "")]
+    return [_word_form(w) for w in _WORD.findall(text or "")]     # words_of's words, in one pass
 
 
 def _present(words: list[str], vocabulary: set[str], firsts: set[str], longest: int) -> set[str]:
@@ -199,6 +202,33 @@ def _present(words: list[str], vocabulary: set[str], firsts: set[str], longest: 
             continue
         for n in range(1, min(longest, len(words) - i) + 1):
             gram = " ".join(words[i:i + n])
+            if gram in vocabulary:
+                found.add(gram)
+    return found
+
+
+def _lengths_by_first(vocabulary: set[str], longest: int) -> dict[str, tuple[int, ...]]:
+    """First word -> the word counts (at most `longest`) of the vocabulary's forms starting
+    with it: `_present_in` joins only n-grams that can be in the vocabulary."""
+    lengths: dict[str, set[int]] = defaultdict(set)
+    for v in vocabulary:
+        parts = v.split(" ")
+        if v and len(parts) <= longest:
+            lengths[parts[0]].add(len(parts))
+    return {w: tuple(sorted(ns)) for w, ns in lengths.items()}
+
+
+def _present_in(words: list[str], vocabulary: set[str], lengths: dict[str, tuple[int, ...]]) -> set[str]:
+    """`_present`, with the lengths worth joining precomputed (`_lengths_by_first`): the same set."""
+    found = set()
+    total = len(words)
+    for i in [i for i, word in enumerate(words) if word in lengths]:
+        word = words[i]
+        left = total - i
+        for n in lengths[word]:
+            if n > left:
+                break
+            gram = word if n == 1 else " ".join(words[i:i + n])
             if gram in vocabulary:
                 found.add(gram)
     return found
@@ -227,10 +257,12 @@ def organize_phrases(papers: list[Paper], annotations: dict[str, Annotation],
         for phrase in cleaned[paper.key]:
             if form(phrase) not in acronyms:
                 concept_spellings[form(phrase)][display_spelling(phrase)] += 1
+    variants_of: dict[str, list[tuple[str, Counter]]] = defaultdict(list)   # squashed -> its variants, in order
+    for variant, spellings in long_spellings.items():
+        variants_of[squashed(variant)].append((variant, spellings))
     for long in long_forms:
-        for variant, spellings in long_spellings.items():
-            if squashed(variant) == squashed(long):
-                concept_spellings[variant].update(spellings)
+        for variant, spellings in variants_of.get(squashed(long), ()):
+            concept_spellings[variant].update(spellings)
         concept_spellings[long] += Counter()
     # Forms equal but for spaces are one concept ('multi-layer perceptron', 'multilayer
     # perceptron'): the most used one (an acronym's long form first) names it.
@@ -249,7 +281,7 @@ def organize_phrases(papers: list[Paper], annotations: dict[str, Annotation],
     for short, long in acronyms.items():            # 'graph neural networks (GNNs)'
         display[long] = f"{display[long]} ({short_display[short]})"
     concept_of.update(acronyms)
-    for spelling in {p for phrases in cleaned.values() for p in phrases}:
+    for spelling in sorted({p for phrases in cleaned.values() for p in phrases}):   # sorted: the first spelling names a concept
         tokens = [form(t) for t in spelling.split()]        # 'implicit SGD' == 'implicit stochastic
         if len(tokens) > 1 and any(t in acronyms for t in tokens):   # gradient descent' ('NeRF-LOAM' stays)
             expanded = " ".join(acronyms.get(t, t) for t in tokens)
@@ -261,14 +293,15 @@ def organize_phrases(papers: list[Paper], annotations: dict[str, Annotation],
 
     # Which concepts each paper is on: its keyphrases and its text (title and abstract).
     vocabulary = set(concept_of)
-    firsts = {v.split()[0] for v in vocabulary if v}
     longest = min(LONGEST_NGRAM, max((len(v.split()) for v in vocabulary), default=1))
+    lengths = _lengths_by_first(vocabulary, longest)
     in_text: dict[str, set[str]] = {}
     on: dict[str, set[str]] = defaultdict(set)        # concept -> papers it is on
+    concept_get = concept_of.get
     for paper in papers:
-        in_text[paper.key] = _present(_text_forms(paper), vocabulary, firsts, longest)
+        in_text[paper.key] = _present_in(_text_forms(paper), vocabulary, lengths)
         for f in in_text[paper.key] | {form(p) for p in cleaned[paper.key]}:
-            on[concept_of_form(f)].add(paper.key)
+            on[concept_get(f, f)].add(paper.key)
     generic = generic_concepts(on, theme_of, len(papers))
 
     survivors: dict[str, list[str]] = {}
@@ -286,11 +319,18 @@ def organize_phrases(papers: list[Paper], annotations: dict[str, Annotation],
         return display[concept] if len(holders[concept]) >= 2 or concept in long_forms else phrase
 
     aliases = {}
+    pairs = [(short, long) for short, long in sorted(acronyms.items())
+             if long not in generic and len(long.split()) <= longest]
+    pairs_with: dict[str, list[int]] = defaultdict(list)     # a form -> the pairs (indexes) it is a side of
+    for n, (short, long) in enumerate(pairs):
+        pairs_with[short].append(n)
+        pairs_with[long].append(n)
     for paper in papers:
         present = in_text[paper.key]
+        touched = sorted({n for f in present for n in pairs_with.get(f, ())})   # sorted(acronyms) order
         extra = [short_display[short] if long in present else display[long].rsplit(" (", 1)[0]
-                 for short, long in sorted(acronyms.items())
-                 if long not in generic and len(long.split()) <= longest and (short in present) != (long in present)]
+                 for short, long in (pairs[n] for n in touched)
+                 if (short in present) != (long in present)]
         if extra:
             aliases[paper.key] = tuple(dict.fromkeys(extra))
 
@@ -356,13 +396,43 @@ def _one(a: str, b: str, concept_of_form) -> bool:
     return False
 
 
+def _holds(longer: tuple, shorter: tuple) -> bool:
+    """`_contains` for tuples."""
+    n, m = len(shorter), len(longer)
+    if not 0 < n < m:
+        return False
+    first = shorter[0]
+    return any(longer[i] == first and longer[i:i + n] == shorter for i in range(m - n + 1))
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    """`_one` on facts computed once a phrase: (concept, tokens, is an acronym's concept,
+    concept words, and the last two as sets). One sequence holds another only when they
+    share a word, so the sets rule most pairs out at once."""
+    if a[0] == b[0]:
+        return True
+    if not a[4].isdisjoint(b[4]) and (_holds(a[1], b[1]) or _holds(b[1], a[1])):
+        return True
+    if (a[2] or b[2]) and not a[5].isdisjoint(b[5]):
+        return _holds(a[3], b[3]) or _holds(b[3], a[3])
+    return False
+
+
 def one_of_each(phrases: list[str], concept_of_form=lambda f: f) -> list[str]:
     """The phrases of one paper without near-duplicates, in rank order (module docstring, 4):
     of a group that is one, the shortest phrase that is not a single ordinary word stays, at
     the best rank of the group (a concept's acronym gives way to its long form)."""
+    facts: dict[str, tuple] = {}
+    for phrase in phrases:
+        if phrase not in facts:
+            f = form(phrase)
+            c = concept_of_form(f)
+            tokens, words = _tokens(phrase), tuple(c.split())
+            facts[phrase] = (c, tokens, c != f, words, frozenset(tokens), frozenset(words))
     kept: list[str] = []
     for phrase in phrases:
-        group = [n for n, other in enumerate(kept) if _one(phrase, other, concept_of_form)]
+        mine = facts[phrase]
+        group = [n for n, other in enumerate(kept) if _same(mine, facts[other])]
         if not group:
             kept.append(phrase)
             continue

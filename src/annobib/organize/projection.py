@@ -108,7 +108,8 @@ class MemoisedProjection:
         stored = self._stored(seed)
         old_points, old_digests = stored.get("points", {}), stored.get("digests", {})
         kept = [k for k in keys if old_digests.get(k) == digests[k] and k in old_points]
-        fresh = [k for k in keys if k not in set(kept)]
+        kept_set = set(kept)
+        fresh = [k for k in keys if k not in kept_set]
         if kept and len(fresh) <= INCREMENTAL_SHARE * len(keys):
             points = {k: tuple(old_points[k]) for k in kept}
             rows = {k: i for i, k in enumerate(keys)}

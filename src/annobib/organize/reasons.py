@@ -21,11 +21,14 @@ went from 53% of the reasons shown to under a third.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from ..models import Annotation, Paper, Theme
-from ..text import name_key
+from ..text import name_key as _name_key
 from .phrases import Phrases, is_acronym
+
+name_key = functools.lru_cache(maxsize=1 << 17)(_name_key)   # pure; the same names meet in many pairs
 
 SHOWN = 3             # names or phrases in one reason
 RARE_SHARE = 0.03     # a single ordinary word is a reason only on at most this share of the papers
@@ -52,10 +55,17 @@ class Explainer:
             for concept in set(self._concepts.get(key, ())) | self.phrases.text_concepts.get(key, frozenset()):
                 self._on[concept] = self._on.get(concept, 0) + 1
         self._total = max(1, len(self.years))
+        self._specific_memo: dict[str, bool] = {}      # concept -> `_specific`, asked for many pairs
 
     # -- what is specific -------------------------------------------------------------
 
     def _specific(self, concept: str) -> bool:
+        known = self._specific_memo.get(concept)
+        if known is None:
+            known = self._specific_memo[concept] = self._specific_uncached(concept)
+        return known
+
+    def _specific_uncached(self, concept: str) -> bool:
         if concept in self.phrases.generic:
             return False
         display = self.phrases.display.get(concept, concept)

@@ -96,6 +96,7 @@ def citation_reason(a: str, b: str, links: Mapping[str, Iterable[str]] | None) -
 ROWS_PER_BLOCK = 512   # similarities are computed a block of rows at a time: memory ~ block x n, not n x n
 EXPANSION = 5          # neighbours added to a paper's centred vector for ranking
 CANDIDATE_FACTOR = 2   # the shown papers come from the 2 x count nearest by plain cosine
+NEAR_MARGIN = 2e-4     # raw similarity below the take-th largest that may still round into the top
 
 
 def key_ranks(keys: list[str]) -> np.ndarray:
@@ -105,21 +106,32 @@ def key_ranks(keys: list[str]) -> np.ndarray:
 
 
 def nearest(vectors: np.ndarray, take: int, rank: np.ndarray):
-    """Per block of rows: (first row, rounded similarities of the block, the `take` nearest
-    other rows of each, ordered by (-score, key)). A score has 4 decimals, so
-    -score * 10^4 * n + the key's rank is one exact integer per pair."""
+    """Per block of rows: (first row, rounded similarities of each row to its `take` nearest,
+    the `take` nearest other rows of each, ordered by (-score, key)). A score has 4 decimals, so
+    -score * 10^4 * n + the key's rank is one exact integer per pair.
+
+    Only the rows' few near the top are rounded and ordered: the `take`-th largest raw
+    similarity v bounds them (rounding keeps order, so every one of the chosen has a rounded
+    score of at least round(v), hence a raw one above v - NEAR_MARGIN)."""
     n = len(vectors)
     take = max(0, min(take, n - 1))
     for start in range(0, n, ROWS_PER_BLOCK):
         stop = min(start + ROWS_PER_BLOCK, n)
-        sims = np.round(vectors[start:stop] @ vectors.T, 4)
-        order = -np.rint(sims * 10_000).astype(np.int64) * n + rank[None, :]
-        order[np.arange(stop - start), np.arange(start, stop)] = np.iinfo(np.int64).max   # never itself
-        top = np.zeros((stop - start, 0), dtype=np.int64)
-        if take:
-            top = np.argpartition(order, take - 1, axis=1)[:, :take]
-            top = np.take_along_axis(top, np.argsort(np.take_along_axis(order, top, axis=1), axis=1), axis=1)
-        yield start, sims, top
+        rows = stop - start
+        raw = vectors[start:stop] @ vectors.T
+        if not take:
+            yield start, np.zeros((rows, 0)), np.zeros((rows, 0), dtype=np.int64)
+            continue
+        raw[np.arange(rows), np.arange(start, stop)] = -np.inf                  # never itself
+        bound = -np.partition(-raw, take - 1, axis=1)[:, take - 1]
+        r, c = np.nonzero(raw >= (bound - NEAR_MARGIN)[:, None])
+        sims = np.round(raw[r, c], 4)
+        order = -np.rint(sims * 10_000).astype(np.int64) * n + rank[c]
+        by = np.lexsort((order, r))                     # row by row, best first
+        r, c, sims = r[by], c[by], sims[by]
+        firsts = np.searchsorted(r, np.arange(rows))    # where each row's candidates begin
+        pick = (firsts[:, None] + np.arange(take)[None, :]).ravel()
+        yield start, sims[pick].reshape(rows, take), c[pick].reshape(rows, take).astype(np.int64)
 
 
 def expanded(vectors: np.ndarray, rank: np.ndarray, neighbours: int = EXPANSION) -> np.ndarray:
@@ -128,8 +140,7 @@ def expanded(vectors: np.ndarray, rank: np.ndarray, neighbours: int = EXPANSION)
     centred = unit_rows(centred, floor=1e-12)
     result = centred.copy()
     for start, sims, top in nearest(centred, neighbours, rank):
-        rows = np.arange(len(top))
-        weights = np.maximum(sims[rows[:, None], top], 0.0)
+        weights = np.maximum(sims, 0.0)
         result[start:start + len(top)] += np.einsum("ij,ijk->ik", weights, centred[top])
     return unit_rows(result, floor=1e-12)
 

@@ -73,6 +73,7 @@ recent papers, then spelling), fading terms weakest first.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
@@ -165,6 +166,7 @@ class Trends:
 
 # --------------------------------------------------------------------------- the statistic
 
+@functools.lru_cache(maxsize=1 << 17)     # pure; the same phrases recur in every paper
 def term_form(text: str) -> str:
     """Comparison form of a keyphrase or a method name ('Neural Radiance Fields' ->
     'neuralradiancefield', 'Instant-NGP' -> 'instantngp')."""

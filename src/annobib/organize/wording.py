@@ -104,6 +104,9 @@ class Wording:
                    extra_function_words: frozenset[str] = frozenset()) -> "Wording":
         made = cls(language, function_words_for(language, extra_function_words | {conjunction(language)}))
         flat, row_of = [], []
+        forms, weak, ids, words_seen = made.forms, made.weak, made.ids, made.words
+        key_of: dict[str, str] = {}       # lower-case word -> its comparison form (`singular`)
+        name_of: dict[str, bool] = {}     # token -> `_is_name`
         for row, (title, abstract) in enumerate(texts):
             for part, is_title in ((title or "", True), (abstract or "", False)):
                 tokens = TOKEN.findall(part)
@@ -112,23 +115,36 @@ class Wording:
                 if is_title and _all_caps(words):
                     weak_title = True
                 first = True
+                start = len(flat)
                 for token in tokens:
                     if not (token[0].isalnum() or token[0] == "_"):
                         flat.append(-1)
-                        row_of.append(row)
                         first = first or token in SENTENCE_END
                         continue
-                    made._count(token, weak=(first or weak_title) and not _is_name(token))
+                    if first or weak_title:          # the spelling says nothing unless it is a name
+                        is_name = name_of.get(token)
+                        if is_name is None:
+                            is_name = name_of[token] = _is_name(token)
+                        target = forms if is_name else weak
+                    else:
+                        target = forms
+                    lower = token.lower()
+                    spellings = target.get(lower)
+                    if spellings is None:
+                        spellings = target[lower] = Counter()
+                    spellings[token] += 1
                     first = False
-                    key = singular(token.lower())
-                    ident = made.ids.setdefault(key, len(made.ids))
-                    if ident == len(made.words):
-                        made.words.append(Counter())
-                    made.words[ident][token.lower()] += 1
+                    key = key_of.get(lower)
+                    if key is None:
+                        key = key_of[lower] = singular(lower)
+                    ident = ids.get(key)
+                    if ident is None:
+                        ident = ids[key] = len(ids)
+                        words_seen.append(Counter())
+                    words_seen[ident][lower] += 1
                     flat.append(ident)
-                    row_of.append(row)
                 flat.append(-1)
-                row_of.append(row)
+                row_of.extend([row] * (len(flat) - start))
         made.flat = np.array(flat + [-1] * 8, dtype=np.int32)
         made.row_of = np.array(row_of + [len(texts)] * 8, dtype=np.int32)
         made.order = np.argsort(made.flat, kind="stable")
