@@ -206,3 +206,38 @@ def test_search_finds_a_title_word_offline_from_a_few_index_files(built):
     assert not any("/pagefind/" in u for u in requested[:loaded]), "the index loads before the reader searches"
     fragments = [u for u in requested if "/pagefind/fragment/" in u]
     assert 0 < len(fragments) <= 10
+
+
+def test_a_worker_with_several_threads_runs_one_chunk_at_a_time(monkeypatch):
+    """`dask worker ADDRESS` on a multi-core machine runs several tasks at once in one process;
+    the encoder's tokenizer fails when two threads call it together ("Already borrowed"), so
+    a worker process analyses one chunk at a time, each with every core."""
+    import threading
+    import time
+
+    from annobib import analyze
+    from annobib.analyze import distributed
+
+    active, most = [0], [0]
+    lock = threading.Lock()
+
+    def one_chunk(documents, settings, progress=False, vocabulary=None):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.2)
+        with lock:
+            active[0] -= 1
+        return [f"annotation of {d}" for d in documents]
+
+    monkeypatch.setattr(analyze, "analyze_documents", one_chunk)
+    monkeypatch.setattr(distributed, "_set_threads", lambda threads: None)
+    results = {}
+    workers = [threading.Thread(target=lambda i=i: results.__setitem__(i, distributed.analyze_chunk([i], None)))
+               for i in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert most[0] == 1
+    assert results == {i: [f"annotation of {i}"] for i in range(3)}

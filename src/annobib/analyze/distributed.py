@@ -40,6 +40,7 @@ import functools
 import gc
 import os
 import sys
+import threading
 
 from ..errors import ClusterError   # the catalogue of errors; importable from here too
 
@@ -82,13 +83,21 @@ def _set_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
+# One chunk at a time per process. A plain `dask worker ADDRESS` runs as many tasks at once
+# as its machine has cores, in threads of one process, and those share the process's one
+# encoder, whose Hugging Face tokenizer fails when two threads call it at once ("Already
+# borrowed", huggingface/tokenizers#537). A chunk uses every core through torch's threads.
+_ONE_CHUNK_AT_A_TIME = threading.Lock()
+
+
 def analyze_chunk(documents: list, settings, threads: int = 0, vocabulary=None) -> list:
     """One chunk, where it runs (this process or a Dask worker); threads -1: every core here."""
     from . import analyze_documents
 
-    _set_threads(os.cpu_count() or 1 if threads < 0 else threads)
-    annotations = analyze_documents(documents, settings, progress=False, vocabulary=vocabulary)
-    release_memory()   # a worker runs many chunks: the same growth as here (module docstring)
+    with _ONE_CHUNK_AT_A_TIME:
+        _set_threads(os.cpu_count() or 1 if threads < 0 else threads)
+        annotations = analyze_documents(documents, settings, progress=False, vocabulary=vocabulary)
+        release_memory()   # a worker runs many chunks: the same growth as here (module docstring)
     return annotations
 
 
