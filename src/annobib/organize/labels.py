@@ -100,6 +100,7 @@ PhraseEmbedder = Callable[[list[str]], np.ndarray]
 normalise = phrase_form     # comparison form of a phrase: lower-case, singular words (annobib.text)
 
 
+@functools.lru_cache(maxsize=1 << 18)     # pure; `stop` is a frozenset, so hashable
 def is_labelable(norm: str, stop: frozenset[str] = STOPWORDS) -> bool:
     """At least one word that is neither generic nor a stopword; no function word at
     either edge (`stop`: the corpus language's, see `PhraseTable.stop`)."""
@@ -108,11 +109,6 @@ def is_labelable(norm: str, stop: frozenset[str] = STOPWORDS) -> bool:
         return False                  # identifiers and tags: "doi", "Bd_3_Kap_8", "tmp_6"
     return bool(words) and words[0] not in stop and words[-1] not in stop and any(
         w not in GENERIC_WORDS and w not in stop and not w.isdigit() for w in words)
-
-
-@functools.lru_cache(maxsize=1 << 18)     # pure; `stop` (a frozenset) keeps its hash
-def _is_labelable(norm: str, stop: frozenset[str]) -> bool:
-    return is_labelable(norm, stop)
 
 
 def label_words(phrase: str) -> list[str]:
@@ -180,13 +176,15 @@ class PhraseTable:
     groups: list[list[str]] | None = None   # paper keys per theme
 
     def corpus_count(self, norm: str) -> int:
-        totals = getattr(self, "_totals", None)
-        if totals is None or totals[0] is not self.counts or totals[1] != len(self.counts):
-            total = Counter()
-            for c in self.counts:
-                total.update(c)
-            self._totals = totals = (self.counts, len(self.counts), total)
-        return totals[2][norm]
+        return self._corpus_counts[norm]
+
+    @functools.cached_property
+    def _corpus_counts(self) -> Counter:
+        """Papers per term over every theme (`counts` is not changed once the table is made)."""
+        total = Counter()
+        for c in self.counts:
+            total.update(c)
+        return total
 
     def display(self, norm: str) -> str:
         forms = self.surfaces[norm]
@@ -194,7 +192,7 @@ class PhraseTable:
         return self.wording.cased(surface) if self.wording else sentence_words(surface)
 
     def labelable(self, norm: str) -> bool:
-        return _is_labelable(norm, self.stop)
+        return is_labelable(norm, self.stop)
 
     def broad(self, norm: str) -> bool:
         """A single common word used by papers of more than BROAD_SHARE of the chapters

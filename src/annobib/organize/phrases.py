@@ -194,22 +194,9 @@ def _text_forms(paper: Paper) -> list[str]:
     return [_word_form(w) for w in _WORD.findall(text or "")]     # words_of's words, in one pass
 
 
-def _present(words: list[str], vocabulary: set[str], firsts: set[str], longest: int) -> set[str]:
-    """The forms of `vocabulary` that occur as word sequences in `words`."""
-    found = set()
-    for i, word in enumerate(words):
-        if word not in firsts:
-            continue
-        for n in range(1, min(longest, len(words) - i) + 1):
-            gram = " ".join(words[i:i + n])
-            if gram in vocabulary:
-                found.add(gram)
-    return found
-
-
 def _lengths_by_first(vocabulary: set[str], longest: int) -> dict[str, tuple[int, ...]]:
     """First word -> the word counts (at most `longest`) of the vocabulary's forms starting
-    with it: `_present_in` joins only n-grams that can be in the vocabulary."""
+    with it: `_present` joins only n-grams that can be in the vocabulary."""
     lengths: dict[str, set[int]] = defaultdict(set)
     for v in vocabulary:
         parts = v.split(" ")
@@ -218,8 +205,9 @@ def _lengths_by_first(vocabulary: set[str], longest: int) -> dict[str, tuple[int
     return {w: tuple(sorted(ns)) for w, ns in lengths.items()}
 
 
-def _present_in(words: list[str], vocabulary: set[str], lengths: dict[str, tuple[int, ...]]) -> set[str]:
-    """`_present`, with the lengths worth joining precomputed (`_lengths_by_first`): the same set."""
+def _present(words: list[str], vocabulary: set[str], lengths: dict[str, tuple[int, ...]]) -> set[str]:
+    """The vocabulary's forms (up to `longest` words, see `_lengths_by_first`) that occur in
+    `words`; only the lengths some form starting with a word has are joined."""
     found = set()
     total = len(words)
     for i in [i for i, word in enumerate(words) if word in lengths]:
@@ -299,7 +287,7 @@ def organize_phrases(papers: list[Paper], annotations: dict[str, Annotation],
     on: dict[str, set[str]] = defaultdict(set)        # concept -> papers it is on
     concept_get = concept_of.get
     for paper in papers:
-        in_text[paper.key] = _present_in(_text_forms(paper), vocabulary, lengths)
+        in_text[paper.key] = _present(_text_forms(paper), vocabulary, lengths)
         for f in in_text[paper.key] | {form(p) for p in cleaned[paper.key]}:
             on[concept_get(f, f)].add(paper.key)
     generic = generic_concepts(on, theme_of, len(papers))
@@ -366,38 +354,14 @@ def _is_single_word(phrase: str) -> bool:
     return len(words) == 1 and not is_acronym(phrase) and not any(ch.isdigit() for ch in phrase)
 
 
-def _contains(longer, shorter) -> bool:
-    """Whether the word sequence `shorter` occurs in the longer `longer` (lists or tuples)."""
-    longer, shorter = tuple(longer), tuple(shorter)
-    n = len(shorter)
-    return 0 < n < len(longer) and any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1))
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def _tokens(phrase: str) -> tuple[str, ...]:
     """A phrase's words as a reader counts them: split at spaces only ('NeRF-LOAM' is one word)."""
     return tuple(t for t in (squashed(form(t)) for t in phrase.split()) if t)
 
 
-def _one(a: str, b: str, concept_of_form) -> bool:
-    """Whether two phrases of a paper are one: the same concept; or one is the other's words
-    plus words ('nonparametric teaching perspective'), as written or, for an acronym, as
-    expanded ('IL' in 'inference learning algorithm'). Words are split at spaces, so a
-    hyphenated name holds no other word: 'NeRF-LOAM' does not contain 'NeRF'."""
-    fa, fb = form(a), form(b)
-    ca, cb = concept_of_form(fa), concept_of_form(fb)
-    if ca == cb:
-        return True
-    ta, tb = _tokens(a), _tokens(b)
-    if _contains(ta, tb) or _contains(tb, ta):
-        return True
-    if ca != fa or cb != fb:                 # an acronym: compare what it stands for
-        return _contains(ca.split(), cb.split()) or _contains(cb.split(), ca.split())
-    return False
-
-
 def _holds(longer: tuple, shorter: tuple) -> bool:
-    """`_contains` for tuples."""
+    """Whether the word sequence `shorter` occurs in the longer `longer`."""
     n, m = len(shorter), len(longer)
     if not 0 < n < m:
         return False
@@ -405,10 +369,22 @@ def _holds(longer: tuple, shorter: tuple) -> bool:
     return any(longer[i] == first and longer[i:i + n] == shorter for i in range(m - n + 1))
 
 
+def _facts(phrase: str, concept_of_form) -> tuple:
+    """What `_same` compares of a phrase, computed once: (concept, tokens, is an acronym's
+    concept, concept words, and the last two as sets)."""
+    f = form(phrase)
+    c = concept_of_form(f)
+    tokens, words = _tokens(phrase), tuple(c.split())
+    return c, tokens, c != f, words, frozenset(tokens), frozenset(words)
+
+
 def _same(a: tuple, b: tuple) -> bool:
-    """`_one` on facts computed once a phrase: (concept, tokens, is an acronym's concept,
-    concept words, and the last two as sets). One sequence holds another only when they
-    share a word, so the sets rule most pairs out at once."""
+    """Whether two phrases of a paper (their `_facts`) are one: the same concept; or one is
+    the other's words plus words ('nonparametric teaching perspective'), as written or, for
+    an acronym, as expanded ('IL' in 'inference learning algorithm'). Words are split at
+    spaces, so a hyphenated name holds no other word: 'NeRF-LOAM' does not contain 'NeRF'.
+    One sequence holds another only when they share a word, so the sets rule most pairs
+    out at once."""
     if a[0] == b[0]:
         return True
     if not a[4].isdisjoint(b[4]) and (_holds(a[1], b[1]) or _holds(b[1], a[1])):
@@ -422,13 +398,7 @@ def one_of_each(phrases: list[str], concept_of_form=lambda f: f) -> list[str]:
     """The phrases of one paper without near-duplicates, in rank order (module docstring, 4):
     of a group that is one, the shortest phrase that is not a single ordinary word stays, at
     the best rank of the group (a concept's acronym gives way to its long form)."""
-    facts: dict[str, tuple] = {}
-    for phrase in phrases:
-        if phrase not in facts:
-            f = form(phrase)
-            c = concept_of_form(f)
-            tokens, words = _tokens(phrase), tuple(c.split())
-            facts[phrase] = (c, tokens, c != f, words, frozenset(tokens), frozenset(words))
+    facts = {phrase: _facts(phrase, concept_of_form) for phrase in dict.fromkeys(phrases)}
     kept: list[str] = []
     for phrase in phrases:
         mine = facts[phrase]
@@ -448,4 +418,5 @@ def one_of_each(phrases: list[str], concept_of_form=lambda f: f) -> list[str]:
 def near_duplicates(phrases: list[str] | tuple[str, ...], concept_of_form=lambda f: f) -> list[tuple[str, str]]:
     """Pairs of `phrases` that are one: the same concept, or one the other's words plus words
     (the test of `one_of_each`; for checks and benchmarks)."""
-    return [(a, b) for i, a in enumerate(phrases) for b in phrases[i + 1:] if _one(a, b, concept_of_form)]
+    facts = {phrase: _facts(phrase, concept_of_form) for phrase in dict.fromkeys(phrases)}
+    return [(a, b) for i, a in enumerate(phrases) for b in phrases[i + 1:] if _same(facts[a], facts[b])]

@@ -158,10 +158,6 @@ class Wording:
         """The corpus language's "and" (see `conjunction`)."""
         return conjunction(self.language)
 
-    def _count(self, token: str, weak: bool) -> None:
-        target = self.weak if weak else self.forms
-        target.setdefault(token.lower(), Counter())[token] += 1
-
     # --- casing ----------------------------------------------------------------------
 
     def spelling(self, word: str) -> str | None:
