@@ -7,6 +7,8 @@ files of a build that was killed are removed by the next build (`staging.clean_l
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,3 +39,12 @@ def write_json(path: Path, data, **dumps_options) -> None:
     """Write `data` as JSON to a temporary sibling, then rename it over `path`."""
     with replacing(path) as tmp:
         tmp.write_text(json.dumps(data, ensure_ascii=False, **dumps_options), encoding="utf-8")
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """`source`'s bytes at the new path `target`: a hard link, or a copy where a link cannot
+    be made (another filesystem). Whoever links must never change either file in place."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

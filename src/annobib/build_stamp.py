@@ -24,7 +24,7 @@ import functools
 import hashlib
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -45,6 +45,13 @@ def package_digest() -> str:
     digest = hashlib.sha256()
     tree_digest(digest, PACKAGE_DIR, skip=("__pycache__",))
     return digest.hexdigest()
+
+
+def record_key(paper, code: str) -> str:
+    """A digest of a paper record, where it stands in its file aside (an entry moved in its
+    file gives the same outputs), with `code`: what makes the outputs kept under the key."""
+    record = repr(replace(paper, source="", line=0))
+    return hashlib.sha256(f"{code}\0{record}".encode("utf-8")).hexdigest()
 
 
 def tree_digest(digest, folder: Path, skip: tuple[str, ...] = ()) -> None:

@@ -410,12 +410,11 @@ class References:
     def _record_key(self, paper: Paper) -> str:
         """The paper record (where it stands in its file aside) and annobib's own code,
         which makes the citeproc item from it."""
-        if not self._code:
-            from ..build_stamp import package_digest
+        from ..build_stamp import package_digest, record_key
 
+        if not self._code:
             self._code = package_digest() + " " + _formatter_identity()
-        record = repr(replace(paper, source="", line=0))
-        return hashlib.sha256(f"{self._code}\0{record}".encode("utf-8")).hexdigest()
+        return record_key(paper, self._code)
 
     def save(self) -> None:
         """Write this build's references to the cache file (when there is one and it changed)."""

@@ -7,9 +7,7 @@ file keeps the entry as written, for BibLaTeX users (see corpus/bibtex.py). Path
 """
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from ..atomic import replacing, write_json
@@ -80,22 +78,24 @@ class PaperFiles:
 
             self.code = package_digest()
             try:
-                self.recorded = json.loads((folder / self.INDEX).read_text(encoding="utf-8"))
+                recorded = json.loads((folder / self.INDEX).read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                self.recorded = {}
+                recorded = {}
+            self.recorded = recorded if isinstance(recorded, dict) else {}
 
     def files(self, paper: Paper) -> dict[str, str | Path]:
         """extension -> the file in the store (or its content, without a store)."""
         if self.folder is None:
             return {extension: make(paper) for extension, make in PAPER_FORMATS.items()}
-        record = repr(replace(paper, source="", line=0))
-        key = hashlib.sha256(f"{self.code}\0{record}".encode("utf-8")).hexdigest()
+        from ..build_stamp import record_key
+
+        key = record_key(paper, self.code)
         return {extension: self._kept(f"{key}.{extension}", make, paper) for extension, make in PAPER_FORMATS.items()}
 
     def _kept(self, name: str, make, paper: Paper) -> Path:
         path = self.folder / name
         try:
-            fresh = isinstance(self.recorded, dict) and path.stat().st_mtime_ns == self.recorded.get(name)
+            fresh = path.stat().st_mtime_ns == self.recorded.get(name)
         except OSError:
             fresh = False
         if not fresh:

@@ -29,13 +29,12 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from ..atomic import TMP_SUFFIX, write_json
+from ..atomic import TMP_SUFFIX, link_or_copy, write_json
 from ..build_stamp import installed_versions, tree_digest
 from ..errors import BuildError
 from .templating import OVERRIDES_DIR
@@ -183,10 +182,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + TMP_SUFFIX)
     tmp.unlink(missing_ok=True)
-    try:
-        os.link(source, tmp)
-    except OSError:
-        shutil.copyfile(source, tmp)
+    link_or_copy(source, tmp)
     os.replace(tmp, target)
 
 

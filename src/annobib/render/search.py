@@ -30,6 +30,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..atomic import link_or_copy
 from ..errors import BuildError
 from ..models import Bibliography
 
@@ -104,14 +105,7 @@ def _link_tree(source: Path, target: Path) -> None:
     to a temporary name first, so an interrupted copy is never taken for a finished one)."""
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-
-    def link(src, dst):
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
-
-    shutil.copytree(source, partial, copy_function=link)
+    shutil.copytree(source, partial, copy_function=link_or_copy)
     shutil.rmtree(target, ignore_errors=True)
     os.rename(partial, target)
 

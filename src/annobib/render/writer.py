@@ -1,10 +1,10 @@
 """Writing the docs folder: files under it only, and a record of what was written."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
+from ..atomic import link_or_copy
 from ..errors import BuildError
 
 
@@ -36,10 +36,7 @@ class Writer:
             return
         target = self.path(relative)
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(content, target)
-        except OSError:
-            shutil.copyfile(content, target)
+        link_or_copy(content, target)
         self.written.add(relative)
 
     def copy(self, source: Path, relative: str) -> None:
