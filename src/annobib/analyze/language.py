@@ -34,8 +34,8 @@ def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
     """ISO 639-1 code of `text`, or `default` when it is too short or the guess too weak."""
     if len(text.split()) < 3:
         return default
-    for identifier in (_identifier(), _declarable_identifier()):
-        code, probability = identifier.classify(text)
+    for identifier in (_identifier, _declarable_identifier):   # the second only for a weak first guess
+        code, probability = identifier().classify(text)
         if probability >= MIN_CONFIDENCE:
             return _SPACY_CODE.get(code, code)
     return default
@@ -78,12 +78,13 @@ _SPACY_CODE = {"no": "nb"}
 
 @functools.lru_cache(maxsize=1)
 def _declarable_identifier():
-    """py3langid among the languages an entry can declare (corpus/language.py) only."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    """py3langid among the languages an entry can declare (corpus/language.py) only: a
+    copy of the full identifier (reading the model file again costs 0.4 s), restricted."""
+    import copy
 
     from ..corpus.language import LANGUAGE_NAMES
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = copy.copy(_identifier())   # set_languages replaces the copy's arrays, not the original's
     py3langid_code = {spacy: ours for ours, spacy in _SPACY_CODE.items()}
     codes = {py3langid_code.get(code, code) for code in LANGUAGE_NAMES.values()}
     identifier.set_languages(sorted(codes & set(identifier.nb_classes)))
