@@ -34,6 +34,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from scale import this_checkout_first  # noqa: E402 - the code measured is this checkout's
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Build times"
 MODEL_MODULES = ("spacy", "sentence_transformers", "torch")
@@ -92,7 +94,7 @@ def copy_project(dest: Path) -> list[str]:
 def timed_build(root: Path) -> dict:
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(root), *MODEL_MODULES],
-                          capture_output=True, text=True, cwd=root)
+                          capture_output=True, text=True, cwd=root, env=this_checkout_first())
     wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"build failed in {root}:\n{done.stderr[-4000:]}")
@@ -108,7 +110,7 @@ def timed_check(root: Path, runs: int = 3) -> tuple[float, float, str]:
     walls, summary = [], ""
     for _ in range(runs):
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True, env=this_checkout_first())
         walls.append(time.perf_counter() - started)
         summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
     inner = re.search(r"in ([\d.]+) s$", summary)

@@ -230,10 +230,20 @@ BUILD_SCRIPT = STAGE_TIMER + textwrap.dedent("""
 """)
 
 
+def this_checkout_first() -> dict:
+    """The environment for a build: annobib imported from this checkout's src/ (the code
+    measured is the code beside this script, whatever is installed, and a relative
+    PYTHONPATH would otherwise be read from the project folder the build runs in)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH", "")])])
+    return env
+
+
 def timed_build(root: Path, overrides: dict | None = None, timeout: float = 7200) -> dict:
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(root), json.dumps(overrides or {}),
-                           *MODEL_MODULES], capture_output=True, text=True, cwd=root, timeout=timeout)
+                           *MODEL_MODULES], capture_output=True, text=True, cwd=root, timeout=timeout,
+                          env=this_checkout_first())
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"build failed in {root}:\n{done.stderr[-4000:]}")

@@ -30,9 +30,17 @@ def _project(tmp_path: Path) -> Path:
     return corpus
 
 
-def _counting(monkeypatch) -> list[str]:
-    parsed, real = [], load.read_file
-    monkeypatch.setattr(load, "read_file", lambda path, strings=None: parsed.append(path.name) or real(path, strings))
+class _Names(list):
+    reads: list[str]
+
+
+def _counting(monkeypatch) -> _Names:
+    parsed, real = _Names(), load.read_file
+    reads, real_bytes = [], Path.read_bytes
+    monkeypatch.setattr(load, "read_file", lambda path, strings=None, data=None:
+                        parsed.append(path.name) or real(path, strings, data))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real_bytes(self))
+    parsed.reads = reads
     return parsed
 
 
@@ -55,6 +63,7 @@ def test_an_edited_file_is_parsed_again_and_a_changed_macro_reaches_the_files_af
     (corpus / "b.bib").write_text(B.replace("A second paper", "A second, revised paper"), encoding="utf-8")
     edited = load.load_corpus(corpus, parse_cache=cache)
     assert parsed == ["b.bib"]
+    assert [n for n in parsed.reads if n.endswith(".bib")] == ["a.bib", "b.bib"], "a changed file was read twice"
     assert edited.papers[1].title == "A second, revised paper"
     parsed.clear()
     (corpus / "a.bib").write_text(A.replace("Journal of Tests", "Annals of Tests"), encoding="utf-8")

@@ -90,7 +90,7 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
     if replayed is not None:
         return replayed
     forget_build(stamp)
-    summary, project_files = _build(root, settings, log, progress, strict)
+    summary, project_files = _build(root, settings, log, progress, strict, build_date)
     _write_project_files(root, settings, project_files, log)
     # Recorded after the build wrote themes.yml and added.yml, so they do not count as a change.
     record_build(stamp, input_digest(root, settings, strict, build_date), root / settings.render_site_dir,
@@ -123,7 +123,8 @@ class ProjectFiles:
     generated_keys: dict
 
 
-def _build(root: Path, settings: Settings, log, progress: bool, strict: bool) -> tuple[BuildSummary, ProjectFiles]:
+def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
+           build_date: str) -> tuple[BuildSummary, ProjectFiles]:
     from .check import check_project
 
     summary = BuildSummary()
@@ -150,7 +151,7 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool) ->
         log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
 
     organized = _organize(root, settings, papers, result.annotations, summary, log)
-    added = _render_and_publish(root, settings, organized.bib, summary)
+    added = _render_and_publish(root, settings, organized.bib, summary, build_date)
     return summary, ProjectFiles(organized.themes, added, loaded.generated_keys)
 
 
@@ -208,7 +209,8 @@ def _write_added_file(path: Path, added, log) -> None:
     write_added_file(path, added, log)     # the feeds' dates, kept like themes.yml
 
 
-def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summary: BuildSummary):
+def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summary: BuildSummary, build_date: str):
+    """`build_date`: SOURCE_DATE_EPOCH for the generator (the last commit's time, taken once per build)."""
     from .render import render_site, write_mkdocs_config
     from .render.feeds import added_dates
 
@@ -225,10 +227,10 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
         config_path = staging / "mkdocs.yml"
         write_mkdocs_config(bib, docs_dir, new_site, config_path, _base_mkdocs(root), settings=settings)
         if settings.site_generator == "zensical":
-            _run_zensical(root, docs_dir, config_path, summary)   # render/zensical_build.py
+            _run_zensical(root, docs_dir, config_path, summary, build_date)   # render/zensical_build.py
         else:
             pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py
-            _run_mkdocs(config_path, root)
+            _run_mkdocs(config_path, root, build_date)
             # The docs folder is done with: its tens of thousands of files are removed while
             # the pages are restored and Pagefind indexes the site.
             clearing = threading.Thread(target=shutil.rmtree, args=(docs_dir,), kwargs={"ignore_errors": True})
@@ -266,12 +268,12 @@ def _reuse_pages_and_index(plan, bib: Bibliography, settings: Settings, config_p
                               pages_key=incremental.pages_key(plan), cache_dir=plan.cache_dir)
 
 
-def _run_zensical(root: Path, docs_dir: Path, config_path: Path, summary: BuildSummary) -> None:
+def _run_zensical(root: Path, docs_dir: Path, config_path: Path, summary: BuildSummary, build_date: str) -> None:
     """Zensical builds the staged docs: no hook, so no page cache; its own search, not Pagefind."""
     from .render import zensical_build
 
     zensical_build.prepare(config_path)
-    zensical_build.run(config_path, root, _source_date_epoch(root))
+    zensical_build.run(config_path, root, build_date)
     summary.pages_rendered, summary.pages_reused = zensical_build.page_count(docs_dir), 0
 
 
@@ -283,9 +285,9 @@ def _base_mkdocs(root: Path) -> Path:
     return own if own.is_file() else BASE_MKDOCS
 
 
-def _run_mkdocs(config_path: Path, root: Path) -> None:
+def _run_mkdocs(config_path: Path, root: Path, build_date: str) -> None:
     env = dict(os.environ)
-    env.setdefault("SOURCE_DATE_EPOCH", _source_date_epoch(root))
+    env.setdefault("SOURCE_DATE_EPOCH", build_date)
     done = subprocess.run(module_command("mkdocs", "build", "--strict", "-f", str(config_path)),
                           cwd=root, env=env, capture_output=True, text=True)
     os_error = os_error_in_output(done.stderr) if done.returncode != 0 else None

@@ -171,22 +171,24 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(corpus_dir.glob("*.bib"))
 
 
-def read_text(path: Path) -> tuple[str, list[Problem]]:
+def read_text(path: Path, data: bytes | None = None) -> tuple[str, list[Problem]]:
     """The file's text in the encoding it declares or shows (see `encoding`), and the
-    warnings that say so: no entry is lost to an encoding, nor to a stray byte."""
-    decoded = decode_bib(path.read_bytes())
+    warnings that say so: no entry is lost to an encoding, nor to a stray byte.
+    `data`: the file's bytes when the caller has read them already."""
+    decoded = decode_bib(path.read_bytes() if data is None else data)
     return decoded.text, encoding_problems(str(path), decoded)
 
 
-def read_file(path: Path, strings: dict[str, str] | None = None) -> FileRead:
+def read_file(path: Path, strings: dict[str, str] | None = None, data: bytes | None = None) -> FileRead:
     """The entries of one .bib file, macros and concatenation resolved (crossref not yet).
 
     `strings`: @string macros of the files read before this one (bibtex reads its .bib
     files in order and a macro holds for the rest of them); this file's are added to it.
+    `data`: the file's bytes when the caller has read them already (the parse memo).
     """
     read = FileRead()
     strings = {} if strings is None else strings
-    text, read.problems = read_text(path)
+    text, read.problems = read_text(path, data)
     if not text.strip():
         read.problems.append(Problem(str(path), 1, "", "file is empty: no entries (add entries or delete the file)"))
         return read

@@ -19,7 +19,8 @@ from .entries import RawEntry
 
 
 class ParseMemo:
-    """`read(path, strings, parse)`: `parse(path, strings)` for a file not seen in this form."""
+    """`read(path, strings, parse)`: `parse(path, strings, data)` for a file not seen in
+    this form (`data`: its bytes, read once for the key and the parse)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -29,7 +30,8 @@ class ParseMemo:
     def read(self, path: Path, strings: dict[str, str], parse):
         from .load import FileRead
 
-        key = self._key(path, strings)
+        data = path.read_bytes()
+        key = self._key(path, strings, data)
         self._used.add(key)
         stored = self._load(key)
         if stored is not None:
@@ -37,7 +39,7 @@ class ParseMemo:
             strings.clear()
             strings.update(after)
             return read
-        read: FileRead = parse(path, strings)
+        read: FileRead = parse(path, strings, data)
         try:
             write_json(self.folder / f"{key}.json", {
                 "entries": [asdict(e) for e in read.entries], "problems": [asdict(p) for p in read.problems],
@@ -55,13 +57,13 @@ class ParseMemo:
                 except OSError:
                     pass
 
-    def _key(self, path: Path, strings: dict[str, str]) -> str:
+    def _key(self, path: Path, strings: dict[str, str], data: bytes) -> str:
         if not self._code:
             from ..build_stamp import package_digest
 
             self._code = package_digest()
         digest = hashlib.sha256(f"{self._code}\0{path}\0".encode())
-        digest.update(json.dumps(sorted(strings.items())).encode() + b"\0" + path.read_bytes())
+        digest.update(json.dumps(sorted(strings.items())).encode() + b"\0" + data)
         return digest.hexdigest()
 
     def _load(self, key: str):
