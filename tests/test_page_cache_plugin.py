@@ -7,6 +7,7 @@ search box, which it shows only while the search plugin is on.
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,10 @@ import yaml
 from annobib.render import incremental
 
 # As in annobib's sites: the home page is in the nav, a paper page is not.
-BASE = {"site_name": "Cache test", "theme": {"name": "material"}, "plugins": ["search"], "nav": ["index.md"]}
+BASE = {"site_name": "Cache test", "theme": {"name": "material"}, "plugins": ["search"],
+        "nav": ["index.md", "themes.md"]}
 PAGES = {"index.md": "---\ntitle: Home\n---\n# Home\n\nFirst version. See [the paper](paper.md).\n",
+         "themes.md": "---\ntitle: Themes\n---\n# Themes\n\nA long page of themes.\n",
          "paper.md": "# A paper\n\nBack [home](index.md).\n"}
 
 
@@ -44,21 +47,45 @@ def _build(tmp_path: Path, docs: Path, config: Path, cache: Path):
 def test_an_unchanged_page_comes_from_the_cache_and_a_changed_one_is_rendered(tmp_path):
     docs, config, cache = _project(tmp_path)
     first = _build(tmp_path, docs, config, cache)
-    assert (first.rendered, first.reused) == (2, 0)
+    assert (first.rendered, first.reused) == (3, 0)
     paper = (tmp_path / "site" / "paper" / "index.html").read_bytes()
     assert b'for="__search"' in paper, "the theme's search box is kept"
     assert not (tmp_path / "site" / "search" / "search_index.json").exists()
 
     (docs / "index.md").write_text(PAGES["index.md"].replace("First", "Second"), encoding="utf-8")
     second = _build(tmp_path, docs, config, cache)
-    assert (second.rendered, second.reused) == (1, 1)
+    assert (second.rendered, second.reused) == (1, 2), "an unchanged page, in the nav or not, is reused"
     assert "Second version." in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert (tmp_path / "site" / "paper" / "index.html").read_bytes() == paper
 
     (docs / "paper.md").write_text("# A paper\n\nBack [home](index.md), revised.\n", encoding="utf-8")
     third = _build(tmp_path, docs, config, cache)
-    assert third.rendered == 2, "a changed page is rendered, and the nav pages with it"
+    assert (third.rendered, third.reused) == (1, 2)
     assert "revised" in (tmp_path / "site" / "paper" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_reused_nav_page_is_what_a_full_build_writes_and_a_new_title_renders_every_page(tmp_path):
+    """The nav printed in every page shows the nav pages' titles: a reused page's HTML is
+    the bytes a build without the cache writes, and a changed title renders every page."""
+    docs, config, cache = _project(tmp_path)
+    _build(tmp_path, docs, config, cache)
+    (docs / "index.md").write_text(PAGES["index.md"].replace("First", "Second"), encoding="utf-8")
+    partial = _build(tmp_path, docs, config, cache)
+    assert "themes.md" not in _rendered(tmp_path)
+    reused = {name: (tmp_path / "site" / name).read_bytes() for name in ("themes/index.html", "paper/index.html")}
+    full = _build(tmp_path, docs, config, None)
+    assert partial.reused == 2 and full.reused == 0
+    assert {name: (tmp_path / "site" / name).read_bytes() for name in reused} == reused
+
+    (docs / "themes.md").write_text(PAGES["themes.md"].replace("title: Themes", "title: Topics"), encoding="utf-8")
+    renamed = _build(tmp_path, docs, config, cache)
+    assert (renamed.rendered, renamed.reused) == (3, 0), "a new title is in the nav of every page"
+    assert "Topics" in (tmp_path / "site" / "paper" / "index.html").read_text(encoding="utf-8")
+
+
+def _rendered(tmp_path: Path) -> set[str]:
+    built = json.loads((tmp_path / incremental.BUILT_FILE).read_text(encoding="utf-8"))
+    return {page for page, info in built["pages"].items() if not info["skipped"]}
 
 
 def test_the_generated_config_lists_the_plugin_after_the_projects_own(tmp_path):
@@ -97,3 +124,15 @@ def test_downloads_reach_the_site_as_links_and_a_second_build_replaces_them(tmp_
     (docs / "bib" / "paper.bib").write_text("@misc{a, title = {Two}}\n", encoding="utf-8")
     _build(tmp_path, docs, config, cache)
     assert built.read_text(encoding="utf-8") == "@misc{a, title = {Two}}\n"
+
+
+def test_a_page_linked_with_an_anchor_from_a_rendered_page_is_rendered_too(tmp_path):
+    """MkDocs checks an anchor against the pages it converts (strict: a warning fails the
+    build), so an unchanged page that a changed page links into is rendered again."""
+    docs, config, cache = _project(tmp_path)
+    (docs / "themes.md").write_text(PAGES["themes.md"] + "\n## Sensing\n\nSensors.\n", encoding="utf-8")
+    _build(tmp_path, docs, config, cache)
+    (docs / "paper.md").write_text("# A paper\n\nIn [sensing](themes.md#sensing).\n", encoding="utf-8")
+    second = _build(tmp_path, docs, config, cache)
+    assert _rendered(tmp_path) == {"paper.md", "themes.md"} and second.reused == 1
+    assert 'href="../themes/#sensing"' in (tmp_path / "site" / "paper" / "index.html").read_text(encoding="utf-8")

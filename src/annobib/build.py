@@ -294,8 +294,15 @@ def _run_mkdocs(config_path: Path, root: Path, build_date: str) -> None:
     if os_error:
         raise OutputNotWritable(f"mkdocs could not write the site: {os_error}; the previous site is untouched")
     if done.returncode != 0:
-        detail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-20:])
-        raise BuildError(f"mkdocs build --strict failed; the previous site is untouched:\n{detail}")
+        raise BuildError(f"mkdocs build --strict failed; the previous site is untouched:\n{_mkdocs_complaints(done)}")
+
+
+def _mkdocs_complaints(done) -> str:
+    """What MkDocs objected to: its warnings and errors (the INFO lines, one per reused page
+    among them, say nothing of the failure), else the end of its output."""
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    complaints = [line for line in lines if line.lstrip().startswith(("WARNING", "ERROR", "Aborted", "Error"))]
+    return "\n".join(complaints[:20] or lines[-20:])
 
 
 def _source_date_epoch(root: Path) -> str:

@@ -17,11 +17,15 @@ into the new site; every other page is rendered and stored. Same source, same by
 output is what a full build writes, so builds stay byte-identical and the site is still
 built in a staging folder and swapped in whole (staging.py).
 
-Pages out of the nav (papers, authors/venues/years pages) are reused one by one; the
-pages in the nav only when every page is unchanged (the nav printed in each rendered page
-takes their titles from them), so a no-change rebuild renders no page at all. A page that
-links to a file missing from this build is always rendered (MkDocs then reports the
-broken link as in a full build). The cache keeps only the current build's pages.
+Every page is reused one by one, those in the nav too: the nav printed in each rendered
+page (titles, order, previous / next links) is in the fingerprint, so a page whose
+Markdown and fingerprint are unchanged renders to the same bytes, and a changed title
+changes every key. A one-paper update at 10,000 papers thus renders the index pages and
+the one theme and chapter the paper joins, not the other chapters' multi-megabyte pages;
+a no-change rebuild renders no page at all. A page that links to a file missing from this
+build is always rendered (MkDocs then reports the broken link as in a full build), and so
+is a page that a rendered page links into with an anchor (MkDocs checks the anchor against
+the pages it converts). The cache keeps only the current build's pages.
 """
 from __future__ import annotations
 
@@ -90,7 +94,7 @@ def site_fingerprint(config_path: Path, base_config: Path, docs_dir: Path, confi
     digest.update(config_path.read_bytes() + b"\0" + base_config.read_bytes() + b"\0")
     digest.update(installed_versions(VERSIONED).encode() + b"\0" + PLUGIN_FILE.read_bytes() + b"\0")
     tree_digest(digest, OVERRIDES_DIR, skip=("__pycache__",))
-    for page in sorted(set(_nav_pages(config.get("nav")))):
+    for page in sorted(set(_nav_pages(effective_nav(config, base_config)))):
         path = docs_dir / page
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
         title = _front_matter_title(text)
@@ -98,16 +102,34 @@ def site_fingerprint(config_path: Path, base_config: Path, docs_dir: Path, confi
     return digest.hexdigest()
 
 
-def _links_resolve(page: str, text: str, present: set[str]) -> bool:
-    """Every relative link to a Markdown page points to a page of this build."""
+def _page_links(page: str, text: str):
+    """(target page, anchor) of each relative link from `page` to a Markdown page."""
     folder = os.path.dirname(page)
     for match in LINK.finditer(text):
-        target = (match.group(1) or match.group(2) or "").split("#", 1)[0]
+        target, _, anchor = (match.group(1) or match.group(2) or "").partition("#")
         if not target or "://" in target or target.startswith(("/", "mailto:")) or not target.endswith(".md"):
             continue
-        if os.path.normpath(os.path.join(folder, target)).replace(os.sep, "/") not in present:
-            return False
-    return True
+        yield os.path.normpath(os.path.join(folder, target)).replace(os.sep, "/"), anchor
+
+
+def _links_resolve(page: str, text: str, present: set[str]) -> bool:
+    """Every relative link to a Markdown page points to a page of this build."""
+    return all(target in present for target, _ in _page_links(page, text))
+
+
+def _without_anchor_targets(reusable: list[str], rendered: dict[str, str], docs_dir: Path) -> list[str]:
+    """The reusable pages but those a rendered page links into with an anchor: MkDocs checks
+    such a link against the anchors of the pages it converts, and a reused page is not
+    converted. A page given back to MkDocs is rendered, so its own links count in turn.
+    `rendered`: the text of each page already to be rendered."""
+    reuse, queue = set(reusable), list(rendered.items())
+    while queue:
+        page, text = queue.pop()
+        for target, anchor in _page_links(page, text):
+            if anchor and target in reuse:
+                reuse.discard(target)
+                queue.append((target, (docs_dir / target).read_text(encoding="utf-8")))
+    return [page for page in reusable if page in reuse]
 
 
 def config_entries(base_config: Path, search: str) -> dict:
@@ -115,7 +137,7 @@ def config_entries(base_config: Path, search: str) -> dict:
     writes it with the rest): the plugin after the project's own plugins (a list in a
     child config replaces the inherited one, so they are listed again), and the search
     mode the theme override reads."""
-    return {"plugins": with_page_cache_plugin(_base_plugins(base_config)), "extra": {"annobib_search": search}}
+    return {"plugins": with_page_cache_plugin(_base_entry(base_config, "plugins")), "extra": {"annobib_search": search}}
 
 
 class _AnyTagLoader(yaml.SafeLoader):
@@ -125,34 +147,41 @@ class _AnyTagLoader(yaml.SafeLoader):
 _AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def _base_plugins(base_config: Path):
+def _base_entry(base_config: Path, name: str):
     try:
         config = yaml.load(base_config.read_text(encoding="utf-8"), Loader=_AnyTagLoader) or {}
     except (OSError, yaml.YAMLError):
         return None
-    return config.get("plugins") if isinstance(config, dict) else None
+    return config.get(name) if isinstance(config, dict) else None
+
+
+def effective_nav(config: dict, base_config: Path):
+    """The nav MkDocs builds: the generated config's, else the one it inherits."""
+    return config["nav"] if config.get("nav") is not None else _base_entry(base_config, "nav")
 
 
 def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Path | None) -> PagePlan:
     """Decide which pages come from the cache (the generated config names the plugin:
     `config_entries`) and write the plan the plugin reads."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-    plan, nav = PagePlan(cache_dir), set(_nav_pages(config.get("nav")))
+    plan, nav = PagePlan(cache_dir), set(_nav_pages(effective_nav(config, base_config)))
     if cache_dir is not None:
         fingerprint = site_fingerprint(config_path, base_config, docs_dir, config)
         pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
         present = set(pages)
-        reusable, stamps = [], _valid_entries(cache_dir)
+        reusable, rendered, stamps = [], {}, _valid_entries(cache_dir)
         for page in pages:
             text = (docs_dir / page).read_bytes()
             key = hashlib.sha256(fingerprint.encode() + b"\0" + page.encode() + b"\0" + text).hexdigest()
             plan.keys[page] = key
             if _unchanged(cache_dir, f"{key}.html", stamps) and _links_resolve(page, text.decode("utf-8"), present):
                 reusable.append(page)
-        # A page in the nav is reused only when every page is (nothing changed): the nav in
-        # each rendered page reads the titles of the pages in it from those pages.
+            else:
+                rendered[page] = text.decode("utf-8")
+        # Pages in the nav too: their titles, which every rendered page prints in its nav,
+        # are in the fingerprint, so an unchanged key means the same HTML.
         plan.everything = len(reusable) == len(pages)
-        plan.reuse = reusable if plan.everything else [p for p in reusable if p not in nav]
+        plan.reuse = _without_anchor_targets(reusable, rendered, docs_dir)
     # Pages out of the nav need not even be read: no title of theirs is printed anywhere.
     unread = [p for p in plan.reuse if p not in nav]
     (config_path.parent / PLAN_FILE).write_text(

@@ -18,9 +18,9 @@ keeps MkDocs from doing that work again, through public plugin events only:
   is hard-linked at its place in the site, so MkDocs' copy finds the same file there and
   leaves it ("Let plugins write directly into site_dir", `File.copy_file`); a link costs a
   fifth of a copy. Where a link cannot be made (another filesystem), MkDocs copies;
-- pages in the nav are reused only when every page is (`everything` in the plan): the
-  nav, printed in every rendered page, reads their titles; such a page keeps its
-  Markdown when its title is not in its front matter, so the title is still found.
+- a reused page in the nav is read, as the nav printed in every rendered page shows its
+  title, and keeps its Markdown when that title is not in its front matter, so the title
+  is still found (render/incremental.py puts the nav's titles in every page's key).
 
 Material's search plugin stays on, as the theme shows its header box only then; annobib
 writes its own index from the finished HTML (render/search.py), so the plugin's index of
@@ -52,7 +52,6 @@ class PageCachePlugin(BasePlugin):
         except (OSError, ValueError):
             plan = {}
         self.reuse = set(plan.get("reuse", ()))
-        self.everything = bool(plan.get("everything"))
         self.unread = set(plan.get("unread", ())) & self.reuse
         self.built_path = plan_path.with_name(BUILT_FILE)
         self.in_nav: set[str] = set()
@@ -81,8 +80,7 @@ class PageCachePlugin(BasePlugin):
         return env
 
     def _reused(self, page) -> bool:
-        uri = page.file.src_uri
-        return uri in self.reuse and (self.everything or uri not in self.in_nav)
+        return page.file.src_uri in self.reuse
 
     def on_page_markdown(self, markdown, page, config, files):
         if not self._reused(page):
