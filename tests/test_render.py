@@ -342,6 +342,11 @@ def test_index_pages(site):
 
 @pytest.mark.slow
 def test_every_internal_link_resolves(site):
+    assert _unresolved_links(site) == []
+
+
+def _unresolved_links(site: Path) -> list[str]:
+    missing = []
     for page_path in site.rglob("*.html"):
         for link in _parse(page_path).links:
             parts = urlsplit(link)
@@ -351,7 +356,38 @@ def test_every_internal_link_resolves(site):
             target = (base / unquote(parts.path).lstrip("/")).resolve()
             if link.endswith("/") or target.is_dir():
                 target = target / "index.html"
-            assert target.is_file(), f"{page_path.relative_to(site)}: {link}"
+            if not target.is_file():
+                missing.append(f"{page_path.relative_to(site)}: {link}")
+    return missing
+
+
+@pytest.mark.slow
+def test_a_large_keywords_index_is_one_page_per_letter_and_its_links_resolve(tmp_path, bib, monkeypatch):
+    """Past KEYWORDS_SPLIT_FROM paper links the keywords index is an A-Z page and one page
+    per letter (17.7 MB of HTML in one page at 10,000 papers); keyphrase chips link there."""
+    from annobib.render import views
+
+    monkeypatch.setattr(views, "KEYWORDS_SPLIT_FROM", 1)
+    docs_dir = tmp_path / "docs"
+    docs_dir.mkdir()
+    render_site(bib, docs_dir, load_settings(ROOT), hand_written_docs=ROOT / "docs")
+    assert "s.md" in {p.name for p in (docs_dir / "keywords").glob("*.md")}
+    overview = (docs_dir / "keywords.md").read_text(encoding="utf-8")
+    assert "](keywords/s.md)" in overview and 'id="kw-' not in overview
+    chips = [p for p in (docs_dir / "papers").glob("*.md")
+             if "](../keywords/s.md#kw-spectral-bias)" in p.read_text(encoding="utf-8")]
+    assert chips, "no paper links its keyphrase to the letter page"
+    config_path = tmp_path / "mkdocs.gen.yml"
+    write_mkdocs_config(bib, docs_dir, tmp_path / "site", config_path, ROOT / "mkdocs.yml", load_settings(ROOT))
+    run = subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(config_path)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0 and "WARNING" not in run.stderr, run.stderr
+    site = tmp_path / "site"
+    letter = _parse(site / "keywords" / "s" / "index.html")
+    assert "kw-spectral-bias" in {attrs.get("id") for _, attrs in letter.tags}
+    assert "../../papers/" + chips[0].stem + "/" in letter.links
+    assert "s/" in _parse(site / "keywords" / "index.html").links
+    assert _unresolved_links(site) == []
 
 
 @pytest.mark.slow

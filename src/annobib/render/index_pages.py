@@ -11,7 +11,7 @@ from ..models import MethodEntry
 from ..organize.people import fold
 from . import escape, timeline
 from .templating import render
-from .views import Link, Site, kind_prefix, reading_order
+from .views import Link, Site, initial, keyword_letter_page, keywords_split, kind_prefix, reading_order
 
 INDEX_PAGES = ("authors.md", "venues.md", "years.md")   # in the nav, after Keywords (generator_config._nav)
 
@@ -20,17 +20,11 @@ def index_pages(site: Site) -> dict[str, str]:
     """Relative path -> Markdown of every index page."""
     return {
         "methods.md": render("methods.md.j2", groups=_method_groups(site)),
-        "keywords.md": render("keywords.md.j2", **_keywords_context(site)),
+        **_keyword_pages(site),
         "authors.md": render("authors.md.j2", **_authors_context(site)),
         "venues.md": render("venues.md.j2", **_venues_context(site)),
         "years.md": render("years.md.j2", **_years_context(site)),
     }
-
-
-def initial(text: str) -> str:
-    """'A'..'Z' for an index heading, '#' for anything else ('Ørsted' -> 'O', '王' -> 'W', '3D' -> '#')."""
-    letter = escape.slug(text[:1])[:1].upper() or "#"
-    return letter if letter.isalpha() else "#"
 
 
 def initial_anchor(prefix: str, initial: str) -> str:
@@ -73,25 +67,34 @@ def _method_entry(site: Site, entry: MethodEntry) -> dict:
     )
 
 
-def _keyword_groups(site: Site) -> list[tuple[str, list[dict]]]:
+def _keyword_groups(site: Site, prefix: str) -> list[tuple[str, list[dict]]]:
     """Keyphrases alphabetically, grouped under their initial letter (others under '#')."""
     groups: dict[str, list[dict]] = {}
     for phrase in sorted(site.bib.keywords, key=lambda k: (k.lower(), k)):
         groups.setdefault(initial(phrase), []).append(dict(
             phrase=phrase,
             anchor=site.keyword_ids[phrase],
-            papers=[site.short_paper_link(k, "") for k in sorted(site.bib.keywords[phrase])],
+            papers=[site.short_paper_link(k, prefix) for k in sorted(site.bib.keywords[phrase])],
         ))
     return _by_initial(groups)
 
 
-def _keywords_context(site: Site) -> dict:
+def _keyword_pages(site: Site) -> dict[str, str]:
+    """The keywords index: one page, or (KEYWORDS_SPLIT_FROM) an A-Z page linking one page per letter."""
     phrases = site.bib.phrases
-    return dict(
-        groups=[(letter, initial_anchor("", letter), entries) for letter, entries in _keyword_groups(site)],
-        count=len(site.bib.keywords),
-        generic=phrases.generic_display() if phrases is not None else [],
-    )
+    shared = dict(count=len(site.bib.keywords), generic=phrases.generic_display() if phrases is not None else [])
+    if not keywords_split(site.bib):
+        groups = [(letter, initial_anchor("", letter), entries) for letter, entries in _keyword_groups(site, "")]
+        return {"keywords.md": render("keywords.md.j2", groups=groups, letters=[], **shared)}
+    groups = _keyword_groups(site, "../")
+    names = {letter: "Other" if letter == "#" else letter for letter, _ in groups}
+    letters = [(Link(keyword_letter_page(letter), names[letter]), len(entries)) for letter, entries in groups]
+    pages = {"keywords.md": render("keywords.md.j2", groups=[], letters=letters, **shared)}
+    for letter, entries in groups:
+        jump = [(Link(f"../{keyword_letter_page(other)}", names[other]), other == letter) for other, _ in groups]
+        pages[keyword_letter_page(letter)] = render("keywords_letter.md.j2", heading=names[letter], entries=entries,
+                                                    letters=jump)
+    return pages
 
 
 def _authors_context(site: Site) -> dict:

@@ -17,6 +17,10 @@ from . import escape
 from .notes import note_excerpt, note_html
 
 SHORT_TITLE_LENGTH = 80                    # link text on the keywords index
+# Paper links on the keywords index from which it becomes one page per initial letter: at
+# 10,000 papers the single page was 17.7 MB of HTML, too much for a reader's browser, and
+# every added paper made MkDocs convert all of it again.
+KEYWORDS_SPLIT_FROM = 3000
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class Site:
     chapters: dict[str, Chapter] = field(default_factory=dict)
     method_ids: dict[tuple[str, str], str] = field(default_factory=dict)   # (kind, name) -> id
     keyword_ids: dict[str, str] = field(default_factory=dict)
+    keyword_pages: dict[str, str] = field(default_factory=dict)   # phrase -> its index page ('keywords.md', 'keywords/a.md')
     titles: dict[str, str] = field(default_factory=dict)
     hand_written: frozenset[str] = frozenset()     # pages copied from the repo's docs/
     views: dict[str, "PaperView"] = field(default_factory=dict)   # paper_view cache
@@ -121,8 +126,11 @@ class Site:
             ids = escape.anchor_ids(names, kind_prefix(kind))
             site.method_ids.update({(kind, name): ident for name, ident in ids.items()})
         site.keyword_ids = escape.anchor_ids(list(bib.keywords), "kw")
-        site.keyword_ids.update({spelling: site.keyword_ids[entry]           # chips find merged spellings
-                                 for spelling, entry in keyword_aliases(bib).items()})
+        split = keywords_split(bib)
+        site.keyword_pages = {phrase: keyword_letter_page(initial(phrase)) if split else "keywords.md"
+                              for phrase in bib.keywords}
+        for spelling, entry in keyword_aliases(bib).items():     # chips find merged spellings
+            site.keyword_ids[spelling], site.keyword_pages[spelling] = site.keyword_ids[entry], site.keyword_pages[entry]
         site.cites, site.cited_by = citation_links(bib.papers)
         site.check_references()
         return site
@@ -198,8 +206,24 @@ class Site:
 
     def keyphrase_links(self, phrases: tuple[str, ...], prefix: str) -> tuple[Link, ...]:
         ids = [self.keyword_ids.get(phrase, "") for phrase in phrases]
-        return tuple(Link(f"{prefix}keywords.md" if ident else "", phrase, anchor=ident)
+        return tuple(Link(f"{prefix}{self.keyword_pages[phrase]}" if ident else "", phrase, anchor=ident)
                      for phrase, ident in zip(phrases, ids))
+
+
+def initial(text: str) -> str:
+    """'A'..'Z' for an index heading, '#' for anything else ('Ørsted' -> 'O', '王' -> 'W', '3D' -> '#')."""
+    letter = escape.slug(text[:1])[:1].upper() or "#"
+    return letter if letter.isalpha() else "#"
+
+
+def keywords_split(bib: Bibliography) -> bool:
+    """Whether the keywords index is one page per initial letter (KEYWORDS_SPLIT_FROM)."""
+    return sum(len(keys) for keys in bib.keywords.values()) >= KEYWORDS_SPLIT_FROM
+
+
+def keyword_letter_page(letter: str) -> str:
+    """The keywords index page of one initial letter ('A' -> 'keywords/a.md', '#' -> 'keywords/other.md')."""
+    return f"keywords/{'other' if letter == '#' else letter.lower()}.md"
 
 
 def citation_links(papers) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
