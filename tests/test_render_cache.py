@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+import pytest
+
 from annobib.config import Settings
 from annobib.render import render_site
 from annobib.render import downloads
@@ -62,3 +64,16 @@ def test_a_kept_file_edited_through_a_published_link_is_made_again(tmp_path):
         handle.write(b"EDITED\n")
     again = _render(tmp_path, bib, "second")
     assert (again / "bib" / "papers" / published.name).read_bytes() == expected
+
+
+def test_the_writer_refuses_paths_out_of_the_docs_folder(tmp_path):
+    from annobib.errors import BuildError
+    from annobib.render.writer import Writer
+
+    writer = Writer(tmp_path / "docs")
+    for outside in ("../escape.md", "papers/../../escape.md", "/etc/passwd"):
+        with pytest.raises(BuildError):
+            writer.place(outside, "x")
+    writer.place("papers/../themes/a.md", "kept inside")
+    assert (tmp_path / "docs" / "themes" / "a.md").read_text(encoding="utf-8") == "kept inside"
+    assert not (tmp_path / "escape.md").exists()
