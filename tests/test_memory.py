@@ -127,3 +127,21 @@ def test_release_memory_collects_cycles():
     finally:
         gc.enable()
     assert ref() is None
+
+
+def test_a_build_lets_go_of_spacy_after_analysis(monkeypatch):
+    """Nothing after the analysis reads the spaCy pipeline, so a build frees it before
+    organize, whose clustering is the peak of a large build: no other reference keeps it."""
+    import gc
+    import weakref
+
+    from annobib.analyze import loaders
+    from annobib.config import Settings
+
+    nlp = loaders.load_spacy(Settings().analyze_spacy_model)
+    held = weakref.ref(nlp)
+    del nlp
+    loaders.release_spacy()
+    gc.collect()
+    assert held() is None, "the pipeline is still referenced after release_spacy()"
+    assert loaders.load_spacy.cache_info().currsize == 0

