@@ -48,8 +48,8 @@ def load_spacy(name: str):
 
 def release_spacy() -> None:
     """Let go of the loaded spaCy pipelines once analysis is done: nothing after it reads
-    them, and a 10,000-paper build's peak comes later, in organize's clustering
-    (64 MiB less there, measured with en_core_web_sm)."""
+    them, and a 10,000-paper build's peak comes later, in organize's clustering (the
+    cold build's peak went from 2,057 to 1,984 MiB, bench/RESULTS.md)."""
     from .distributed import release_memory
     from .language import blank_pipeline
 

@@ -89,12 +89,13 @@ def _nav_pages(nav) -> list[str]:
     return pages
 
 
-def site_fingerprint(config_path: Path, base_config: Path, docs_dir: Path, config: dict) -> str:
+def site_fingerprint(config_path: Path, base_config: Path, docs_dir: Path, nav: set[str]) -> str:
+    """`nav`: the pages in the nav MkDocs builds (their titles are printed in every page)."""
     digest = hashlib.sha256()
     digest.update(config_path.read_bytes() + b"\0" + base_config.read_bytes() + b"\0")
     digest.update(installed_versions(VERSIONED).encode() + b"\0" + PLUGIN_FILE.read_bytes() + b"\0")
     tree_digest(digest, OVERRIDES_DIR, skip=("__pycache__",))
-    for page in sorted(set(_nav_pages(effective_nav(config, base_config)))):
+    for page in sorted(nav):
         path = docs_dir / page
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
         title = _front_matter_title(text)
@@ -166,18 +167,19 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     plan, nav = PagePlan(cache_dir), set(_nav_pages(effective_nav(config, base_config)))
     if cache_dir is not None:
-        fingerprint = site_fingerprint(config_path, base_config, docs_dir, config)
+        fingerprint = site_fingerprint(config_path, base_config, docs_dir, nav)
         pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
         present = set(pages)
         reusable, rendered, stamps = [], {}, _valid_entries(cache_dir)
         for page in pages:
-            text = (docs_dir / page).read_bytes()
-            key = hashlib.sha256(fingerprint.encode() + b"\0" + page.encode() + b"\0" + text).hexdigest()
+            data = (docs_dir / page).read_bytes()
+            key = hashlib.sha256(fingerprint.encode() + b"\0" + page.encode() + b"\0" + data).hexdigest()
             plan.keys[page] = key
-            if _unchanged(cache_dir, f"{key}.html", stamps) and _links_resolve(page, text.decode("utf-8"), present):
+            text = data.decode("utf-8")
+            if _unchanged(cache_dir, f"{key}.html", stamps) and _links_resolve(page, text, present):
                 reusable.append(page)
             else:
-                rendered[page] = text.decode("utf-8")
+                rendered[page] = text
         # Pages in the nav too: their titles, which every rendered page prints in its nav,
         # are in the fingerprint, so an unchanged key means the same HTML.
         plan.everything = len(reusable) == len(pages)

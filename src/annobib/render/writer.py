@@ -52,7 +52,7 @@ class Writer:
 
     def copy(self, source: Path, relative: str) -> None:
         target = self.path(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._parent_made(target)
         shutil.copyfile(source, target)
         self.written.add(relative)
 
