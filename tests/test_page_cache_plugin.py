@@ -18,7 +18,7 @@ from annobib.render import incremental
 
 # As in annobib's sites: the home page is in the nav, a paper page is not.
 BASE = {"site_name": "Cache test", "theme": {"name": "material"}, "plugins": ["search"],
-        "nav": ["index.md", "themes.md"]}
+        "nav": ["index.md", "themes.md"], "validation": {"anchors": "warn"}}
 PAGES = {"index.md": "---\ntitle: Home\n---\n# Home\n\nFirst version. See [the paper](paper.md).\n",
          "themes.md": "---\ntitle: Themes\n---\n# Themes\n\nA long page of themes.\n",
          "paper.md": "# A paper\n\nBack [home](index.md).\n"}
@@ -38,7 +38,7 @@ def _build(tmp_path: Path, docs: Path, config: Path, cache: Path):
     config.write_text(yaml.safe_dump({"INHERIT": "mkdocs.yml", "docs_dir": "docs", "site_dir": "site",
                                       **incremental.config_entries(base, "pagefind")}), encoding="utf-8")
     plan = incremental.prepare(config, base, docs, cache)
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config)],
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     return incremental.restore_reused(plan, config, tmp_path / "site")
@@ -126,13 +126,22 @@ def test_downloads_reach_the_site_as_links_and_a_second_build_replaces_them(tmp_
     assert built.read_text(encoding="utf-8") == "@misc{a, title = {Two}}\n"
 
 
-def test_a_page_linked_with_an_anchor_from_a_rendered_page_is_rendered_too(tmp_path):
-    """MkDocs checks an anchor against the pages it converts (strict: a warning fails the
-    build), so an unchanged page that a changed page links into is rendered again."""
+def test_an_anchor_into_a_reused_page_is_checked_without_rendering_it(tmp_path):
+    """MkDocs checks a link's anchor against the ids of the page it links to (strict: a
+    warning fails the build). An unchanged page that a changed page links into stays
+    reused, and the check runs against the ids of its cached HTML: a good anchor passes, a
+    missing one still fails the build."""
     docs, config, cache = _project(tmp_path)
     (docs / "themes.md").write_text(PAGES["themes.md"] + "\n## Sensing\n\nSensors.\n", encoding="utf-8")
     _build(tmp_path, docs, config, cache)
     (docs / "paper.md").write_text("# A paper\n\nIn [sensing](themes.md#sensing).\n", encoding="utf-8")
     second = _build(tmp_path, docs, config, cache)
-    assert _rendered(tmp_path) == {"paper.md", "themes.md"} and second.reused == 1
+    assert _rendered(tmp_path) == {"paper.md"} and second.reused == 2
     assert 'href="../themes/#sensing"' in (tmp_path / "site" / "paper" / "index.html").read_text(encoding="utf-8")
+
+    (docs / "paper.md").write_text("# A paper\n\nIn [sensing](themes.md#no-such-part).\n", encoding="utf-8")
+    plan = incremental.prepare(config, tmp_path / "mkdocs.yml", docs, cache)
+    assert "themes.md" in plan.reuse
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
+                          cwd=tmp_path, capture_output=True, text=True)   # no -q: it stops strict counting warnings
+    assert done.returncode != 0 and "does not contain an anchor '#no-such-part'" in done.stderr, done.stderr[-2000:]

@@ -88,3 +88,39 @@ def test_a_failed_entry_is_still_reported_from_the_memo(tmp_path):
     again = load.load_corpus(corpus, parse_cache=cache)
     assert again.skipped == first.skipped and len(again.skipped) == 1
     assert again.entries_read == len(again.papers) + len(again.skipped) == 3
+
+
+LATEX = """@article{bad2022,
+  title = {Broken proof},
+  author = {Noether, Emmy},
+  year = {2022},
+  abstract = {Rings with \\begin{proof} and \\emph{ideals}.}
+}
+@article{good2023,
+  title = {Fine \\emph{math}},
+  author = {Hopper, Grace},
+  year = {2023},
+  abstract = {We compute $x^2$ \\cite{a}.}
+}
+"""
+
+
+def test_strict_latex_verdicts_are_remembered_and_give_the_same_warnings(tmp_path, monkeypatch):
+    """A LaTeX value's strict parse (the costliest rule of a large load) runs once: a later
+    load reads its verdict, and warns exactly as a load without the memo does."""
+    from annobib.corpus import rules
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache" / "parsed"
+    corpus.mkdir()
+    (corpus / "latex.bib").write_text(LATEX, encoding="utf-8")
+    plain = load.load_corpus(corpus)
+    assert any("does not parse" in p.message and p.entry == "bad2022" for p in plain.problems)
+    first = load.load_corpus(corpus, parse_cache=cache)
+    parses, real = [], rules._strict_parse_error
+    monkeypatch.setattr(rules, "_strict_parse_error", lambda value: parses.append(value) or real(value))
+    again = load.load_corpus(corpus, parse_cache=cache)
+    assert parses == []
+    assert again.problems == first.problems == plain.problems
+    (corpus / "latex.bib").write_text(LATEX.replace("$x^2$", "$y^3$"), encoding="utf-8")
+    load.load_corpus(corpus, parse_cache=cache)
+    assert parses == ["We compute $y^3$ \\cite{a}."]

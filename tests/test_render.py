@@ -361,32 +361,63 @@ def _unresolved_links(site: Path) -> list[str]:
     return missing
 
 
-@pytest.mark.slow
-def test_a_large_keywords_index_is_one_page_per_letter_and_its_links_resolve(tmp_path, bib, monkeypatch):
-    """Past KEYWORDS_SPLIT_FROM paper links the keywords index is an A-Z page and one page
-    per letter (17.7 MB of HTML in one page at 10,000 papers); keyphrase chips link there."""
+def test_a_letter_with_too_many_links_is_one_page_per_first_two_letters(monkeypatch):
+    """On a split keywords index a letter whose phrases list INDEX_SPLIT_FROM paper links or
+    more is cut by its first two letters; a smaller letter stays one page."""
     from annobib.render import views
 
-    monkeypatch.setattr(views, "KEYWORDS_SPLIT_FROM", 1)
+    monkeypatch.setattr(views, "INDEX_SPLIT_FROM", 4)
+    keywords = {"contrastive learning": ("a", "b"), "convolution": ("c",), "camera pose": ("d",),
+                "c3d features": ("e",), "sparse coding": ("a", "b", "c"), "3d vision": ("a", "b", "c", "d")}
+    groups = views.keyword_groups(keywords)
+    assert groups == {"contrastive learning": "CO", "convolution": "CO", "camera pose": "CA",
+                      "c3d features": "C#", "sparse coding": "S", "3d vision": "#"}
+    assert [views.group_segment(g) for g in ("CO", "C#", "S", "#")] == ["co", "c-other", "s", "other"]
+
+
+@pytest.mark.slow
+def test_large_indexes_are_one_page_per_letter_and_their_links_resolve(tmp_path, bib, monkeypatch):
+    """Past INDEX_SPLIT_FROM paper links an index (keywords, methods, authors, venues, years)
+    is an overview and one page per initial letter (per year): 17.7 MB of HTML in one
+    keywords page at 10,000 papers. Keyphrase chips and a paper's author, year and venue
+    link into those pages, and a strict MkDocs build (anchors checked) passes."""
+    from annobib.render import views
+
+    monkeypatch.setattr(views, "INDEX_SPLIT_FROM", 1)
     docs_dir = tmp_path / "docs"
     docs_dir.mkdir()
     render_site(bib, docs_dir, load_settings(ROOT), hand_written_docs=ROOT / "docs")
-    assert "s.md" in {p.name for p in (docs_dir / "keywords").glob("*.md")}
+    # Every letter has at least one link: each is one page per first two letters ('sp').
+    assert "sp.md" in {p.name for p in (docs_dir / "keywords").glob("*.md")}
     overview = (docs_dir / "keywords.md").read_text(encoding="utf-8")
-    assert "](keywords/s.md)" in overview and 'id="kw-' not in overview
+    assert "[Sp](keywords/sp.md)" in overview and 'id="kw-' not in overview
     chips = [p for p in (docs_dir / "papers").glob("*.md")
-             if "](../keywords/s.md#kw-spectral-bias)" in p.read_text(encoding="utf-8")]
+             if "](../keywords/sp.md#kw-spectral-bias)" in p.read_text(encoding="utf-8")]
     assert chips, "no paper links its keyphrase to the letter page"
+    for index, entry_class in (("methods", "annobib-method"), ("authors", "annobib-person"),
+                               ("venues", "annobib-venue-entry"), ("years", "annobib-year-entry")):
+        pages = sorted(p.name for p in (docs_dir / index).glob("*.md"))
+        assert len(pages) > 1, index
+        text = (docs_dir / f"{index}.md").read_text(encoding="utf-8")
+        assert f"]({index}/{pages[0]})" in text and entry_class not in text, index
+        assert entry_class in (docs_dir / index / pages[0]).read_text(encoding="utf-8"), index
+    paper = (docs_dir / "papers" / f"{chips[0].stem}.md").read_text(encoding="utf-8")
+    for pattern in (r"\]\(\.\./authors/[a-z]+\.md#", r"\]\(\.\./years/\d{4}\.md#y\d{4}\)"):
+        assert re.search(pattern, paper), pattern
+    assert "2021.md" in {p.name for p in (docs_dir / "years").glob("*.md")}
     config_path = tmp_path / "mkdocs.gen.yml"
     write_mkdocs_config(bib, docs_dir, tmp_path / "site", config_path, ROOT / "mkdocs.yml", load_settings(ROOT))
     run = subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(config_path)],
                          capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0 and "WARNING" not in run.stderr, run.stderr
     site = tmp_path / "site"
-    letter = _parse(site / "keywords" / "s" / "index.html")
+    letter = _parse(site / "keywords" / "sp" / "index.html")
     assert "kw-spectral-bias" in {attrs.get("id") for _, attrs in letter.tags}
     assert "../../papers/" + chips[0].stem + "/" in letter.links
-    assert "s/" in _parse(site / "keywords" / "index.html").links
+    assert "sp/" in _parse(site / "keywords" / "index.html").links
+    year = _parse(site / "years" / "2021" / "index.html")
+    assert "y2021" in {attrs.get("id") for _, attrs in year.tags}
+    assert any(link.startswith("../../papers/") for link in year.links)
     assert _unresolved_links(site) == []
 
 

@@ -28,10 +28,12 @@ from .entries import (MISSING_KEY, RawEntry, arxiv_of, doi_of, keywords_of, spli
                       year_of)
 from .language import declared_language
 from .notes import apply_note_files, field_note
-from .parse_memo import ParseMemo
+from .parse_memo import LatexVerdicts, ParseMemo
 from .privacy import PrivacyRule
 from .rules import (CONTROL_CHARACTER, duplicate_papers, entry_rules, give_missing_keys, has_text,
                     judged_entries, latex_problems)
+
+LATEX_VERDICTS = "latex-verdicts.json"     # beside the parse memo: strict LaTeX verdicts between builds
 
 MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(), range(1, 13)))
 # Fields a crossref target does not pass on: they describe the target, not the paper.
@@ -72,7 +74,7 @@ def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: Priva
     `notes_dir`: the project's `notes/` folder of notes written for the site;
     `recorded_keys`: keys given earlier to entries written without one (identity -> key);
     `parse_cache`: a folder where parsed files are kept, so that only changed files are
-    parsed again (`parse_memo.py`).
+    parsed again, with the strict LaTeX verdicts beside it (`parse_memo.py`).
     """
     files = corpus_files(corpus_dir)
     if not files:
@@ -93,7 +95,10 @@ def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: Priva
             papers.append(paper_from(entry, privacy))
     papers, note_problems = apply_note_files(papers, notes_dir)
     papers, problems = apply_sidecar(papers, problems + note_problems, corpus_dir)   # corpus/enrichment.json
-    problems += duplicate_papers(papers) + latex_problems(papers)
+    verdicts = LatexVerdicts(parse_cache.with_name(LATEX_VERDICTS)) if parse_cache is not None else None
+    problems += duplicate_papers(papers) + latex_problems(papers, verdicts=verdicts)
+    if verdicts is not None:
+        verdicts.save()
     if not papers and not any(p.severity == "error" for p in problems):
         problems.append(Problem(str(corpus_dir), 0, "", "the corpus has no papers: nothing to build"))
     problems.sort(key=lambda p: (p.file, p.line, p.severity != "error", p.entry, p.message))

@@ -79,3 +79,47 @@ class ParseMemo:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return read, after
+
+
+class LatexVerdicts:
+    """Strict-parse verdicts of LaTeX values (`rules.latex_problems`) between builds, by a
+    digest of the value: "" parses, else the parser's complaint. The strict parse was the
+    costliest rule of a 10,000-paper load (about 2.5 s), and a value's verdict depends only
+    on the value, pylatexenc and annobib's code, which key the whole file. `save` keeps
+    only the values of this build."""
+
+    def __init__(self, path: Path):
+        from importlib.metadata import version
+
+        from ..build_stamp import package_digest
+
+        self.path, self._used = path, {}
+        self._code = f"{package_digest()} pylatexenc {version('pylatexenc')}"
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            self._known = stored["verdicts"] if stored.get("code") == self._code else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self._known = {}
+
+    @staticmethod
+    def _digest(value: str) -> str:
+        return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+    def get(self, value: str) -> str | None:
+        digest = self._digest(value)
+        verdict = self._known.get(digest)
+        if isinstance(verdict, str):
+            self._used[digest] = verdict
+            return verdict
+        return None
+
+    def __setitem__(self, value: str, verdict: str) -> None:
+        self._used[self._digest(value)] = verdict
+
+    def save(self) -> None:
+        if self._used == self._known:
+            return
+        try:
+            write_json(self.path, {"code": self._code, "verdicts": self._used})
+        except OSError:
+            pass    # a read-only project is checked all the same, only not remembered

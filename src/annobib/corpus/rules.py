@@ -338,10 +338,12 @@ class FieldLocator:
         return paper.line
 
 
-def latex_problems(papers: list[Paper], locator: FieldLocator | None = None) -> list[Problem]:
-    """LaTeX the page cannot show as written: warnings (the tolerant reader still renders text)."""
-    from pylatexenc.latexwalker import LatexWalker, LatexWalkerError
+def latex_problems(papers: list[Paper], locator: FieldLocator | None = None,
+                   verdicts: dict[str, str] | None = None) -> list[Problem]:
+    """LaTeX the page cannot show as written: warnings (the tolerant reader still renders text).
 
+    `verdicts`: strict-parse results remembered between builds (parse_memo.LatexVerdicts),
+    read and added to; a value seen before is not parsed again."""
     locator = locator or FieldLocator()
     problems = []
     for paper in papers:
@@ -355,14 +357,27 @@ def latex_problems(papers: list[Paper], locator: FieldLocator | None = None) -> 
                     f"unbalanced '$' in {name} ({dollars} unescaped): the text after it is read as "
                     "math and the '$' vanishes from the page; write '\\$' for a dollar sign or close the formula")))
                 continue
-            try:
-                LatexWalker(percent_as_text(value), tolerant_parsing=False).get_latex_nodes()
-            except LatexWalkerError as exc:
-                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            detail = verdicts.get(value) if verdicts is not None else None
+            if detail is None:
+                detail = _strict_parse_error(value)
+                if verdicts is not None:
+                    verdicts[value] = detail
+            if detail:
                 problems.append(Problem(**where, message=(
                     f"LaTeX in {name} does not parse ({detail}); the page shows a best guess: "
                     f"{_shorten(to_text(value))!r}")))
     return problems
+
+
+def _strict_parse_error(value: str) -> str:
+    """'' when `value` parses as strict LaTeX, else the first line of the parser's complaint."""
+    from pylatexenc.latexwalker import LatexWalker, LatexWalkerError
+
+    try:
+        LatexWalker(percent_as_text(value), tolerant_parsing=False).get_latex_nodes()
+    except LatexWalkerError as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ""
 
 
 def _shorten(text: str, width: int = 80) -> str:

@@ -15,7 +15,7 @@ from ..models import Bibliography
 from . import escape, incremental, search, zensical_build
 from .index_pages import INDEX_PAGES
 from .templating import OVERRIDES_DIR
-from .views import keywords_split
+from .views import SPLIT_INDEXES, split_indexes
 
 
 def write_mkdocs_config(bib: Bibliography, docs_dir: Path, site_dir: Path, config_path: Path,
@@ -40,9 +40,9 @@ def write_mkdocs_config(bib: Bibliography, docs_dir: Path, site_dir: Path, confi
     config["nav"] = _nav(bib, with_about=(docs_dir / "about.md").is_file())
     # Papers are reachable from themes, methods, keywords and search, not from the nav;
     # the authors, venues and years pages are in the nav (`_nav`), and linked from every paper page.
-    # Themes: from their chapter; a split keywords index's letter pages: from its A-Z page.
+    # Themes: from their chapter; a split index's letter (year) pages: from its overview.
     config["not_in_nav"] = "\n".join(["/papers/", *(["/themes/"] if bib.chapters else []),
-                                      *(["/keywords/"] if keywords_split(bib) else [])])
+                                      *(f"/{index}/" for index in SPLIT_INDEXES if index in split_indexes(bib))])
     # Theme override: JSON-LD and feed links in <head> (render/overrides/main.html).
     config["theme"] = {"custom_dir": _relative(OVERRIDES_DIR, here)}
     if settings is not None and settings.site_generator == "zensical":

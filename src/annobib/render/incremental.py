@@ -23,9 +23,10 @@ Markdown and fingerprint are unchanged renders to the same bytes, and a changed 
 changes every key. A one-paper update at 10,000 papers thus renders the index pages and
 the one theme and chapter the paper joins, not the other chapters' multi-megabyte pages;
 a no-change rebuild renders no page at all. A page that links to a file missing from this
-build is always rendered (MkDocs then reports the broken link as in a full build), and so
-is a page that a rendered page links into with an anchor (MkDocs checks the anchor against
-the pages it converts). The cache keeps only the current build's pages.
+build is always rendered (MkDocs then reports the broken link as in a full build). A link
+from a rendered page into a reused one with an anchor is still checked, against the ids of
+the reused page's cached HTML, which the plugin hands to MkDocs. The cache keeps only the
+current build's pages.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 
 import yaml
@@ -49,6 +51,7 @@ PLAN_FILE, BUILT_FILE = "annobib-pages.json", "annobib-pages-built.json"   # as 
 INDEX_FILE = "index.json"     # cached page -> its modification time when stored
 VERSIONED = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2", "annobib")
 LINK = re.compile(r"\]\(([^)\s]+)\)|href=\"([^\"]+)\"")
+ELEMENT_ID = re.compile(r"""\s(?:id|name)=["']([^"']*)["']""")
 
 
 @dataclass
@@ -56,6 +59,7 @@ class PagePlan:
     cache_dir: Path | None            # None: the page cache is off
     keys: dict[str, str] = field(default_factory=dict)   # Markdown page -> key
     reuse: list[str] = field(default_factory=list)       # pages whose HTML comes from the cache
+    anchors: dict[str, list[str]] = field(default_factory=dict)   # reused page -> its ids (_anchor_targets)
     everything: bool = False                              # every page, the nav's too, is reused
     rendered: int = 0
     reused: int = 0
@@ -118,19 +122,27 @@ def _links_resolve(page: str, text: str, present: set[str]) -> bool:
     return all(target in present for target, _ in _page_links(page, text))
 
 
-def _without_anchor_targets(reusable: list[str], rendered: dict[str, str], docs_dir: Path) -> list[str]:
-    """The reusable pages but those a rendered page links into with an anchor: MkDocs checks
-    such a link against the anchors of the pages it converts, and a reused page is not
-    converted. A page given back to MkDocs is rendered, so its own links count in turn.
-    `rendered`: the text of each page already to be rendered."""
-    reuse, queue = set(reusable), list(rendered.items())
-    while queue:
-        page, text = queue.pop()
+def _anchor_targets(reuse: list[str], rendered: dict[str, str], cache_dir: Path,
+                    keys: dict[str, str]) -> dict[str, list[str]]:
+    """The ids of each reused page that a rendered page links into with an anchor, read from
+    its cached HTML. MkDocs checks such a link against the ids of the page it links to, which
+    a reused page, not converted, would not have; its cached HTML is what converting it again
+    would give (same key), so the check runs against the same ids. `rendered`: the text of
+    each page to be rendered."""
+    reused, targets = set(reuse), {}
+    for page, text in rendered.items():
         for target, anchor in _page_links(page, text):
-            if anchor and target in reuse:
-                reuse.discard(target)
-                queue.append((target, (docs_dir / target).read_text(encoding="utf-8")))
-    return [page for page in reusable if page in reuse]
+            if anchor and target in reused and target not in targets:
+                targets[target] = sorted(_html_ids((cache_dir / f"{keys[target]}.html").read_text(encoding="utf-8")))
+    return targets
+
+
+def _html_ids(html: str) -> set[str]:
+    """The `id` and `name` values of the page's content (Material's <article>), as MkDocs
+    collects them from a page it converts."""
+    start, end = html.find("<article"), html.rfind("</article>")
+    content = html[start:end] if 0 <= start < end else html
+    return {unescape(value) for value in ELEMENT_ID.findall(content)}
 
 
 def config_entries(base_config: Path, search: str) -> dict:
@@ -183,12 +195,13 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
         # Pages in the nav too: their titles, which every rendered page prints in its nav,
         # are in the fingerprint, so an unchanged key means the same HTML.
         plan.everything = len(reusable) == len(pages)
-        plan.reuse = _without_anchor_targets(reusable, rendered, docs_dir)
+        plan.reuse = reusable
+        plan.anchors = _anchor_targets(reusable, rendered, cache_dir, plan.keys)
     # Pages out of the nav need not even be read: no title of theirs is printed anywhere.
     unread = [p for p in plan.reuse if p not in nav]
     (config_path.parent / PLAN_FILE).write_text(
-        json.dumps({"reuse": plan.reuse, "everything": plan.everything, "unread": unread}, sort_keys=True),
-        encoding="utf-8")
+        json.dumps({"reuse": plan.reuse, "everything": plan.everything, "unread": unread, "anchors": plan.anchors},
+                   sort_keys=True), encoding="utf-8")
     return plan
 
 

@@ -11,20 +11,16 @@ from ..models import MethodEntry
 from ..organize.people import fold
 from . import escape, timeline
 from .templating import render
-from .views import Link, Site, initial, keyword_letter_page, keywords_split, kind_prefix, reading_order
+from .views import Link, Site, initial, kind_prefix, person_initial, reading_order
 
 INDEX_PAGES = ("authors.md", "venues.md", "years.md")   # in the nav, after Keywords (generator_config._nav)
+OTHER = "Other"                       # the heading of the '#' initial (digits, symbols)
 
 
 def index_pages(site: Site) -> dict[str, str]:
-    """Relative path -> Markdown of every index page."""
-    return {
-        "methods.md": render("methods.md.j2", groups=_method_groups(site)),
-        **_keyword_pages(site),
-        "authors.md": render("authors.md.j2", **_authors_context(site)),
-        "venues.md": render("venues.md.j2", **_venues_context(site)),
-        "years.md": render("years.md.j2", **_years_context(site)),
-    }
+    """Relative path -> Markdown of every index page (and, for a split index, of its letter pages)."""
+    return {**_method_pages(site), **_keyword_pages(site), **_author_pages(site), **_venue_pages(site),
+            **_year_pages(site)}
 
 
 def initial_anchor(prefix: str, initial: str) -> str:
@@ -32,9 +28,54 @@ def initial_anchor(prefix: str, initial: str) -> str:
     return f"{prefix}initial-{'other' if initial == '#' else initial.lower()}"
 
 
+def group_name(group: str) -> str:
+    """A letter group's heading: the letter, OTHER for '#'; 'Co' and 'C (other)' for the
+    two-letter groups of a large letter (views.keyword_groups)."""
+    if group == "#":
+        return OTHER
+    return f"{group[0]} ({OTHER.lower()})" if group.endswith("#") else group.capitalize()
+
+
 def _by_initial(groups: dict[str, list]) -> list[tuple[str, list]]:
     """Letter groups A-Z, then '#'."""
-    return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
+    return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0].replace("#", "~")))
+
+
+def _split(site: Site, index: str, title: str, groups: list[tuple[str, object]], entries_template: str,
+           searchable: bool = False, name=group_name) -> dict[str, str]:
+    """The pages of a split index but its overview: one per group, each with the jump list
+    of all groups and a link back to the overview. `groups`: [(group, context of its page)]."""
+    pages = {}
+    for group, context in groups:
+        jump = [(Link(f"../{site.index_page(index, other)}", name(other)), other == group) for other, _ in groups]
+        pages[site.index_page(index, group)] = render(
+            "index_group.md.j2", title=f"{title}: {name(group)}", searchable=searchable, letters=jump,
+            overview=Link(f"../{index}.md", title), entries_template=entries_template, **context)
+    return pages
+
+
+def _overview_links(site: Site, index: str, groups: list[tuple[str, int]], name=group_name) -> list:
+    """[(link to a group's page, its number of entries)] for a split index's overview."""
+    return [(Link(site.index_page(index, group), name(group)), count) for group, count in groups]
+
+
+def _method_pages(site: Site) -> dict[str, str]:
+    """The methods index: one page of kinds (methods, datasets) and letters, or when split an
+    overview of the letters of each kind and one page per letter with every kind's names."""
+    groups = _method_groups(site)
+    if "methods" not in site.split:
+        return {"methods.md": render("methods.md.j2", groups=groups, kinds=[])}
+    kinds = [(heading, count, _overview_links(site, "methods", [(letter, len(items)) for letter, _, items in letters]))
+             for heading, count, letters in groups]
+    by_letter: dict[str, list] = {}
+    for heading, _, letters in groups:
+        for letter, _, items in letters:
+            by_letter.setdefault(letter, []).append((heading, items))
+    pages = {"methods.md": render("methods.md.j2", groups=[], kinds=kinds)}
+    pages.update(_split(site, "methods", "Methods and datasets",
+                        [(letter, dict(sections=sections)) for letter, sections in _by_initial(by_letter)],
+                        "_method_entries.md.j2", searchable=True))
+    return pages
 
 
 def _method_groups(site: Site) -> list[tuple[str, int, list]]:
@@ -56,22 +97,24 @@ def _method_groups(site: Site) -> list[tuple[str, int, list]]:
 
 
 def _method_entry(site: Site, entry: MethodEntry) -> dict:
+    prefix = "../" if "methods" in site.split else ""
     return dict(
         name=entry.name,
         kind=entry.kind,
         anchor=site.method_ids[(entry.kind, entry.name)],
-        introduced=[site.paper_link(k, "") for k in entry.introduced_by],
-        mentioned=[site.paper_link(k, "") for k in entry.mentioned_by],
+        introduced=[site.paper_link(k, prefix) for k in entry.introduced_by],
+        mentioned=[site.paper_link(k, prefix) for k in entry.mentioned_by],
         count=len(set(entry.introduced_by) | set(entry.mentioned_by)),
-        lineage=timeline.method_lineage(site, entry),   # introduced 2020 by X; mentioned 2021 (2), ...
+        lineage=timeline.method_lineage(site, entry, prefix),   # introduced 2020 by X; mentioned 2021 (2), ...
     )
 
 
 def _keyword_groups(site: Site, prefix: str) -> list[tuple[str, list[dict]]]:
-    """Keyphrases alphabetically, grouped under their initial letter (others under '#')."""
+    """Keyphrases alphabetically, grouped under their initial letter (others under '#'), the
+    largest letters of a split index under their first two (views.keyword_groups)."""
     groups: dict[str, list[dict]] = {}
     for phrase in sorted(site.bib.keywords, key=lambda k: (k.lower(), k)):
-        groups.setdefault(initial(phrase), []).append(dict(
+        groups.setdefault(site.keyword_groups[phrase], []).append(dict(
             phrase=phrase,
             anchor=site.keyword_ids[phrase],
             papers=[site.short_paper_link(k, prefix) for k in sorted(site.bib.keywords[phrase])],
@@ -80,53 +123,81 @@ def _keyword_groups(site: Site, prefix: str) -> list[tuple[str, list[dict]]]:
 
 
 def _keyword_pages(site: Site) -> dict[str, str]:
-    """The keywords index: one page, or (KEYWORDS_SPLIT_FROM) an A-Z page linking one page per letter."""
+    """The keywords index: one page, or when split an A-Z page and one page per letter."""
     phrases = site.bib.phrases
     shared = dict(count=len(site.bib.keywords), generic=phrases.generic_display() if phrases is not None else [])
-    if not keywords_split(site.bib):
+    if "keywords" not in site.split:
         groups = [(letter, initial_anchor("", letter), entries) for letter, entries in _keyword_groups(site, "")]
         return {"keywords.md": render("keywords.md.j2", groups=groups, letters=[], **shared)}
     groups = _keyword_groups(site, "../")
-    names = {letter: "Other" if letter == "#" else letter for letter, _ in groups}
-    letters = [(Link(keyword_letter_page(letter), names[letter]), len(entries)) for letter, entries in groups]
+    letters = _overview_links(site, "keywords", [(letter, len(entries)) for letter, entries in groups])
     pages = {"keywords.md": render("keywords.md.j2", groups=[], letters=letters, **shared)}
-    for letter, entries in groups:
-        jump = [(Link(f"../{keyword_letter_page(other)}", names[other]), other == letter) for other, _ in groups]
-        pages[keyword_letter_page(letter)] = render("keywords_letter.md.j2", heading=names[letter], entries=entries,
-                                                    letters=jump)
+    pages.update(_split(site, "keywords", "Keywords", [(letter, dict(entries=entries)) for letter, entries in groups],
+                        "_keyword_entries.md.j2"))
     return pages
 
 
-def _authors_context(site: Site) -> dict:
+def _author_pages(site: Site) -> dict[str, str]:
+    prefix = "../" if "authors" in site.split else ""
     groups: dict[str, list[dict]] = {}
     for person in site.people.people:
         name = person.name
-        groups.setdefault(initial(fold(name.literal or name.family)), []).append(dict(
+        groups.setdefault(person_initial(person), []).append(dict(
             anchor=person.anchor,
             name=name.literal or name.inverted,
-            papers=[site.short_paper_link(p.key, "") for p in reading_order(site, person.papers)],
+            papers=[site.short_paper_link(p.key, prefix) for p in reading_order(site, person.papers)],
         ))
-    return dict(groups=_by_initial(groups), count=len(site.people.people))
+    count = len(site.people.people)
+    if "authors" not in site.split:
+        return {"authors.md": render("authors.md.j2", groups=_by_initial(groups), letters=[], count=count)}
+    letters = _overview_links(site, "authors", [(letter, len(entries)) for letter, entries in _by_initial(groups)])
+    pages = {"authors.md": render("authors.md.j2", groups=[], letters=letters, count=count)}
+    pages.update(_split(site, "authors", "Authors", [(letter, dict(entries=entries))
+                                                     for letter, entries in _by_initial(groups)],
+                        "_author_entries.md.j2"))
+    return pages
 
 
-def _venues_context(site: Site) -> dict:
+NO_VENUE = "no-venue"                 # the group (and, split, the page) of the papers naming no venue
+
+
+def _venue_pages(site: Site) -> dict[str, str]:
+    split = "venues" in site.split
+    prefix = "../" if split else ""
     groups: dict[str, list[dict]] = {}
     for venue in site.bib.venues.venues:
         groups.setdefault(initial(fold(venue.name)), []).append(
-            dict(anchor=venue.anchor, name=venue.name, papers=[_dated_link(site, k) for k in venue.papers]))
+            dict(anchor=venue.anchor, name=venue.name, papers=[_dated_link(site, k, prefix) for k in venue.papers]))
     newest = reading_order(site, [p.key for p in site.bib.papers])
-    return dict(groups=[(letter, initial_anchor("", letter), venues) for letter, venues in _by_initial(groups)],
-                count=len(site.bib.venues.venues),
-                unplaced=[_dated_link(site, p.key) for p in newest if p.key not in site.venue_of])
+    unplaced = [_dated_link(site, p.key, prefix) for p in newest if p.key not in site.venue_of]
+    count = len(site.bib.venues.venues)
+    if not split:
+        return {"venues.md": render("venues.md.j2", count=count, unplaced=unplaced, letters=[], groups=[
+            (letter, initial_anchor("", letter), venues) for letter, venues in _by_initial(groups)])}
+    pages_of = [(letter, dict(venues=venues, unplaced=[])) for letter, venues in _by_initial(groups)]
+    pages_of += [(NO_VENUE, dict(venues=[], unplaced=unplaced))] if unplaced else []
+    name = lambda group: "No venue" if group == NO_VENUE else group_name(group)  # noqa: E731
+    letters = _overview_links(site, "venues", [(group, len(c["venues"]) or len(c["unplaced"])) for group, c in pages_of],
+                              name)
+    pages = {"venues.md": render("venues.md.j2", count=count, unplaced=[], letters=letters, groups=[])}
+    pages.update(_split(site, "venues", "Venues", pages_of, "_venue_entries.md.j2", name=name))
+    return pages
 
 
-def _years_context(site: Site) -> dict:
-    entries = []
-    for group in site.bib.years:
-        entries.append(dict(anchor=group.anchor, year=group.year, papers=[
-            Link(f"papers/{site.paper_slug(p.key)}.md", site.titles[p.key], _venue_note(site, p.key))
-            for p in reading_order(site, group.papers)]))
-    return dict(years=entries)
+def _year_pages(site: Site) -> dict[str, str]:
+    split = "years" in site.split
+    prefix = "../" if split else ""
+    years = [dict(anchor=group.anchor, year=group.year, papers=[
+        Link(f"{prefix}papers/{site.paper_slug(p.key)}.md", site.titles[p.key], _venue_note(site, p.key))
+        for p in reading_order(site, group.papers)]) for group in site.bib.years]
+    if not split:
+        return {"years.md": render("years.md.j2", years=years, links=[])}
+    name = lambda group: "Undated" if group == "undated" else group  # noqa: E731
+    groups = [(str(entry["year"]) if entry["year"] else "undated", dict(years=[entry])) for entry in years]
+    links = _overview_links(site, "years", [(group, len(c["years"][0]["papers"])) for group, c in groups], name)
+    pages = {"years.md": render("years.md.j2", years=[], links=links)}
+    pages.update(_split(site, "years", "Years", groups, "_year_entries.md.j2", name=name))
+    return pages
 
 
 def _venue_note(site: Site, key: str) -> str:
@@ -134,6 +205,6 @@ def _venue_note(site: Site, key: str) -> str:
     return venue.name if venue else ""
 
 
-def _dated_link(site: Site, key: str) -> Link:
+def _dated_link(site: Site, key: str, prefix: str) -> Link:
     paper = site.papers[key]
-    return Link(f"papers/{site.paper_slug(key)}.md", site.titles[key], str(paper.year) if paper.year else "")
+    return Link(f"{prefix}papers/{site.paper_slug(key)}.md", site.titles[key], str(paper.year) if paper.year else "")

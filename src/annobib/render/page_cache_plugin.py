@@ -12,6 +12,9 @@ keeps MkDocs from doing that work again, through public plugin events only:
   `annobib-reused.html` (added to the theme's templates in `on_env`), so it is neither converted nor
   templated; it stays in MkDocs' file list and nav, so links to it resolve and strict
   link validation still runs on every page that is rendered;
+- `on_page_content`: a reused page that a rendered page links into with an anchor gets
+  the ids of its cached HTML (`Page.present_anchor_ids`, from the plan), so MkDocs' anchor
+  validation checks the link as if the page had been converted;
 - `on_post_page`: its output is empty, which MkDocs does not write (the cached HTML
   is linked there after the build);
 - `on_files`, for the docs folder's other files (30,000 downloads at 10,000 papers): each
@@ -53,6 +56,7 @@ class PageCachePlugin(BasePlugin):
             plan = {}
         self.reuse = set(plan.get("reuse", ()))
         self.unread = set(plan.get("unread", ())) & self.reuse
+        self.anchors = {page: set(ids) for page, ids in plan.get("anchors", {}).items() if page in self.reuse}
         self.built_path = plan_path.with_name(BUILT_FILE)
         self.in_nav: set[str] = set()
         self.skipped: list[str] = []
@@ -90,6 +94,11 @@ class PageCachePlugin(BasePlugin):
         # A nav page's title is read from its front matter, else from its first heading.
         needs_heading = page.file.src_uri in self.in_nav and "title" not in page.meta
         return markdown if needs_heading else ""
+
+    def on_page_content(self, html, page, config, files):
+        if page.file.src_uri in self.anchors:
+            page.present_anchor_ids = self.anchors[page.file.src_uri]
+        return html
 
     def on_post_page(self, output, page, config):
         return "" if self._reused(page) else output

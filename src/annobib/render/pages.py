@@ -106,14 +106,16 @@ def _paper_more(site: Site, paper: Paper, references: citation.References) -> di
     head = meta.paper_head(paper, site.titles[paper.key], slug, site.settings.site_name,
                            site.settings.site_url, note.summary if paper.has_abstract else "",
                            tuple(dict.fromkeys(paper.keywords + tuple(shown))))
-    authors = tuple(Link("../authors.md", parse_name(raw).display, anchor=site.people.person(paper.key, raw).anchor)
-                    for raw in paper.authors)
+    people = [site.people.person(paper.key, raw) for raw in paper.authors]
+    authors = tuple(Link(f"../{site.person_page(person)}", parse_name(raw).display, anchor=person.anchor)
+                    for raw, person in zip(paper.authors, people))
     venue = site.venue_of.get(paper.key)
     return dict(
         head=head,
         authors=authors,
-        year=Link("../years.md", str(paper.year), anchor=year_anchor(paper.year)) if paper.year else None,
-        venue=Link("../venues.md", paper.venue_text, anchor=venue.anchor) if venue else None,
+        year=Link(f"../{site.year_page(paper.year)}", str(paper.year), anchor=year_anchor(paper.year))
+        if paper.year else None,
+        venue=Link(f"../{site.venue_page(venue)}", paper.venue_text, anchor=venue.anchor) if venue else None,
         references=references.format(paper),
         downloads=paper_downloads(slug),
         # The other spelling of each acronym the paper uses ('NeRF' for 'neural radiance

@@ -264,9 +264,10 @@ def map_years(bib: Bibliography) -> dict | None:
 
 # --------------------------------------------------------------------------- method lineage
 
-def method_lineage(site, entry: MethodEntry) -> dict | None:
+def method_lineage(site, entry: MethodEntry, prefix: str = "") -> dict | None:
     """For a name some paper introduces: the introducing paper(s) with their year, and the
-    papers that mention it counted by year, oldest first ('undated' last). None otherwise."""
+    papers that mention it counted by year, oldest first ('undated' last). None otherwise.
+    `prefix`: from the page showing it to the docs root ('../' on a letter page)."""
     if entry.kind != "method" or not entry.introduced_by:
         return None
     introduced = sorted(entry.introduced_by, key=lambda k: (site.papers[k].year or 10**6, k))
@@ -275,12 +276,12 @@ def method_lineage(site, entry: MethodEntry) -> dict | None:
     if None in counts:
         mentions.append(dict(year="undated", count=counts[None]))
     return dict(
-        introduced=[dict(year=site.papers[k].year, link=_citation_link(site, k)) for k in introduced],
+        introduced=[dict(year=site.papers[k].year, link=_citation_link(site, k, prefix)) for k in introduced],
         mentions=mentions,
     )
 
 
-def _citation_link(site, key: str):
+def _citation_link(site, key: str, prefix: str):
     """A short link to a paper, named as it is cited: 'Sitzmann et al.', 'Mildenhall & Srinivasan'
     (its title, shortened, when it has no author); the entry above the line gives the title."""
     paper = site.papers[key]
@@ -288,9 +289,9 @@ def _citation_link(site, key: str):
     names = [parse_name(raw) for raw in paper.authors if raw.strip().lower() != "others"]
     family = [n for n in (name.literal or name.family or name.display for name in names) if n]
     if not family:
-        return site.short_paper_link(key, "")
+        return site.short_paper_link(key, prefix)
     if len(family) > 2 or others:
         text = f"{family[0]} et al."
     else:
         text = " & ".join(family)
-    return Link(site.paper_link(key, "").target, text)
+    return Link(site.paper_link(key, prefix).target, text)

@@ -11,16 +11,19 @@ from dataclasses import dataclass, field
 from ..config import Settings
 from ..corpus import bibtex
 from ..errors import BuildError
-from ..models import Annotation, Bibliography, Chapter, Paper, People, Theme, Venue
+from ..models import Annotation, Bibliography, Chapter, Paper, People, Person, Theme, Venue
 from ..organize.indexes import keyword_aliases
+from ..text import name_key
 from . import escape
 from .notes import note_excerpt, note_html
 
 SHORT_TITLE_LENGTH = 80                    # link text on the keywords index
-# Paper links on the keywords index from which it becomes one page per initial letter: at
-# 10,000 papers the single page was 17.7 MB of HTML, too much for a reader's browser, and
-# every added paper made MkDocs convert all of it again.
-KEYWORDS_SPLIT_FROM = 3000
+# Paper links on an index page from which it becomes an overview and one page per initial
+# letter (per year for the years): at 10,000 papers the keywords page was 17.7 MB of HTML and
+# the authors page 2.9 MB, too much for a reader's browser, and every added paper made MkDocs
+# convert each of them whole again.
+INDEX_SPLIT_FROM = 3000
+SPLIT_INDEXES = ("keywords", "methods", "authors", "venues", "years")
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,9 @@ class Site:
     chapters: dict[str, Chapter] = field(default_factory=dict)
     method_ids: dict[tuple[str, str], str] = field(default_factory=dict)   # (kind, name) -> id
     keyword_ids: dict[str, str] = field(default_factory=dict)
+    keyword_groups: dict[str, str] = field(default_factory=dict)  # phrase -> its letter group ('A', 'CO': keyword_groups)
     keyword_pages: dict[str, str] = field(default_factory=dict)   # phrase -> its index page ('keywords.md', 'keywords/a.md')
+    split: frozenset[str] = frozenset()           # the SPLIT_INDEXES that are one page per letter (year)
     titles: dict[str, str] = field(default_factory=dict)
     hand_written: frozenset[str] = frozenset()     # pages copied from the repo's docs/
     views: dict[str, "PaperView"] = field(default_factory=dict)   # paper_view cache
@@ -126,9 +131,9 @@ class Site:
             ids = escape.anchor_ids(names, kind_prefix(kind))
             site.method_ids.update({(kind, name): ident for name, ident in ids.items()})
         site.keyword_ids = escape.anchor_ids(list(bib.keywords), "kw")
-        split = keywords_split(bib)
-        site.keyword_pages = {phrase: keyword_letter_page(initial(phrase)) if split else "keywords.md"
-                              for phrase in bib.keywords}
+        site.split = split_indexes(bib)
+        site.keyword_groups = keyword_groups(bib.keywords)
+        site.keyword_pages = {phrase: site.index_page("keywords", group) for phrase, group in site.keyword_groups.items()}
         for spelling, entry in keyword_aliases(bib).items():     # chips find merged spellings
             site.keyword_ids[spelling], site.keyword_pages[spelling] = site.keyword_ids[entry], site.keyword_pages[entry]
         site.cites, site.cited_by = citation_links(bib.papers)
@@ -201,8 +206,22 @@ class Site:
     def method_links(self, kind: str, names: tuple[str, ...], prefix: str) -> tuple[Link, ...]:
         ids = [self.method_ids.get((kind, name), "") for name in names]
         # A name the methods index does not list is shown as plain text (empty target).
-        return tuple(Link(f"{prefix}methods.md" if ident else "", name, anchor=ident)
+        return tuple(Link(prefix + self.index_page("methods", initial(name)) if ident else "", name, anchor=ident)
                      for name, ident in zip(names, ids))
+
+    def index_page(self, index: str, group: str) -> str:
+        """The page of `index` that lists a group: 'authors.md', or once the index is split,
+        its letter's page ('authors/a.md', 'authors/other.md') or year's ('years/2021.md')."""
+        return f"{index}/{group_segment(group)}.md" if index in self.split else f"{index}.md"
+
+    def person_page(self, person: Person) -> str:
+        return self.index_page("authors", person_initial(person))
+
+    def venue_page(self, venue: Venue) -> str:
+        return self.index_page("venues", initial(name_key(venue.name)))
+
+    def year_page(self, year: int | None) -> str:
+        return self.index_page("years", str(year) if year else "undated")
 
     def keyphrase_links(self, phrases: tuple[str, ...], prefix: str) -> tuple[Link, ...]:
         ids = [self.keyword_ids.get(phrase, "") for phrase in phrases]
@@ -216,14 +235,45 @@ def initial(text: str) -> str:
     return letter if letter.isalpha() else "#"
 
 
-def keywords_split(bib: Bibliography) -> bool:
-    """Whether the keywords index is one page per initial letter (KEYWORDS_SPLIT_FROM)."""
-    return sum(len(keys) for keys in bib.keywords.values()) >= KEYWORDS_SPLIT_FROM
+def person_initial(person: Person) -> str:
+    """The letter a person is listed under on the authors index: their family name's."""
+    return initial(name_key(person.name.literal or person.name.family))
 
 
-def keyword_letter_page(letter: str) -> str:
-    """The keywords index page of one initial letter ('A' -> 'keywords/a.md', '#' -> 'keywords/other.md')."""
-    return f"keywords/{'other' if letter == '#' else letter.lower()}.md"
+def split_indexes(bib: Bibliography) -> frozenset[str]:
+    """The SPLIT_INDEXES with at least INDEX_SPLIT_FROM paper links: one page per letter (year)."""
+    links = {
+        "keywords": sum(len(keys) for keys in bib.keywords.values()),
+        "methods": sum(len(m.introduced_by) + len(m.mentioned_by) for m in bib.methods),
+        "authors": sum(len(person.papers) for person in bib.people.people),
+        "venues": sum(len(venue.papers) for venue in bib.venues.venues),
+        "years": len(bib.papers),
+    }
+    return frozenset(index for index, count in links.items() if count >= INDEX_SPLIT_FROM)
+
+
+def group_segment(group: str) -> str:
+    """The file name of an index group's page: 'A' -> 'a', '#' -> 'other', 'CO' -> 'co',
+    'C#' -> 'c-other', '2021' -> '2021'."""
+    return "other" if group == "#" else group.lower().replace("#", "-other")
+
+
+def keyword_groups(keywords: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Each keyphrase's group on a split keywords index: its initial letter, or, for a letter
+    whose phrases list INDEX_SPLIT_FROM paper links or more, its first two letters ('CO';
+    'C#' when the second is no letter). At 10,000 papers the letters C and S held 1.8 MB of
+    Markdown each, and a new paper's ten keyphrases made MkDocs convert ten such pages."""
+    letters = {phrase: initial(phrase) for phrase in keywords}
+    links: dict[str, int] = {}
+    for phrase, letter in letters.items():
+        links[letter] = links.get(letter, 0) + len(keywords[phrase])
+    big = {letter for letter, count in links.items() if count >= INDEX_SPLIT_FROM and letter != "#"}
+    return {phrase: letter + _second_letter(phrase) if letter in big else letter for phrase, letter in letters.items()}
+
+
+def _second_letter(text: str) -> str:
+    second = escape.slug(text).replace("-", "")[1:2].upper()
+    return second if second.isalpha() else "#"
 
 
 def citation_links(papers) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
