@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -300,6 +302,40 @@ def test_cut_matches_scipy_ward():
         ours = cut_tree_at(tree, len(vectors), k)
         assert len(set(ours)) == k
         assert adjusted_rand_score(cut_tree(tree, n_clusters=k).ravel(), ours) == 1.0
+
+
+def test_ward_cuts_are_scipys_ward_tree_cut():
+    """The themes' Ward tree (fastcluster, linear memory) is the tree SciPy builds from all
+    pairwise distances: the same clusters at every k."""
+    from scipy.cluster.hierarchy import linkage
+
+    from annobib.organize.themes import cut_tree_at, smooth, ward_cuts
+
+    vectors, _ = planted_blobs(9, noise=0.5)
+    ks = [1, 2, 5, 9, 20]
+    tree = linkage(smooth(vectors), method="ward")
+    assert {k: list(v) for k, v in ward_cuts(vectors, ks).items()} == \
+        {k: list(cut_tree_at(tree, len(vectors), k)) for k in ks}
+
+
+def test_the_ward_tree_holds_no_matrix_of_all_distances():
+    """6,000 papers: all pairwise distances would be 144 MB, twice over in SciPy's linkage.
+    In a fresh interpreter, after one smoothing pass (whose blocks ward_cuts needs again),
+    building and cutting the tree grows the peak RSS by far less."""
+    script = """
+import resource, numpy as np
+from annobib.organize.themes import smooth, ward_cuts
+rng = np.random.default_rng(0)
+vectors = rng.normal(size=(6000, 32)); vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+smooth(vectors)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+labels = ward_cuts(vectors, [40])[40]
+print(len(set(labels)), (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    clusters, grown_mib = map(int, done.stdout.split())
+    assert clusters == 40 and grown_mib < 64, grown_mib
 
 
 # --- chapter titles ------------------------------------------------------------------

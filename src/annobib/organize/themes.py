@@ -127,13 +127,18 @@ def cut_tree_at(tree: np.ndarray, n: int, k: int) -> np.ndarray:
 
 
 def ward_cuts(vectors: np.ndarray, ks: list[int]) -> dict[int, np.ndarray]:
-    """Labels of the Ward tree of the smoothed vectors cut at each k."""
-    from scipy.cluster.hierarchy import linkage
+    """Labels of the Ward tree of the smoothed vectors cut at each k.
+
+    fastcluster's `linkage_vector` builds the same tree as SciPy's `linkage` (the same merges
+    on the shipped corpus and at 10,000 papers, bench/RESULTS.md) from the vectors alone, in
+    memory linear in the papers; SciPy's holds all n(n-1)/2 distances and a copy, 800 MB at
+    10,000 papers, the peak of a cold build."""
+    import fastcluster
 
     n = len(vectors)
     if n < 2:
         return {k: np.zeros(n, dtype=int) for k in ks}
-    tree = linkage(smooth(vectors), method="ward")
+    tree = fastcluster.linkage_vector(smooth(vectors), method="ward")
     return {k: cut_tree_at(tree, n, k) for k in ks}
 
 
