@@ -145,3 +145,22 @@ def test_an_anchor_into_a_reused_page_is_checked_without_rendering_it(tmp_path):
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
                           cwd=tmp_path, capture_output=True, text=True)   # no -q: it stops strict counting warnings
     assert done.returncode != 0 and "does not contain an anchor '#no-such-part'" in done.stderr, done.stderr[-2000:]
+
+def test_a_reused_page_is_checked_for_links_only_when_a_page_is_gone(tmp_path, monkeypatch):
+    """An unchanged page's links resolved when it was last built; they can break only when a
+    page of that build is gone. Then the page is rendered again, and strict MkDocs reports the
+    broken link; while no page is gone, no unchanged page's text is scanned for links."""
+    docs, config, cache = _project(tmp_path)
+    _build(tmp_path, docs, config, cache)
+    scans, real = [], incremental._links_resolve
+    monkeypatch.setattr(incremental, "_links_resolve", lambda page, *a: scans.append(page) or real(page, *a))
+    (docs / "new.md").write_text("# New\n\nA new page.\n", encoding="utf-8")
+    second = _build(tmp_path, docs, config, cache)
+    assert scans == [] and second.reused == 3
+
+    (docs / "paper.md").unlink()          # index.md, unchanged, links to it
+    plan = incremental.prepare(config, tmp_path / "mkdocs.yml", docs, cache)
+    assert "index.md" in scans and "index.md" not in plan.reuse
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode != 0 and "paper.md" in done.stderr, done.stderr[-2000:]

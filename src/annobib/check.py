@@ -39,6 +39,7 @@ from .corpus.privacy import PrivacyRule, private_fields_notice
 from .corpus.rules import TITLE_RATIO
 from .errors import HasProblems, Problem
 from .models import Paper
+from .yaml_text import load_yaml
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def published_keys(themes_path: Path) -> tuple[dict[str, int], list[Problem], di
         return {}, [], {}
     text = themes_path.read_text(encoding="utf-8")
     try:
-        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        document = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return {}, [Problem(str(themes_path), (mark.line + 1) if mark else 1, "",

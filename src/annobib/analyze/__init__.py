@@ -162,20 +162,30 @@ def paper_document(paper: Paper, detect=None) -> Document:
                     keywords=paper.keywords, has_abstract=paper.has_abstract, language=language)
 
 
-def cache_key(document: Document, settings: Settings, vocabulary: Vocabulary | None = None) -> str:
-    from .keyphrases import KeyphraseSettings
-
+def cache_key(document: Document, settings: Settings, vocabulary: Vocabulary | None = None,
+              shared: dict | None = None) -> str:
+    """The analysis cache's key of `document`. `shared`: `analysis_settings(settings,
+    vocabulary)`, made once for many documents (it is the same for all)."""
     material = json.dumps({
         "title": document.title, "text": document.text,
         **({"language": document.language} if document.language != "en" else {}),
         **({"keywords": list(document.keywords)} if document.keywords else {}),
+        **(shared if shared is not None else analysis_settings(settings, vocabulary)),
+    }, sort_keys=True, ensure_ascii=False, default=sorted)  # sets in settings hash in a fixed order
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def analysis_settings(settings: Settings, vocabulary: Vocabulary | None = None) -> dict:
+    """What besides its text an annotation depends on: models, extraction settings, vocabulary."""
+    from .keyphrases import KeyphraseSettings
+
+    return {
         "spacy": settings.analyze_spacy_model, "encoder": settings.analyze_encoder_model,
         "keyphrases": asdict(KeyphraseSettings()), "stored": KEYPHRASES_STORED,
         "version": ANALYSIS_VERSION,
         "vocabulary": (vocabulary or default_vocabulary()).digest,
         **_backend_material(settings),   # nothing for the default (torch): its keys stay as they were
-    }, sort_keys=True, ensure_ascii=False, default=sorted)  # sets in settings hash in a fixed order
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    }
 
 
 def _backend_material(settings: Settings) -> dict:
@@ -222,7 +232,8 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
     languages = LanguageMemo(cache_dir / "languages.json")
     documents = [paper_document(p, languages.detect) for p in papers]
     languages.save()
-    paths = {d.id: cache_dir / "annotations" / f"{cache_key(d, settings, vocabulary)}.json" for d in documents}
+    shared = analysis_settings(settings, vocabulary)
+    paths = {d.id: cache_dir / "annotations" / f"{cache_key(d, settings, vocabulary, shared)}.json" for d in documents}
     annotations = {}
     missing = []
     for document in documents:

@@ -14,6 +14,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from .latex import to_text
 from ..text import name_key
+from ..yaml_text import load_yaml
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Words that never make a title word of a key: they say nothing about the paper.
@@ -110,7 +111,7 @@ def read_generated_keys(path) -> dict[str, str]:
     import yaml
 
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        loaded = load_yaml(path.read_text(encoding="utf-8")) if path.is_file() else {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     if not isinstance(loaded, dict):

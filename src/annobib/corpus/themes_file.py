@@ -20,6 +20,7 @@ import yaml
 
 from ..errors import ThemesFileError
 from ..text import SLUG
+from ..yaml_text import load_yaml
 
 __all__ = ["HEADER", "SLUG_RE", "StoredChapter", "StoredTheme", "ThemesFile", "dump_themes_file",
            "load_themes_file", "themes_from_doc"]
@@ -217,7 +218,7 @@ def load_themes_file(path) -> ThemesFile | None:
     if not path.exists():
         return None
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ThemesFileError(f"{path}: not valid YAML: {exc}") from None
     return None if doc is None else themes_from_doc(doc, str(path))

@@ -18,12 +18,10 @@ escape case by case.
 """
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
 import string
-import sys
 import unicodedata
 from urllib.parse import quote, urlsplit
 
@@ -57,22 +55,9 @@ def _printable(value: str) -> str:
     """Drop control and unassigned/noncharacter code points: they break YAML and mean nothing."""
     if value.isprintable():     # no code point of category C (nor Z, but space): the common case, in C
         return value
-    return _unprintable_pattern().sub("", value)
-
-
-@functools.lru_cache(maxsize=1)
-def _unprintable_pattern() -> re.Pattern:
-    """Every code point of Unicode category C (control, format, surrogate, private use,
-    unassigned) but tab, line feed and carriage return, as one character class."""
-    ranges, start = [], None
-    for code in range(sys.maxunicode + 2):
-        other = code <= sys.maxunicode and chr(code) not in "\t\n\r" and unicodedata.category(chr(code))[0] == "C"
-        if other and start is None:
-            start = code
-        elif not other and start is not None:
-            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
-            start = None
-    return re.compile(f"[{''.join(ranges)}]")
+    # Only the distinct characters are looked up: a long text has a few hundred of them.
+    unprintable = {ch for ch in set(value) if ch not in "\t\n\r" and unicodedata.category(ch)[0] == "C"}
+    return value.translate(dict.fromkeys(map(ord, unprintable))) if unprintable else value
 
 
 _PUNCTUATION_CODES = {ord(ch): f"&#{ord(ch)};" for ch in string.punctuation}

@@ -32,6 +32,7 @@ from ..models import Theme
 from . import escape
 from .notes import note_text
 from ..organize.people import parse_name
+from ..yaml_text import dump_plain_yaml, load_yaml
 from .templating import render
 from .views import FeedLink, Link, Site, shorten
 
@@ -66,7 +67,7 @@ def read_added_file(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        loaded = load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise BuildError(f"{path}: not valid YAML ({exc}); fix or delete it (it is rebuilt from git)") from None
     if not isinstance(loaded, dict):
@@ -118,7 +119,7 @@ def write_added_file(path: Path, added: AddedDates, log=lambda line: None) -> No
     """Write the file when a date was added or a paper left the corpus; `log` gets one line then."""
     if not added.changed and path.is_file():
         return
-    body = yaml.safe_dump(dict(sorted(added.dates.items())), allow_unicode=True, sort_keys=True,
+    body = dump_plain_yaml(dict(sorted(added.dates.items())), allow_unicode=True, sort_keys=True,
                           default_flow_style=False, width=1000)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")     # a build killed while writing leaves the old file

@@ -43,12 +43,14 @@ import yaml
 from ..atomic import TMP_SUFFIX, link_or_copy, write_json
 from ..build_stamp import installed_versions, tree_digest
 from ..errors import BuildError
+from ..yaml_text import load_yaml
 from .templating import OVERRIDES_DIR
 
 PLUGIN_FILE = Path(__file__).with_name("page_cache_plugin.py")   # run by MkDocs, not imported here
 PLUGIN_NAME = "annobib-page-cache"   # its entry point (pyproject.toml)
 PLAN_FILE, BUILT_FILE = "annobib-pages.json", "annobib-pages-built.json"   # as in page_cache_plugin.py
 INDEX_FILE = "index.json"     # cached page -> its modification time when stored
+PAGES_FILE = "pages.json"     # the Markdown pages of the last build (_links_may_break)
 VERSIONED = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2", "annobib")
 LINK = re.compile(r"\]\(([^)\s]+)\)|href=\"([^\"]+)\"")
 ELEMENT_ID = re.compile(r"""\s(?:id|name)=["']([^"']*)["']""")
@@ -73,7 +75,7 @@ def _front_matter_title(text: str) -> str | None:
     if end < 0:
         return None
     try:
-        meta = yaml.safe_load(text[3:end]) or {}
+        meta = load_yaml(text[3:end]) or {}
     except yaml.YAMLError:
         return None
     title = meta.get("title") if isinstance(meta, dict) else None
@@ -115,6 +117,17 @@ def _page_links(page: str, text: str):
         if not target or "://" in target or target.startswith(("/", "mailto:")) or not target.endswith(".md"):
             continue
         yield os.path.normpath(os.path.join(folder, target)).replace(os.sep, "/"), anchor
+
+
+def _links_may_break(cache_dir: Path, present: set[str]) -> bool:
+    """Whether a page unchanged since the last build can link to a page missing now: only when
+    a page of the last build is gone (or that list is unknown). Its links resolved then (MkDocs
+    checked them, or they were checked so when it was reused), and a page's key holds its text."""
+    try:
+        previous = json.loads((cache_dir / PAGES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return not isinstance(previous, list) or not present.issuperset(previous)
 
 
 def _links_resolve(page: str, text: str, present: set[str]) -> bool:
@@ -176,19 +189,20 @@ def effective_nav(config: dict, base_config: Path):
 def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Path | None) -> PagePlan:
     """Decide which pages come from the cache (the generated config names the plugin:
     `config_entries`) and write the plan the plugin reads."""
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    config = load_yaml(config_path.read_text(encoding="utf-8")) or {}
     plan, nav = PagePlan(cache_dir), set(_nav_pages(effective_nav(config, base_config)))
     if cache_dir is not None:
         fingerprint = site_fingerprint(config_path, base_config, docs_dir, nav)
         pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md"))
         present = set(pages)
         reusable, rendered, stamps = [], {}, _valid_entries(cache_dir)
+        check_links = _links_may_break(cache_dir, present)
         for page in pages:
             data = (docs_dir / page).read_bytes()
             key = hashlib.sha256(fingerprint.encode() + b"\0" + page.encode() + b"\0" + data).hexdigest()
             plan.keys[page] = key
             text = data.decode("utf-8")
-            if _unchanged(cache_dir, f"{key}.html", stamps) and _links_resolve(page, text, present):
+            if _unchanged(cache_dir, f"{key}.html", stamps) and (not check_links or _links_resolve(page, text, present)):
                 reusable.append(page)
             else:
                 rendered[page] = text
@@ -256,6 +270,7 @@ def restore_reused(plan: PagePlan, config_path: Path, site_dir: Path) -> PagePla
         if stale.name not in keep:
             stale.unlink(missing_ok=True)
     _write_index(plan.cache_dir, keep)
+    write_json(plan.cache_dir / PAGES_FILE, sorted(plan.keys))
     return plan
 
 
