@@ -50,8 +50,13 @@ def package_digest() -> str:
 def record_key(paper, code: str) -> str:
     """A digest of a paper record, where it stands in its file aside (an entry moved in its
     file gives the same outputs), with `code`: what makes the outputs kept under the key."""
-    record = repr(replace(paper, source="", line=0))
-    return hashlib.sha256(f"{code}\0{record}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{code}\0{_placeless_record(paper)}".encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _placeless_record(paper) -> str:
+    # Made once per paper and build: its references and its downloads both key on it.
+    return repr(replace(paper, source="", line=0))
 
 
 def tree_digest(digest, folder: Path, skip: tuple[str, ...] = ()) -> None:

@@ -214,7 +214,7 @@ def _well_formed(a: Annotation) -> bool:
     numbers = a.embedding if isinstance(a.embedding, tuple) else ()
     return (all(isinstance(x, tuple) for x in (a.keyphrases, a.methods_introduced, a.methods_mentioned, a.datasets))
             and all(isinstance(x, str) for x in texts) and bool(numbers)
-            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in numbers))
+            and set(map(type, numbers)) <= {int, float})     # exact types: no bool, no str (fast, in C)
 
 
 def _write_cached(path: Path, annotation: Annotation) -> None:
