@@ -3,13 +3,16 @@
 The index records are built by organize (methods and keywords by organize/indexes.py;
 authors, venues and years, with their anchors, by organize/people.py, into the
 `Bibliography`); these functions only lay them out: alphabetically under an initial
-letter, each group with an id the A-Z jump list links to.
+letter, each group with an id the A-Z jump list links to. Past `views.INDEX_SPLIT_FROM`
+paper links an index is an overview and one page per letter group (per year for the
+years, `views.split_indexes`), laid out by `index_group.md.j2` with the entries template
+the single page uses.
 """
 from __future__ import annotations
 
 from ..models import MethodEntry
 from ..organize.people import fold
-from . import escape, timeline
+from . import timeline
 from .templating import render
 from .views import Link, Site, initial, kind_prefix, person_initial, reading_order
 
