@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import bibtexparser
 
 from .analyze import CachedPhraseEmbedder, annotate_papers, load_vocabulary
+from .analyze.distributed import release_memory
 from .analyze.loaders import release_spacy
 from .atomic import replacing
 from .build_stamp import STAMP_NAME, forget_build, input_digest, record_build, unchanged_build
@@ -154,6 +155,7 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
         log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
 
     organized = _organize(root, settings, papers, result.annotations, summary, log)
+    release_memory()    # organize's transients (related lists, the tree) handed back before every page is built
     added = _render_and_publish(root, settings, organized.bib, summary, build_date)
     return summary, ProjectFiles(organized.themes, added, loaded.generated_keys)
 
