@@ -11,10 +11,9 @@ the single page uses.
 from __future__ import annotations
 
 from ..models import MethodEntry
-from ..organize.people import fold
 from . import timeline
 from .templating import render
-from .views import Link, Site, initial, kind_prefix, person_initial, reading_order
+from .views import Link, Site, initial, kind_prefix, person_initial, reading_order, venue_initial, year_group
 
 INDEX_PAGES = ("authors.md", "venues.md", "years.md")   # in the nav, after Keywords (generator_config._nav)
 OTHER = "Other"                       # the heading of the '#' initial (digits, symbols)
@@ -150,13 +149,12 @@ def _author_pages(site: Site) -> dict[str, str]:
             name=name.literal or name.inverted,
             papers=[site.short_paper_link(p.key, prefix) for p in reading_order(site, person.papers)],
         ))
-    count = len(site.people.people)
+    count, ordered = len(site.people.people), _by_initial(groups)
     if "authors" not in site.split:
-        return {"authors.md": render("authors.md.j2", groups=_by_initial(groups), letters=[], count=count)}
-    letters = _overview_links(site, "authors", [(letter, len(entries)) for letter, entries in _by_initial(groups)])
+        return {"authors.md": render("authors.md.j2", groups=ordered, letters=[], count=count)}
+    letters = _overview_links(site, "authors", [(letter, len(entries)) for letter, entries in ordered])
     pages = {"authors.md": render("authors.md.j2", groups=[], letters=letters, count=count)}
-    pages.update(_split(site, "authors", "Authors", [(letter, dict(entries=entries))
-                                                     for letter, entries in _by_initial(groups)],
+    pages.update(_split(site, "authors", "Authors", [(letter, dict(entries=entries)) for letter, entries in ordered],
                         "_author_entries.md.j2"))
     return pages
 
@@ -169,7 +167,7 @@ def _venue_pages(site: Site) -> dict[str, str]:
     prefix = "../" if split else ""
     groups: dict[str, list[dict]] = {}
     for venue in site.bib.venues.venues:
-        groups.setdefault(initial(fold(venue.name)), []).append(
+        groups.setdefault(venue_initial(venue), []).append(
             dict(anchor=venue.anchor, name=venue.name, papers=[_dated_link(site, k, prefix) for k in venue.papers]))
     newest = reading_order(site, [p.key for p in site.bib.papers])
     unplaced = [_dated_link(site, p.key, prefix) for p in newest if p.key not in site.venue_of]
@@ -196,7 +194,7 @@ def _year_pages(site: Site) -> dict[str, str]:
     if not split:
         return {"years.md": render("years.md.j2", years=years, links=[])}
     name = lambda group: "Undated" if group == "undated" else group  # noqa: E731
-    groups = [(str(entry["year"]) if entry["year"] else "undated", dict(years=[entry])) for entry in years]
+    groups = [(year_group(entry["year"]), dict(years=[entry])) for entry in years]
     links = _overview_links(site, "years", [(group, len(c["years"][0]["papers"])) for group, c in groups], name)
     pages = {"years.md": render("years.md.j2", years=[], links=links)}
     pages.update(_split(site, "years", "Years", groups, "_year_entries.md.j2", name=name))

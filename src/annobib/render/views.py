@@ -218,10 +218,10 @@ class Site:
         return self.index_page("authors", person_initial(person))
 
     def venue_page(self, venue: Venue) -> str:
-        return self.index_page("venues", initial(name_key(venue.name)))
+        return self.index_page("venues", venue_initial(venue))
 
     def year_page(self, year: int | None) -> str:
-        return self.index_page("years", str(year) if year else "undated")
+        return self.index_page("years", year_group(year))
 
     def keyphrase_links(self, phrases: tuple[str, ...], prefix: str) -> tuple[Link, ...]:
         ids = [self.keyword_ids.get(phrase, "") for phrase in phrases]
@@ -238,6 +238,16 @@ def initial(text: str) -> str:
 def person_initial(person: Person) -> str:
     """The letter a person is listed under on the authors index: their family name's."""
     return initial(name_key(person.name.literal or person.name.family))
+
+
+def venue_initial(venue: Venue) -> str:
+    """The letter a venue is listed under on the venues index."""
+    return initial(name_key(venue.name))
+
+
+def year_group(year: int | None) -> str:
+    """A year's group on a split years index: '2021', or 'undated'."""
+    return str(year) if year else "undated"
 
 
 def split_indexes(bib: Bibliography) -> frozenset[str]:
