@@ -16,9 +16,10 @@ Papers N+1 .. N+11 of the same sequence are the one-paper and ten-paper updates.
 For each N, in ONE run, on a project in a temporary folder (the repository's build/ and
 site/ are never touched), each build in a fresh interpreter timed from outside:
 cold build (empty cache, no themes.yml), no-change rebuild, one-paper update, ten-paper
-update. Reported per build: wall time, peak RSS of the build process (its children's
-`ru_maxrss` would repeat the parent's high-water mark on Linux, so MkDocs' own peak is not
-reported), model modules imported, pages rendered by MkDocs vs reused, and
+update. Reported per build: wall time, peak RSS of the build process (`ru_maxrss`) and of
+the build's processes together (the build, its model process, MkDocs and Pagefind, sampled
+every 0.1 s: `TreeMemory`; their own `ru_maxrss` would repeat the parent's high-water mark on
+Linux), model modules imported into the build process, pages rendered by MkDocs vs reused, and
 time per stage (load = corpus + check, analyze, organize, render = Markdown, MkDocs,
 search index, publish = conservation check + swap), measured by wrapping the stage
 functions inside the build process. After the cold build: site size, the home page's
@@ -239,16 +240,63 @@ def this_checkout_first() -> dict:
     return env
 
 
+class TreeMemory:
+    """The highest resident memory of a process and its descendants together (the build,
+    its model process, MkDocs, Pagefind), sampled every `every` seconds: what the machine
+    must hold at once. Pages shared between them count once per process, so this errs high."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        import threading
+
+        import psutil
+
+        self.root, self.every, self.peak_mb = psutil.Process(pid), every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _resident(self) -> float:
+        import psutil
+
+        total = 0
+        for process in [self.root, *self.root.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:     # ended between the listing and the reading
+                pass
+        return total / 2**20
+
+    def _watch(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                self.peak_mb = max(self.peak_mb, self._resident())
+            except psutil.Error:     # the build itself has ended
+                return
+            self._stop.wait(self.every)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+
 def timed_build(root: Path, overrides: dict | None = None, timeout: float = 7200) -> dict:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(root), json.dumps(overrides or {}),
-                           *MODEL_MODULES], capture_output=True, text=True, cwd=root, timeout=timeout,
-                          env=this_checkout_first())
+    build = subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, str(root), json.dumps(overrides or {}),
+                              *MODEL_MODULES], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             cwd=root, env=this_checkout_first())
+    memory = TreeMemory(build.pid)
+    try:
+        stdout, stderr = build.communicate(timeout=timeout)
+    finally:
+        tree_mb = memory.stop()
     wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"build failed in {root}:\n{done.stderr[-4000:]}")
-    line = next(l for l in done.stdout.splitlines() if l.startswith("BENCH "))
-    return {**json.loads(line[len("BENCH "):]), "seconds": wall}
+    if build.returncode != 0:
+        raise RuntimeError(f"build failed in {root}:\n{stderr[-4000:]}")
+    line = next(l for l in stdout.splitlines() if l.startswith("BENCH "))
+    return {**json.loads(line[len("BENCH "):]), "seconds": wall, "tree_rss_mb": tree_mb}
 
 
 def site_bytes(site: Path) -> tuple[int, int]:
@@ -505,9 +553,14 @@ def fmt_stages(result: dict) -> str:
     return " ".join(f"{s} {stages[s]:.1f}" for s in STAGES if s in stages)
 
 
+def tree_mb(build: dict) -> str:
+    """The build's processes together (TreeMemory); "-" for figures taken before it was sampled."""
+    return f"{build['tree_rss_mb']:,.0f}" if "tree_rss_mb" in build else "-"
+
+
 def table(results: list[dict]) -> list[str]:
     rows = ["| papers | run | wall | of cold | s/paper | analysed | MkDocs pages rendered / reused | "
-            "peak RSS (build process) | models imported | load | analyze | organize | render | MkDocs | search | publish |",
+            "peak RSS: build process / its processes together | models imported into the build process | load | analyze | organize | render | MkDocs | search | publish |",
             "|---:|---|---:|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         cold = r["cold"]["seconds"]
@@ -527,7 +580,7 @@ def table(results: list[dict]) -> list[str]:
             rows.append(
                 f"| {r['papers']}{'*' if r.get('seeded') else ''} | {label} | {b['seconds']:.1f} s | {b['seconds'] / cold:.1%} | "
                 f"{b['seconds'] / r['papers']:.3f} | {b['analysed']} | {pages} | "
-                f"{b['rss_mb'] / 1024:.2f} GB | {', '.join(b['loaded']) or 'none'} | "
+                f"{b['rss_mb']:,.0f} / {tree_mb(b)} MiB | {', '.join(b['loaded']) or 'none'} | "
                 + " | ".join(f"{st[s]:.1f}" if s in st else "-" for s in STAGES) + " |")
     return rows
 

@@ -22,6 +22,7 @@ import bibtexparser
 from .analyze import CachedPhraseEmbedder, annotate_papers, load_vocabulary
 from .analyze.distributed import release_memory
 from .analyze.loaders import release_spacy
+from .analyze.worker import ModelProcess, models_apart
 from .atomic import replacing
 from .build_stamp import STAMP_NAME, forget_build, input_digest, record_build, unchanged_build
 from .config import Settings
@@ -145,16 +146,19 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     summary.entries_read, summary.skipped = loaded.entries_read, len(loaded.skipped)
     summary.papers_in, summary.without_abstract = len(papers), loaded.without_abstract
 
-    result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress,
-                             vocabulary=load_vocabulary(root))
-    summary.analysed, summary.cached = result.analysed, result.cached
-    if result.analysed:
-        release_spacy()     # not read again in this build; organize's peak then runs without it
-    log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
-    if result.unreadable:
-        log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
-
-    organized = _organize(root, settings, papers, result.annotations, summary, log)
+    # A large corpus's models run in a process of their own, started only if there is model
+    # work, ended once the themes are labelled (analyze/worker.py).
+    with ModelProcess() as model_process:
+        models = model_process if models_apart(settings, len(papers)) else None
+        result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress,
+                                 vocabulary=load_vocabulary(root), models=models)
+        summary.analysed, summary.cached = result.analysed, result.cached
+        if result.analysed and models is None:
+            release_spacy()     # not read again in this build; organize's peak then runs without it
+        log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
+        if result.unreadable:
+            log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
+        organized = _organize(root, settings, papers, result.annotations, summary, log, models)
     release_memory()    # organize's transients (related lists, the tree) handed back before every page is built
     added = _render_and_publish(root, settings, organized.bib, summary, build_date)
     return summary, ProjectFiles(organized.themes, added, loaded.generated_keys)
@@ -181,7 +185,7 @@ def require_site_extra() -> None:
                          "pip install 'annobib[site]' (install torch==2.13.0, the CPU build, first)")
 
 
-def _organize(root, settings, papers, annotations, summary, log):
+def _organize(root, settings, papers, annotations, summary, log, models=None):
     from .organize import load_themes_file, organize
     from .organize.projection import MemoisedProjection
 
@@ -189,7 +193,7 @@ def _organize(root, settings, papers, annotations, summary, log):
     cache_dir = root / settings.analyze_cache_dir
     organized = organize(
         papers, annotations, load_themes_file(themes_path), settings,
-        embed_phrases=CachedPhraseEmbedder(settings, cache_dir),
+        embed_phrases=CachedPhraseEmbedder(settings, cache_dir, models),
         project_map=MemoisedProjection(cache_dir / "map.json"))
     for message in organized.report.messages:
         log(message)

@@ -113,6 +113,12 @@ class ClusterError(AnnobibError):
     code = "E008"
 
 
+class ModelProcessError(AnnobibError):
+    """The process that runs the models apart from the build (analyze/worker.py) died."""
+
+    code = "E019"
+
+
 class EmbeddingError(AnnobibError):
     """Organize got papers without a document embedding, or embeddings of different sizes
     (annotations of two encoders mixed in the cache)."""

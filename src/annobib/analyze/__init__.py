@@ -222,11 +222,12 @@ def _write_cached(path: Path, annotation: Annotation) -> None:
 
 
 def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, progress: bool = False,
-                    vocabulary: Vocabulary | None = None) -> AnnotateResult:
+                    vocabulary: Vocabulary | None = None, models=None) -> AnnotateResult:
     """Annotations of every paper, from the cache where the same input was analysed before.
 
     `vocabulary`: the name extractor's words (default: the general vocabulary; a build
-    passes the project's, see `vocabulary.load_vocabulary`)."""
+    passes the project's, see `vocabulary.load_vocabulary`). `models`: a
+    `worker.ModelProcess` to analyse in (None: in this process)."""
     from .language import LanguageMemo
 
     languages = LanguageMemo(cache_dir / "languages.json")
@@ -245,7 +246,7 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
     unreadable = sum(paths[d.id].exists() for d in missing)
     from .distributed import analyze_in_chunks   # chunk by chunk here, or on a Dask cluster
 
-    for annotation in analyze_in_chunks(missing, settings, progress=progress, vocabulary=vocabulary):
+    for annotation in analyze_in_chunks(missing, settings, progress=progress, vocabulary=vocabulary, models=models):
         _write_cached(paths[annotation.key], annotation)
         annotations[annotation.key] = annotation
     return AnnotateResult(annotations, analysed=len(missing), cached=len(documents) - len(missing),
@@ -259,7 +260,9 @@ class CachedPhraseEmbedder:
     new phrase never loads the encoder.
     """
 
-    def __init__(self, settings: Settings, cache_dir: Path):
+    def __init__(self, settings: Settings, cache_dir: Path, models=None):
+        """`models`: a `worker.ModelProcess` to encode in (None: in this process)."""
+        self.models = models
         self.model_name = settings.analyze_encoder_model
         self.backend = getattr(settings, "analyze_encoder_backend", "torch")
         variant = _backend_material(settings).get("encoder_backend")   # the torch file keeps its name
@@ -281,10 +284,17 @@ class CachedPhraseEmbedder:
         vectors = self._load()
         missing = sorted({p for p in phrases if p not in vectors})
         if missing:
-            from .loaders import load_encoder
+            from .loaders import encode_phrases
+            from .worker import result_of
 
-            encoded = load_encoder(self.model_name, self.backend).encode(
-                missing, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+            encoded = (encode_phrases(self.model_name, self.backend, missing) if self.models is None else
+                       result_of(self.models.submit(encode_phrases, self.model_name, self.backend, missing)))
             vectors.update({p: [round(float(x), EMBEDDING_DIGITS) for x in v] for p, v in zip(missing, encoded)})
             write_json(self.path, vectors, sort_keys=True)
         return np.asarray([vectors[p] for p in phrases], dtype=float)
+
+    def close(self) -> None:
+        """Done with encoding (organize calls it once the labels are made): the model
+        process, if any, ends before organize's larger steps."""
+        if self.models is not None:
+            self.models.close()

@@ -101,10 +101,11 @@ def analyze_chunk(documents: list, settings, threads: int = 0, vocabulary=None) 
     return annotations
 
 
-def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabulary=None):
+def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabulary=None, models=None):
     """Yield the annotations of `documents` in their order, chunk by chunk (so the caller
-    can cache each chunk as it arrives): serial by default, on Dask when
-    `settings.analyze_scheduler` names a scheduler."""
+    can cache each chunk as it arrives): serial by default, in `models` (a
+    `worker.ModelProcess`) when given, on Dask when `settings.analyze_scheduler` names a
+    scheduler."""
     if not documents:
         return
     parts = chunks(documents, settings.analyze_chunk_size)
@@ -112,6 +113,9 @@ def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabul
     threads = settings.analyze_threads
     if address:
         yield from on_cluster(parts, settings, address, threads, vocabulary)
+        return
+    if models is not None:
+        yield from in_model_process(models, parts, settings, threads, vocabulary, progress)
         return
     from . import analyze_documents
 
@@ -121,6 +125,25 @@ def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabul
         yield from annotations
         del annotations
         release_memory()   # after the caller has cached the chunk, before the next one
+
+
+def in_model_process(models, parts: list[list], settings, threads: int, vocabulary, progress: bool):
+    """The serial path's chunks, in the same order and with the same threads, run one after
+    another in the model process (analyze/worker.py); yields as each chunk comes back."""
+    from . import _progress
+    from .worker import result_of
+
+    futures = [models.submit(analyze_chunk, part, settings, threads, vocabulary) for part in parts]
+    done = _progress(None, sum(map(len, parts)), "analysing", progress) if progress else None
+    try:
+        for future in futures:
+            part = result_of(future)
+            yield from part
+            if done is not None:
+                done.update(len(part))
+    finally:
+        if done is not None:
+            done.close()
 
 
 def dask_client(address: str):

@@ -190,6 +190,12 @@ def load_encoder(name: str, backend: str = DEFAULT_BACKEND):
     return _load_encoder(name, backend or DEFAULT_BACKEND)
 
 
+def encode_phrases(name: str, backend: str, phrases: list[str]):
+    """Unit vectors of short phrases (theme labels' candidates), 64 to a batch."""
+    return load_encoder(name, backend).encode(phrases, batch_size=64, normalize_embeddings=True,
+                                              show_progress_bar=False)
+
+
 @functools.lru_cache(maxsize=4)
 def _load_encoder(name: str, backend: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

