@@ -4,7 +4,6 @@ and the model process's failures reported as errors, not hangs or tracebacks."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from annobib.analyze import CachedPhraseEmbedder, annotate_papers
-from annobib.analyze.worker import APART_FROM, ModelProcess, models_apart, result_of
+from annobib.analyze.worker import APART_FROM, ModelProcess, models_apart
 from annobib.config import Settings, load_settings
 from annobib.errors import ModelNotAvailable, ModelProcessError, SettingsError
 
@@ -75,11 +74,14 @@ def test_phrase_vectors_made_apart_equal_those_made_here_and_the_process_ends(tm
     with ModelProcess() as models:
         embedder = CachedPhraseEmbedder(Settings(), tmp_path / "apart", models)
         apart = embedder(phrases)
-        assert multiprocessing.active_children(), "the phrases were not encoded in a model process"
+        pid = models.pid
+        assert pid is not None and pid != os.getpid(), "the phrases were not encoded in a model process"
         embedder.close()
-        assert not multiprocessing.active_children(), "the model process outlived close()"
+        assert models.pid is None
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)               # ended and reaped, not left behind
     assert apart.tolist() == here.tolist()
-    assert json.loads((tmp_path / "apart").glob("phrases-*.json").__next__().read_text(encoding="utf-8"))
+    assert next((tmp_path / "apart").glob("phrases-*.json")).is_file()
 
 
 def test_a_model_that_cannot_be_loaded_is_reported_as_itself(tmp_path):
@@ -90,9 +92,20 @@ def test_a_model_that_cannot_be_loaded_is_reported_as_itself(tmp_path):
         annotate_papers(load_corpus(SMALL).papers[:2], settings, tmp_path, models=models)
 
 
-def test_a_model_process_that_dies_is_a_model_process_error():
+def test_a_model_process_that_dies_is_a_model_process_error_and_a_script_needs_no_main_guard(tmp_path):
     with ModelProcess() as models, pytest.raises(ModelProcessError, match="ended unexpectedly"):
-        result_of(models.submit(os._exit, 3))
+        models.call(os._exit, 3)
+    # A script with no `if __name__ == "__main__":` guard is not run again by the model process.
+    script = tmp_path / "unguarded.py"
+    script.write_text(textwrap.dedent("""
+        from annobib.analyze.worker import ModelProcess
+        print("RUN")
+        with ModelProcess() as models:
+            print("SUM", models.call(sum, [1, 2, 3]))
+    """), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["RUN", "SUM", "6"]
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
 from .cli import main
 
-if __name__ == "__main__":     # the model process (analyze/worker.py) is spawned and imports this module again
+if __name__ == "__main__":
     main()

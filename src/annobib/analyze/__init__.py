@@ -285,10 +285,9 @@ class CachedPhraseEmbedder:
         missing = sorted({p for p in phrases if p not in vectors})
         if missing:
             from .loaders import encode_phrases
-            from .worker import result_of
 
             encoded = (encode_phrases(self.model_name, self.backend, missing) if self.models is None else
-                       result_of(self.models.submit(encode_phrases, self.model_name, self.backend, missing)))
+                       self.models.call(encode_phrases, self.model_name, self.backend, missing))
             vectors.update({p: [round(float(x), EMBEDDING_DIGITS) for x in v] for p, v in zip(missing, encoded)})
             write_json(self.path, vectors, sort_keys=True)
         return np.asarray([vectors[p] for p in phrases], dtype=float)

@@ -131,16 +131,14 @@ def in_model_process(models, parts: list[list], settings, threads: int, vocabula
     """The serial path's chunks, in the same order and with the same threads, run one after
     another in the model process (analyze/worker.py); yields as each chunk comes back."""
     from . import _progress
-    from .worker import result_of
 
-    futures = [models.submit(analyze_chunk, part, settings, threads, vocabulary) for part in parts]
     done = _progress(None, sum(map(len, parts)), "analysing", progress) if progress else None
     try:
-        for future in futures:
-            part = result_of(future)
-            yield from part
+        for part in parts:
+            annotations = models.call(analyze_chunk, part, settings, threads, vocabulary)
+            yield from annotations
             if done is not None:
-                done.update(len(part))
+                done.update(len(annotations))
     finally:
         if done is not None:
             done.close()

@@ -47,9 +47,8 @@ def load_spacy(name: str):
 
 
 def release_spacy() -> None:
-    """Let go of the loaded spaCy pipelines once analysis is done: nothing after it reads
-    them, and a 10,000-paper build's peak comes later, in organize's clustering (the
-    cold build's peak went from 2,057 to 1,984 MiB, bench/RESULTS.md)."""
+    """Let go of the loaded spaCy pipelines once analysis in this process is done: nothing
+    after it reads them, and a large build's peak comes later, in organize and render."""
     from .distributed import release_memory
     from .language import blank_pipeline
 

@@ -4,23 +4,30 @@ Importing PyTorch and sentence-transformers costs a build process about 400 MB t
 never gives back (the libraries stay mapped; dropping the models and trimming the heap
 returns only their ~50 MB), and a 10,000-paper build carries that through organize,
 render and MkDocs, where its peak is. With `analyze_models_apart` the analysis chunks and
-the theme labels' phrase encoding run in one spawned process (`ModelProcess`) that exits
+the theme labels' phrase encoding run in one model process (`ModelProcess`) that ends
 when that work is done, so the build process never imports the models.
 
 `analyze_models_apart`: "auto" (the default) takes this path for a corpus of
 `APART_FROM` papers or more, where the memory matters; a small build keeps the models
-in its own process, which saves starting a second interpreter (about a second) on every
-update. "always" and "never" choose it outright.
+in its own process, which saves starting a second interpreter on every update. "always"
+and "never" choose it outright.
 
 The same chunks run the same code (`distributed.analyze_chunk`) with the same thread
 count as in the build process, so the annotations are the same bytes, and the cache keys
 do not depend on where the work ran.
+
+Why a plain `python -m annobib.analyze.worker`, not multiprocessing's spawn: spawn runs the
+caller's main script again in the child, so a script that calls `build_site` without an
+`if __name__ == "__main__":` guard would fail on any corpus of 1,000 papers; this process
+imports only annobib. Requests and replies are pickles over two pipes
+(`multiprocessing.connection.Connection`), one call at a time.
 """
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import os
+import subprocess
+import sys
+from multiprocessing.connection import Connection
 
 from ..errors import ModelProcessError
 
@@ -34,13 +41,13 @@ def models_apart(settings, papers: int) -> bool:
 
 
 class ModelProcess:
-    """One spawned process that runs model work submitted to it, started on first use.
-
-    Spawned, not forked: the build process holds threads and a large heap, and a fork would
-    copy its address space. Use as a context manager; the process ends with the block."""
+    """A process that runs the model work it is given, started on the first call. Use as a
+    context manager: the process ends with the block, or at `close()`."""
 
     def __init__(self):
-        self._pool: ProcessPoolExecutor | None = None
+        self._process: subprocess.Popen | None = None
+        self._requests: Connection | None = None
+        self._replies: Connection | None = None
 
     def __enter__(self) -> "ModelProcess":
         return self
@@ -48,25 +55,68 @@ class ModelProcess:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def submit(self, function, *args, **kwargs):
-        """A future of `function(*args, **kwargs)` run in the model process."""
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        return self._pool.submit(function, *args, **kwargs)
+    @property
+    def pid(self) -> int | None:
+        """The running model process's id (None before the first call and after `close`)."""
+        return self._process.pid if self._process else None
+
+    def call(self, function, *args):
+        """`function(*args)` run in the model process: its value, or its error raised here
+        as itself; `ModelProcessError` when the process died (killed, or out of memory)."""
+        if self._process is None:
+            self._start()
+        try:
+            self._requests.send((function, args))
+            done, value = self._replies.recv()
+        except (EOFError, OSError) as exc:
+            self.close()
+            raise ModelProcessError(
+                "the analysis process ended unexpectedly (killed, or out of memory?); the cache keeps "
+                "every chunk finished before it, so a rebuild resumes there. analyze_models_apart: never "
+                "runs the models in the build process") from exc
+        if not done:
+            raise value
+        return value
+
+    def _start(self) -> None:
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        # The child finds annobib (and everything else) where this process found it.
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(request_read), str(reply_write)],
+            pass_fds=(request_read, reply_write), stdin=subprocess.DEVNULL, env=env)
+        os.close(request_read)
+        os.close(reply_write)
+        self._requests = Connection(request_write, readable=False)
+        self._replies = Connection(reply_read, writable=False)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """End the model process: it reads the end of its requests and exits."""
+        if self._process is None:
+            return
+        self._requests.close()
+        self._replies.close()
+        self._process.wait()
+        self._process = self._requests = self._replies = None
 
 
-def result_of(future):
-    """The future's value; its own error as raised in the model process, or
-    `ModelProcessError` when that process died (killed, or out of memory)."""
-    try:
-        return future.result()
-    except BrokenProcessPool as exc:
-        raise ModelProcessError(
-            "the analysis process ended unexpectedly (killed, or out of memory?); the cache keeps "
-            "every chunk finished before it, so a rebuild resumes there. analyze_models_apart: never "
-            "runs the models in the build process") from exc
+def serve(requests: Connection, replies: Connection) -> None:
+    """The model process's loop: run each request, send back its value or its error."""
+    while True:
+        try:
+            function, args = requests.recv()
+        except EOFError:
+            return
+        try:
+            reply = (True, function(*args))
+        except Exception as exc:   # noqa: BLE001 - the caller raises it as itself
+            reply = (False, exc)
+        replies.send(reply)
+
+
+if __name__ == "__main__":
+    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)   # skip the interpreter's teardown with PyTorch loaded (seconds); nothing is left to write
