@@ -116,7 +116,10 @@ def serve(requests: Connection, replies: Connection) -> None:
 
 
 if __name__ == "__main__":
-    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+    try:
+        serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+    except (KeyboardInterrupt, BrokenPipeError):   # Ctrl-C reached the whole group; or the build is gone
+        pass
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)   # skip the interpreter's teardown with PyTorch loaded (seconds); nothing is left to write
