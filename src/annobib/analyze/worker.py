@@ -37,7 +37,8 @@ APART_FROM = 1000            # papers in the corpus from which "auto" runs the m
 def models_apart(settings, papers: int) -> bool:
     """Whether this build runs its models in their own process (module docstring)."""
     choice = getattr(settings, "analyze_models_apart", "auto")
-    return choice == "always" or (choice == "auto" and papers >= APART_FROM)
+    # "auto" stays in-process where the pipes cannot be handed to a child (POSIX `pass_fds`).
+    return choice == "always" or (choice == "auto" and papers >= APART_FROM and os.name == "posix")
 
 
 class ModelProcess:
