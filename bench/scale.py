@@ -251,29 +251,42 @@ class TreeMemory:
         import psutil
 
         self.root, self.every, self.peak_mb = psutil.Process(pid), every, 0.0
+        self.at_peak: dict[str, float] = {}    # each process's MiB at the peak, by role
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
 
-    def _resident(self) -> float:
+    @staticmethod
+    def role(process, root) -> str:
+        command = " ".join(process.cmdline())
+        for marker, role in (("annobib.analyze.worker", "model process"), ("mkdocs", "MkDocs"),
+                             ("pagefind", "Pagefind")):
+            if marker in command:
+                return role
+        return "build" if process.pid == root.pid else "other"
+
+    def _resident(self) -> dict[str, float]:
         import psutil
 
-        total = 0
+        by_role: dict[str, float] = {}
         for process in [self.root, *self.root.children(recursive=True)]:
             try:
-                total += process.memory_info().rss
+                role = self.role(process, self.root)
+                by_role[role] = by_role.get(role, 0.0) + process.memory_info().rss / 2**20
             except psutil.Error:     # ended between the listing and the reading
                 pass
-        return total / 2**20
+        return by_role
 
     def _watch(self) -> None:
         import psutil
 
         while not self._stop.is_set():
             try:
-                self.peak_mb = max(self.peak_mb, self._resident())
+                by_role = self._resident()
             except psutil.Error:     # the build itself has ended
                 return
+            if sum(by_role.values()) > self.peak_mb:
+                self.peak_mb, self.at_peak = sum(by_role.values()), by_role
             self._stop.wait(self.every)
 
     def stop(self) -> float:
@@ -296,7 +309,8 @@ def timed_build(root: Path, overrides: dict | None = None, timeout: float = 7200
     if build.returncode != 0:
         raise RuntimeError(f"build failed in {root}:\n{stderr[-4000:]}")
     line = next(l for l in stdout.splitlines() if l.startswith("BENCH "))
-    return {**json.loads(line[len("BENCH "):]), "seconds": wall, "tree_rss_mb": tree_mb}
+    return {**json.loads(line[len("BENCH "):]), "seconds": wall, "tree_rss_mb": tree_mb,
+            "tree_at_peak_mb": memory.at_peak}
 
 
 def site_bytes(site: Path) -> tuple[int, int]:

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,22 +146,29 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     summary.entries_read, summary.skipped = loaded.entries_read, len(loaded.skipped)
     summary.papers_in, summary.without_abstract = len(papers), loaded.without_abstract
 
-    # A large corpus's models run in a process of their own, started only if there is model
-    # work, ended once the themes are labelled (analyze/worker.py).
-    with ModelProcess() as model_process:
-        models = model_process if models_apart(settings, len(papers)) else None
-        result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress,
-                                 vocabulary=load_vocabulary(root), models=models)
-        summary.analysed, summary.cached = result.analysed, result.cached
-        if result.analysed and models is None:
-            release_spacy()     # not read again in this build; organize's peak then runs without it
-        log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
-        if result.unreadable:
-            log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
-        organized = _organize(root, settings, papers, result.annotations, summary, log, models)
+    apart = models_apart(settings, len(papers))   # a large corpus's models run apart (analyze/worker.py)
+    annotations = _annotate(root, settings, papers, summary, log, progress, apart)
+    organized = _organize(root, settings, papers, annotations, summary, log, apart)
+    del annotations      # organized.bib holds them, without their embeddings (_organize)
     release_memory()    # organize's transients (related lists, the tree) handed back before every page is built
     added = _render_and_publish(root, settings, organized.bib, summary, build_date)
     return summary, ProjectFiles(organized.themes, added, loaded.generated_keys)
+
+
+def _annotate(root: Path, settings: Settings, papers, summary: BuildSummary, log, progress: bool,
+              apart: bool) -> dict:
+    """Every paper's annotation, from the cache or analysed; `apart`: in a model process that
+    ends with the analysis."""
+    with ModelProcess() as analysis:
+        result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress,
+                                 vocabulary=load_vocabulary(root), models=analysis if apart else None)
+    summary.analysed, summary.cached = result.analysed, result.cached
+    if result.analysed and not apart:
+        release_spacy()     # not read again in this build; organize's peak then runs without it
+    log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
+    if result.unreadable:
+        log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
+    return result.annotations
 
 
 def _write_project_files(root: Path, settings: Settings, files: ProjectFiles, log) -> None:
@@ -185,16 +192,23 @@ def require_site_extra() -> None:
                          "pip install 'annobib[site]' (install torch==2.13.0, the CPU build, first)")
 
 
-def _organize(root, settings, papers, annotations, summary, log, models=None):
+def _organize(root, settings, papers, annotations, summary, log, apart: bool = False):
+    """Organize's result, its annotations without their document embeddings: nothing after
+    organize reads them, and they are 120 MB of Python floats at 10,000 papers.
+    `apart`: a theme label's new phrases are encoded in a model process of their own (the
+    encoder alone, started only for a new phrase, ended once the themes are labelled)."""
     from .organize import load_themes_file, organize
     from .organize.projection import MemoisedProjection
 
     themes_path = root / settings.themes_file
     cache_dir = root / settings.analyze_cache_dir
-    organized = organize(
-        papers, annotations, load_themes_file(themes_path), settings,
-        embed_phrases=CachedPhraseEmbedder(settings, cache_dir, models),
-        project_map=MemoisedProjection(cache_dir / "map.json"))
+    with ModelProcess() as labelling:
+        organized = organize(
+            papers, annotations, load_themes_file(themes_path), settings,
+            embed_phrases=CachedPhraseEmbedder(settings, cache_dir, labelling if apart else None),
+            project_map=MemoisedProjection(cache_dir / "map.json"))
+    organized = replace(organized, bib=replace(organized.bib, annotations={
+        key: replace(annotation, embedding=()) for key, annotation in organized.bib.annotations.items()}))
     for message in organized.report.messages:
         log(message)
     summary.messages.extend(organized.report.messages)
