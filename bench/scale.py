@@ -258,12 +258,14 @@ class TreeMemory:
 
     @staticmethod
     def role(process, root) -> str:
+        if process.pid == root.pid:     # first: the build's own command line names MkDocs and Pagefind
+            return "build"
         command = " ".join(process.cmdline())
         for marker, role in (("annobib.analyze.worker", "model process"), ("mkdocs", "MkDocs"),
                              ("pagefind", "Pagefind")):
             if marker in command:
                 return role
-        return "build" if process.pid == root.pid else "other"
+        return "other"
 
     def _resident(self) -> dict[str, float]:
         import psutil

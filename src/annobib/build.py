@@ -146,9 +146,12 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     summary.entries_read, summary.skipped = loaded.entries_read, len(loaded.skipped)
     summary.papers_in, summary.without_abstract = len(papers), loaded.without_abstract
 
-    apart = models_apart(settings, len(papers))   # a large corpus's models run apart (analyze/worker.py)
-    annotations = _annotate(root, settings, papers, summary, log, progress, apart)
-    organized = _organize(root, settings, papers, annotations, summary, log, apart)
+    # A large corpus's models run in a process of their own, started only for model work and
+    # ended once the themes are labelled (analyze/worker.py).
+    with ModelProcess() as model_process:
+        models = model_process if models_apart(settings, len(papers)) else None
+        annotations = _annotate(root, settings, papers, summary, log, progress, models)
+        organized = _organize(root, settings, papers, annotations, summary, log, models)
     del annotations      # organized.bib holds them, without their embeddings (_organize)
     release_memory()    # organize's transients (related lists, the tree) handed back before every page is built
     added = _render_and_publish(root, settings, organized.bib, summary, build_date)
@@ -156,15 +159,15 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
 
 
 def _annotate(root: Path, settings: Settings, papers, summary: BuildSummary, log, progress: bool,
-              apart: bool) -> dict:
-    """Every paper's annotation, from the cache or analysed; `apart`: in a model process that
-    ends with the analysis."""
-    with ModelProcess() as analysis:
-        result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress,
-                                 vocabulary=load_vocabulary(root), models=analysis if apart else None)
+              models: ModelProcess | None) -> dict:
+    """Every paper's annotation, from the cache or analysed (in `models` when given)."""
+    result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress,
+                             vocabulary=load_vocabulary(root), models=models)
     summary.analysed, summary.cached = result.analysed, result.cached
-    if result.analysed and not apart:
+    if result.analysed and models is None:
         release_spacy()     # not read again in this build; organize's peak then runs without it
+    elif result.analysed:
+        models.call(release_spacy)   # the model process keeps only the encoder for the labels
     log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
     if result.unreadable:
         log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
@@ -192,21 +195,19 @@ def require_site_extra() -> None:
                          "pip install 'annobib[site]' (install torch==2.13.0, the CPU build, first)")
 
 
-def _organize(root, settings, papers, annotations, summary, log, apart: bool = False):
+def _organize(root, settings, papers, annotations, summary, log, models: ModelProcess | None = None):
     """Organize's result, its annotations without their document embeddings: nothing after
-    organize reads them, and they are 120 MB of Python floats at 10,000 papers.
-    `apart`: a theme label's new phrases are encoded in a model process of their own (the
-    encoder alone, started only for a new phrase, ended once the themes are labelled)."""
+    organize reads them, and they are 120 MB of Python floats at 10,000 papers. `models`:
+    where theme labels' new phrases are encoded (organize closes it once they are made)."""
     from .organize import load_themes_file, organize
     from .organize.projection import MemoisedProjection
 
     themes_path = root / settings.themes_file
     cache_dir = root / settings.analyze_cache_dir
-    with ModelProcess() as labelling:
-        organized = organize(
-            papers, annotations, load_themes_file(themes_path), settings,
-            embed_phrases=CachedPhraseEmbedder(settings, cache_dir, labelling if apart else None),
-            project_map=MemoisedProjection(cache_dir / "map.json"))
+    organized = organize(
+        papers, annotations, load_themes_file(themes_path), settings,
+        embed_phrases=CachedPhraseEmbedder(settings, cache_dir, models),
+        project_map=MemoisedProjection(cache_dir / "map.json"))
     organized = replace(organized, bib=replace(organized.bib, annotations={
         key: replace(annotation, embedding=()) for key, annotation in organized.bib.annotations.items()}))
     for message in organized.report.messages:
@@ -253,6 +254,7 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
             _run_zensical(root, docs_dir, config_path, summary, build_date)   # render/zensical_build.py
         else:
             pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py
+            release_memory()   # render's freed pages handed back: MkDocs' peak is on top of this process
             _run_mkdocs(config_path, root, build_date)
             # The docs folder is done with: its tens of thousands of files are removed while
             # the pages are restored and Pagefind indexes the site.

@@ -4,8 +4,9 @@ Importing PyTorch and sentence-transformers costs a build process about 400 MB t
 never gives back (the libraries stay mapped; dropping the models and trimming the heap
 returns only their ~50 MB), and a 10,000-paper build carries that through organize,
 render and MkDocs, where its peak is. With `analyze_models_apart` the analysis chunks and
-the theme labels' phrase encoding run in one model process (`ModelProcess`) that ends
-when that work is done, so the build process never imports the models.
+the theme labels' new phrases run in one model process (`ModelProcess`), started only for
+model work, which lets go of spaCy after the analysis and ends once the themes are
+labelled, so the build process never imports the models.
 
 `analyze_models_apart`: "auto" (the default) takes this path for a corpus of
 `APART_FROM` papers or more, where the memory matters; a small build keeps the models
