@@ -3,7 +3,6 @@ site as when the build process runs them, the build process never importing the 
 and the model process's failures reported as errors, not hangs or tracebacks."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,8 +149,7 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
 
     # A large corpus's models run in a process of their own, started only for model work and
     # ended once the themes are labelled (analyze/worker.py).
-    with ModelProcess() as model_process:
-        models = model_process if models_apart(settings, len(papers)) else None
+    with ModelProcess() if models_apart(settings, len(papers)) else nullcontext() as models:
         annotations = _annotate(root, settings, papers, summary, log, progress, models)
         organized = _organize(root, settings, papers, annotations, summary, log, models)
     del annotations      # organized.bib holds them, without their embeddings (_organize)

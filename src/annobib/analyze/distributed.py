@@ -132,7 +132,7 @@ def in_model_process(models, parts: list[list], settings, threads: int, vocabula
     another in the model process (analyze/worker.py); yields as each chunk comes back."""
     from . import _progress
 
-    done = _progress(None, sum(map(len, parts)), "analysing", progress) if progress else None
+    done = _progress(None, sum(map(len, parts)), "analysing", progress)   # a bar, or None
     try:
         for part in parts:
             annotations = models.call(analyze_chunk, part, settings, threads, vocabulary)

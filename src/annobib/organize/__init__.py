@@ -104,10 +104,10 @@ def embedding_matrix(keys: list[str], annotations: dict[str, Annotation]) -> np.
 
 
 def default_embedder(settings: Settings) -> labels_mod.PhraseEmbedder:
-    from ..analyze.loaders import encoder_for
+    """The configured model on the configured backend, loaded on the first phrases."""
+    from ..analyze.loaders import encode_phrases
 
-    encoder = encoder_for(settings)     # the configured model on the configured backend
-    return lambda phrases: encoder.encode(phrases, normalize_embeddings=True, batch_size=64)
+    return lambda phrases: encode_phrases(settings.analyze_encoder_model, settings.analyze_encoder_backend, phrases)
 
 
 @dataclass
