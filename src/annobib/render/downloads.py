@@ -22,33 +22,21 @@ def download_files(site: Site, store: PaperFiles | None = None) -> dict[str, str
     paths into `store`, the build cache, when there is one)."""
     store = store or PaperFiles(None)
     by_key = sorted(site.bib.papers, key=lambda p: p.key)
-    files: dict[str, str | Path] = {"bib/all.bib": bibtex.format_bibliography(by_key, flavour="bibtex")}
+    kept = {paper.key: store.files(paper) for paper in by_key}
+    files: dict[str, str | Path] = {}
     for paper in by_key:
         slug = site.paper_slug(paper.key)
-        for extension, content in store.files(paper).items():
-            files[f"bib/papers/{slug}.{extension}"] = content
+        for extension in PAPER_FORMATS:
+            files[f"bib/papers/{slug}.{extension}"] = kept[paper.key][extension]
+    pieces = Collections(kept)
+    files.update(pieces.files("bib/all", by_key))
     for theme in site.bib.themes:
-        files[f"bib/themes/{theme.slug}.bib"] = bibtex.format_bibliography(_theme_papers(site, theme), flavour="bibtex")
+        files.update(pieces.files(f"bib/themes/{theme.slug}", [site.papers[k] for k in sorted(theme.papers)]))
     for chapter in site.bib.chapters:
         papers = [site.papers[k] for k in sorted(k for s in chapter.sections for k in site.themes[s].papers)]
-        files[f"bib/chapters/{chapter.slug}.bib"] = bibtex.format_bibliography(papers, flavour="bibtex")
-    files.update(_reference_files(site, by_key))
+        files[f"bib/chapters/{chapter.slug}.bib"] = pieces.bibtex(papers)
     files["data/papers.json"] = papers_json(site, by_key)
     files["data/trends.json"] = timeline.trends_json(site)
-    return files
-
-
-def _theme_papers(site: Site, theme) -> list[Paper]:
-    return [site.papers[k] for k in sorted(theme.papers)]
-
-
-def _reference_files(site: Site, by_key: list[Paper]) -> dict[str, str]:
-    """RIS and CSL-JSON beside every BibTeX file of the whole bibliography and of a theme."""
-    files = {"bib/all.ris": citation.ris_file(by_key), "bib/all.json": citation.csl_json(by_key)}
-    for theme in site.bib.themes:
-        papers = _theme_papers(site, theme)
-        files[f"bib/themes/{theme.slug}.ris"] = citation.ris_file(papers)
-        files[f"bib/themes/{theme.slug}.json"] = citation.csl_json(papers)
     return files
 
 
@@ -58,13 +46,54 @@ PAPER_FORMATS = {
     "ris": lambda paper: citation.ris_file([paper]),
     "json": lambda paper: citation.csl_json([paper]),
 }
+# Kept beside them: its entry as the collections hold it (for `bibtex`: BibLaTeX-only types
+# and fields mapped), not published on its own.
+COLLECTION_ENTRY = "entry.bib"
+STORED_FORMATS = {**PAPER_FORMATS, COLLECTION_ENTRY: lambda paper: bibtex.format_entry(paper, flavour="bibtex")}
+
+
+class Collections:
+    """The BibTeX, RIS and CSL-JSON of a set of papers (everything, a theme, a chapter) put
+    together from each paper's stored files, each read once a build: formatting every paper
+    again for every set it is in took seconds at 10,000 papers (its title sentence-cased for
+    RIS and CSL-JSON each time). The result is what formatting the set whole gives:
+    `bibtex.format_bibliography(papers, flavour="bibtex")`, `citation.ris_file(papers)`,
+    `citation.csl_json(papers)`."""
+
+    def __init__(self, kept: dict[str, dict[str, str | Path]]):
+        self.kept, self.texts = kept, {}
+
+    def files(self, stem: str, papers: list[Paper]) -> dict[str, str]:
+        """`stem`.bib, .ris and .json of `papers`."""
+        return {f"{stem}.bib": self.bibtex(papers), f"{stem}.ris": self.ris(papers), f"{stem}.json": self.csl_json(papers)}
+
+    def bibtex(self, papers: list[Paper]) -> str:
+        return "\n".join(self._text(p.key, COLLECTION_ENTRY) for p in papers)
+
+    def ris(self, papers: list[Paper]) -> str:
+        return "\n".join(self._text(p.key, "ris") for p in papers)
+
+    def csl_json(self, papers: list[Paper]) -> str:
+        # A paper's file is the array of its one item, '[\n  {...}\n]\n': the item is indented
+        # as it is in any array, so the items join as json.dumps writes a longer one.
+        items = [self._text(p.key, "json")[2:-3] for p in papers]
+        return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
+
+    def _text(self, key: str, extension: str) -> str:
+        text = self.texts.get((key, extension))
+        if text is None:
+            content = self.kept[key][extension]
+            text = content.read_bytes().decode("utf-8") if isinstance(content, Path) else content   # as written: no newline translation
+            self.texts[(key, extension)] = text
+        return text
 
 
 class PaperFiles:
-    """Each paper's own download files, kept in `folder` between builds by a digest of the
-    paper record (where it stands in its file aside) and annobib's code: an unchanged
-    paper's files are linked into the docs folder, not formatted and written again
-    (30,000 files at 10,000 papers). A kept file whose modification time is not the one
+    """Each paper's own download files and its collection entry (STORED_FORMATS), kept in
+    `folder` between builds by a digest of the paper record (where it stands in its file
+    aside) and annobib's code: an unchanged paper's files are linked into the docs folder and
+    read into the collections (`Collections`), not formatted and written again (40,000
+    files at 10,000 papers). A kept file whose modification time is not the one
     recorded (edited through a link in a published site) is made again, as a new file.
     `save` keeps only this build's files. Without a folder, the contents are made."""
 
@@ -84,13 +113,14 @@ class PaperFiles:
             self.recorded = recorded if isinstance(recorded, dict) else {}
 
     def files(self, paper: Paper) -> dict[str, str | Path]:
-        """extension -> the file in the store (or its content, without a store)."""
+        """extension -> the file in the store (or its content, without a store), for every
+        STORED_FORMATS."""
         if self.folder is None:
-            return {extension: make(paper) for extension, make in PAPER_FORMATS.items()}
+            return {extension: make(paper) for extension, make in STORED_FORMATS.items()}
         from ..build_stamp import record_key
 
         key = record_key(paper, self.code)
-        return {extension: self._kept(f"{key}.{extension}", make, paper) for extension, make in PAPER_FORMATS.items()}
+        return {extension: self._kept(f"{key}.{extension}", make, paper) for extension, make in STORED_FORMATS.items()}
 
     def _kept(self, name: str, make, paper: Paper) -> Path:
         path = self.folder / name

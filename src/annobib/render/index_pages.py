@@ -10,6 +10,8 @@ the single page uses.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..models import MethodEntry
 from . import timeline
 from .templating import render
@@ -19,10 +21,13 @@ INDEX_PAGES = ("authors.md", "venues.md", "years.md")   # in the nav, after Keyw
 OTHER = "Other"                       # the heading of the '#' initial (digits, symbols)
 
 
-def index_pages(site: Site) -> dict[str, str]:
-    """Relative path -> Markdown of every index page (and, for a split index, of its letter pages)."""
-    return {**_method_pages(site), **_keyword_pages(site), **_author_pages(site), **_venue_pages(site),
-            **_year_pages(site)}
+def index_pages(site: Site, fill=render) -> dict[str, str | Path]:
+    """Relative path -> Markdown of every index page (and, for a split index, of its letter pages).
+
+    `fill` fills a split index's letter pages: `templating.render`, or a `RenderMemo`'s, which
+    reads an unchanged page back (a new paper changes a few of hundreds, of up to 1 MB each)."""
+    return {**_method_pages(site, fill), **_keyword_pages(site, fill), **_author_pages(site, fill),
+            **_venue_pages(site, fill), **_year_pages(site, fill)}
 
 
 def initial_anchor(prefix: str, initial: str) -> str:
@@ -44,13 +49,13 @@ def _by_initial(groups: dict[str, list]) -> list[tuple[str, list]]:
 
 
 def _split(site: Site, index: str, title: str, groups: list[tuple[str, object]], entries_template: str,
-           searchable: bool = False, name=group_name) -> dict[str, str]:
+           fill, searchable: bool = False, name=group_name) -> dict[str, str | Path]:
     """The pages of a split index but its overview: one per group, each with the jump list
     of all groups and a link back to the overview. `groups`: [(group, context of its page)]."""
     pages = {}
     for group, context in groups:
         jump = [(Link(f"../{site.index_page(index, other)}", name(other)), other == group) for other, _ in groups]
-        pages[site.index_page(index, group)] = render(
+        pages[site.index_page(index, group)] = fill(
             "index_group.md.j2", title=f"{title}: {name(group)}", searchable=searchable, letters=jump,
             overview=Link(f"../{index}.md", title), entries_template=entries_template, **context)
     return pages
@@ -61,7 +66,7 @@ def _overview_links(site: Site, index: str, groups: list[tuple[str, int]], name=
     return [(Link(site.index_page(index, group), name(group)), count) for group, count in groups]
 
 
-def _method_pages(site: Site) -> dict[str, str]:
+def _method_pages(site: Site, fill) -> dict[str, str | Path]:
     """The methods index: one page of kinds (methods, datasets) and letters, or when split an
     overview of the letters of each kind and one page per letter with every kind's names."""
     groups = _method_groups(site)
@@ -76,7 +81,7 @@ def _method_pages(site: Site) -> dict[str, str]:
     pages = {"methods.md": render("methods.md.j2", groups=[], kinds=kinds)}
     pages.update(_split(site, "methods", "Methods and datasets",
                         [(letter, dict(sections=sections)) for letter, sections in _by_initial(by_letter)],
-                        "_method_entries.md.j2", searchable=True))
+                        "_method_entries.md.j2", fill, searchable=True))
     return pages
 
 
@@ -124,7 +129,7 @@ def _keyword_groups(site: Site, prefix: str) -> list[tuple[str, list[dict]]]:
     return _by_initial(groups)
 
 
-def _keyword_pages(site: Site) -> dict[str, str]:
+def _keyword_pages(site: Site, fill) -> dict[str, str | Path]:
     """The keywords index: one page, or when split an A-Z page and one page per letter."""
     phrases = site.bib.phrases
     shared = dict(count=len(site.bib.keywords), generic=phrases.generic_display() if phrases is not None else [])
@@ -135,11 +140,11 @@ def _keyword_pages(site: Site) -> dict[str, str]:
     letters = _overview_links(site, "keywords", [(letter, len(entries)) for letter, entries in groups])
     pages = {"keywords.md": render("keywords.md.j2", groups=[], letters=letters, **shared)}
     pages.update(_split(site, "keywords", "Keywords", [(letter, dict(entries=entries)) for letter, entries in groups],
-                        "_keyword_entries.md.j2"))
+                        "_keyword_entries.md.j2", fill))
     return pages
 
 
-def _author_pages(site: Site) -> dict[str, str]:
+def _author_pages(site: Site, fill) -> dict[str, str | Path]:
     prefix = "../" if "authors" in site.split else ""
     groups: dict[str, list[dict]] = {}
     for person in site.people.people:
@@ -155,14 +160,14 @@ def _author_pages(site: Site) -> dict[str, str]:
     letters = _overview_links(site, "authors", [(letter, len(entries)) for letter, entries in ordered])
     pages = {"authors.md": render("authors.md.j2", groups=[], letters=letters, count=count)}
     pages.update(_split(site, "authors", "Authors", [(letter, dict(entries=entries)) for letter, entries in ordered],
-                        "_author_entries.md.j2"))
+                        "_author_entries.md.j2", fill))
     return pages
 
 
 NO_VENUE = "no-venue"                 # the group (and, split, the page) of the papers naming no venue
 
 
-def _venue_pages(site: Site) -> dict[str, str]:
+def _venue_pages(site: Site, fill) -> dict[str, str | Path]:
     split = "venues" in site.split
     prefix = "../" if split else ""
     groups: dict[str, list[dict]] = {}
@@ -181,11 +186,11 @@ def _venue_pages(site: Site) -> dict[str, str]:
     letters = _overview_links(site, "venues", [(group, len(c["venues"]) or len(c["unplaced"])) for group, c in pages_of],
                               name)
     pages = {"venues.md": render("venues.md.j2", count=count, unplaced=[], letters=letters, groups=[])}
-    pages.update(_split(site, "venues", "Venues", pages_of, "_venue_entries.md.j2", name=name))
+    pages.update(_split(site, "venues", "Venues", pages_of, "_venue_entries.md.j2", fill, name=name))
     return pages
 
 
-def _year_pages(site: Site) -> dict[str, str]:
+def _year_pages(site: Site, fill) -> dict[str, str | Path]:
     split = "years" in site.split
     prefix = "../" if split else ""
     years = [dict(anchor=group.anchor, year=group.year, papers=[
@@ -197,7 +202,7 @@ def _year_pages(site: Site) -> dict[str, str]:
     groups = [(year_group(entry["year"]), dict(years=[entry])) for entry in years]
     links = _overview_links(site, "years", [(group, len(c["years"][0]["papers"])) for group, c in groups], name)
     pages = {"years.md": render("years.md.j2", years=[], links=links)}
-    pages.update(_split(site, "years", "Years", groups, "_year_entries.md.j2", name=name))
+    pages.update(_split(site, "years", "Years", groups, "_year_entries.md.j2", fill, name=name))
     return pages
 
 

@@ -30,8 +30,8 @@ from .writer import Writer, copy_tree
 
 THEME_KEYPHRASES_SHOWN = 5                 # per paper on a theme page: a short annotation
 REFERENCES_CACHE = "references.json"       # formatted references between builds
-PAGES_CACHE = "markdown"                   # paper pages' Markdown between builds (RenderMemo)
-DOWNLOADS_CACHE = "downloads"              # each paper's .bib, .ris and .json between builds (PaperFiles)
+PAGES_CACHE = "markdown"                   # paper, theme and index letter pages' Markdown between builds (RenderMemo)
+DOWNLOADS_CACHE = "downloads"              # each paper's .bib, .ris, .json and collection entry between builds (PaperFiles)
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,10 @@ def render_site(bib: Bibliography, docs_dir: Path, settings: Settings,
     memo = RenderMemo(cache_dir / PAGES_CACHE if cache_dir else None)
     pages = {}
     pages.update(_paper_pages(site, references, memo))
-    pages.update(_theme_pages(site))
-    pages.update(_chapter_pages(site))
+    pages.update(_theme_pages(site, memo.render))
+    pages.update(_chapter_pages(site))      # filled: its context's repr costs more than its template
     pages["index.md"] = render("home.md.j2", **_home_context(site), more=_home_more(site))
-    pages.update(index_pages(site))
+    pages.update(index_pages(site, memo.render))
     paper_files = PaperFiles(cache_dir / DOWNLOADS_CACHE if cache_dir else None)
     pages.update(download_files(site, paper_files))
     pages.update(feeds.feed_files(site, added))
@@ -126,8 +126,9 @@ def _paper_more(site: Site, paper: Paper, references: citation.References) -> di
 
 # --------------------------------------------------------------------------- themes and chapters
 
-def _theme_pages(site: Site) -> dict[str, str]:
-    pages = {f"themes/{t.slug}.md": render("theme.md.j2", theme=theme_view(site, t),
+def _theme_pages(site: Site, fill=render) -> dict[str, str | Path]:
+    """Every theme's page (filled by `fill`, as index_pages's) and /themes/ listing them."""
+    pages = {f"themes/{t.slug}.md": fill("theme.md.j2", theme=theme_view(site, t),
                                            keyphrases_shown=THEME_KEYPHRASES_SHOWN, more=_theme_more(t),
                                            timeline=timeline.theme_timeline(site, t.slug))
              for t in site.bib.themes}
