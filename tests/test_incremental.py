@@ -6,6 +6,7 @@ own copy of that built project (corpus, build/cache, site/, corpus/themes.yml).
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
@@ -121,6 +122,9 @@ def test_adding_one_paper_analyses_only_that_paper(project):
     after_themes = theme_of(project)
     assert {k: after_themes[k] for k in before_themes} == before_themes, "published papers changed theme"
     assert "muller2022instant" in after_themes
+    # The build ran in this process (models loaded, stages frozen out of the collector's
+    # walks): it leaves nothing frozen, so a long-lived caller's garbage is still collected.
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.parametrize("force", [False, True], ids=["up-to-date", "forced"])

@@ -6,6 +6,7 @@ papers.json and one theme), so a failed build never leaves a half-written site.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -94,7 +95,10 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
     if replayed is not None:
         return replayed
     forget_build(stamp)
-    summary, project_files = _build(root, settings, log, progress, strict, build_date)
+    try:
+        summary, project_files = _build(root, settings, log, progress, strict, build_date)
+    finally:
+        gc.unfreeze()    # what the build kept out of the collector's walks (release_memory) goes back
     _write_project_files(root, settings, project_files, log)
     # Recorded after the build wrote themes.yml and added.yml, so they do not count as a change.
     record_build(stamp, input_digest(root, settings, strict, build_date), root / settings.render_site_dir,
@@ -151,9 +155,12 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     # ended once the themes are labelled (analyze/worker.py).
     with ModelProcess() if models_apart(settings, len(papers)) else nullcontext() as models:
         annotations = _annotate(root, settings, papers, summary, log, progress, models)
+        release_memory(keep_survivors=True)   # the corpus and annotations: out of organize's collections
         organized = _organize(root, settings, papers, annotations, summary, log, models)
     del annotations      # organized.bib holds them, without their embeddings (_organize)
-    release_memory()    # organize's transients (related lists, the tree) handed back before every page is built
+    # Organize's transients (related lists, the tree) handed back before every page is built;
+    # the organized bibliography kept out of render's collections.
+    release_memory(keep_survivors=True)
     added = _render_and_publish(root, settings, organized.bib, summary, build_date)
     return summary, ProjectFiles(organized.themes, added, loaded.generated_keys)
 

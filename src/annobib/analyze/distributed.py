@@ -60,10 +60,19 @@ def _malloc_trim():
     return trim
 
 
-def release_memory() -> bool:
+def release_memory(keep_survivors: bool = False) -> bool:
     """Collect cyclic garbage and give the heaps' free pages back to the system; False
-    where the C library cannot (then only the collection happens)."""
+    where the C library cannot (then only the collection happens).
+
+    `keep_survivors`: then move every object still alive out of the collector's later walks
+    (`gc.freeze`). A build asks for it at a stage's end, when what is alive lives to the
+    build's end (the corpus, the annotations, the organized bibliography): without it, each
+    of the 30-odd full collections of a one-paper update at 10,000 papers walked them
+    again, 6.7 s in all. Frozen objects are still freed when their last reference goes;
+    the build puts them back for the collector when it ends (`gc.unfreeze`)."""
     gc.collect()
+    if keep_survivors:
+        gc.freeze()
     trim = _malloc_trim()
     if trim is None:
         return False
