@@ -10,6 +10,7 @@ chunk and after the last one, on the serial path and on a Dask worker's path.
 """
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -111,7 +112,6 @@ def test_every_serial_chunk_is_released_after_the_caller_took_its_annotations(mo
 
 
 def test_release_memory_collects_cycles():
-    import gc
     import weakref
 
     class Node:
@@ -172,3 +172,19 @@ print(tracked, frozen, ref() is None)
     tracked, frozen, collected = done.stdout.split()[-3:]
     assert int(frozen) > 5 * int(tracked), f"{frozen} objects frozen, {tracked} still walked by every collection"
     assert collected == "True", "a cycle made after the models loaded was not collected"
+
+
+def test_a_build_sets_the_collector_as_it_wants_and_gives_it_back_even_when_it_fails():
+    """While a build runs, young collections are rare (its objects mostly live to its end);
+    after it, failed or not, the caller's thresholds are back and nothing is left frozen."""
+    before = gc.get_threshold()
+    try:
+        with distributed.build_collection():
+            assert gc.get_threshold() == distributed.BUILD_GC_THRESHOLDS
+            distributed.release_memory(keep_survivors=True)
+            assert gc.get_freeze_count() > 0
+            raise RuntimeError("a stage failed")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

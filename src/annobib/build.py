@@ -6,7 +6,6 @@ papers.json and one theme), so a failed build never leaves a half-written site.
 """
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 import bibtexparser
 
 from .analyze import CachedPhraseEmbedder, annotate_papers, load_vocabulary
-from .analyze.distributed import release_memory
+from .analyze.distributed import build_collection, release_memory
 from .analyze.loaders import release_spacy
 from .analyze.worker import ModelProcess, models_apart
 from .atomic import replacing
@@ -95,10 +94,8 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
     if replayed is not None:
         return replayed
     forget_build(stamp)
-    try:
+    with build_collection():
         summary, project_files = _build(root, settings, log, progress, strict, build_date)
-    finally:
-        gc.unfreeze()    # what the build kept out of the collector's walks (release_memory) goes back
     _write_project_files(root, settings, project_files, log)
     # Recorded after the build wrote themes.yml and added.yml, so they do not count as a change.
     record_build(stamp, input_digest(root, settings, strict, build_date), root / settings.render_site_dir,

@@ -118,6 +118,11 @@ def serve(requests: Connection, replies: Connection) -> None:
 
 
 if __name__ == "__main__":
+    import gc
+
+    from .distributed import BUILD_GC_THRESHOLDS
+
+    gc.set_threshold(*BUILD_GC_THRESHOLDS)   # this process lives for one build's model work
     try:
         serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
     except (KeyboardInterrupt, BrokenPipeError):   # Ctrl-C reached the whole group; or the build is gone
