@@ -91,6 +91,19 @@ def test_a_model_that_cannot_be_loaded_is_reported_as_itself(tmp_path):
         annotate_papers(load_corpus(SMALL).papers[:2], settings, tmp_path, models=models)
 
 
+def test_work_started_ahead_is_answered_first_and_its_error_comes_at_the_next_call():
+    """A build starts the model loads ahead and reads its cache meanwhile: the next call gets
+    its own value, and a load that failed is raised there as itself."""
+    with ModelProcess() as models:
+        models.call_ahead(sum, [10, 20])
+        assert models.pid is not None          # started at once, not on the next call
+        assert models.call(sum, [1, 2]) == 3
+        models.call_ahead(int, "not a number")
+        with pytest.raises(ValueError, match="not a number"):
+            models.call(sum, [1])
+        assert models.call(sum, [4]) == 4      # the process still serves
+
+
 def test_a_model_process_that_dies_is_a_model_process_error_and_a_script_needs_no_main_guard(tmp_path):
     with ModelProcess() as models, pytest.raises(ModelProcessError, match="ended unexpectedly"):
         models.call(os._exit, 3)

@@ -235,6 +235,10 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
     languages.save()
     shared = analysis_settings(settings, vocabulary)
     paths = {d.id: cache_dir / "annotations" / f"{cache_key(d, settings, vocabulary, shared)}.json" for d in documents}
+    if models is not None and not settings.analyze_scheduler and not all(p.is_file() for p in paths.values()):
+        from .loaders import load_models
+
+        models.call_ahead(load_models, settings)   # the models load while the cache is read
     annotations = {}
     missing = []
     for document in documents:

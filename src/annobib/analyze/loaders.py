@@ -59,6 +59,13 @@ def keep_out_of_collection() -> None:
     gc.freeze()
 
 
+def load_models(settings) -> None:
+    """Load the analysis's models (the spaCy pipeline and the encoder the settings name)
+    into this process, where the analysis finds them loaded."""
+    load_spacy(settings.analyze_spacy_model)
+    encoder_for(settings)
+
+
 def release_spacy() -> None:
     """Let go of the loaded spaCy pipelines once analysis in this process is done: nothing
     after it reads them, and a large build's peak comes later, in organize and render."""

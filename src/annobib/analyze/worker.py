@@ -50,6 +50,7 @@ class ModelProcess:
         self._process: subprocess.Popen | None = None
         self._requests: Connection | None = None
         self._replies: Connection | None = None
+        self._ahead = False       # a request sent by call_ahead whose reply is not read yet
 
     def __enter__(self) -> "ModelProcess":
         return self
@@ -65,20 +66,39 @@ class ModelProcess:
     def call(self, function, *args):
         """`function(*args)` run in the model process: its value, or its error raised here
         as itself; `ModelProcessError` when the process died (killed, or out of memory)."""
+        self.call_ahead(function, *args)
+        return self._reply()
+
+    def call_ahead(self, function, *args) -> None:
+        """Start `function(*args)` in the model process and return at once: the process works
+        while this one does its own (the models load while the annotation cache is read).
+        The next `call` waits for it first, and raises its error if it failed."""
         if self._process is None:
             self._start()
+        while self._ahead:        # one request at a time in the pipe: an earlier one is answered first
+            self._reply()
         try:
             self._requests.send((function, args))
+        except OSError as exc:
+            self._died(exc)
+        self._ahead = True
+
+    def _reply(self):
+        self._ahead = False
+        try:
             done, value = self._replies.recv()
         except (EOFError, OSError) as exc:
-            self.close()
-            raise ModelProcessError(
-                "the analysis process ended unexpectedly (killed, or out of memory?); the cache keeps "
-                "every chunk finished before it, so a rebuild resumes there. analyze_models_apart: never "
-                "runs the models in the build process") from exc
+            self._died(exc)
         if not done:
             raise value
         return value
+
+    def _died(self, exc: BaseException):
+        self.close()
+        raise ModelProcessError(
+            "the analysis process ended unexpectedly (killed, or out of memory?); the cache keeps "
+            "every chunk finished before it, so a rebuild resumes there. analyze_models_apart: never "
+            "runs the models in the build process") from exc
 
     def _start(self) -> None:
         request_read, request_write = os.pipe()
@@ -101,6 +121,7 @@ class ModelProcess:
         self._replies.close()
         self._process.wait()
         self._process = self._requests = self._replies = None
+        self._ahead = False
 
 
 def serve(requests: Connection, replies: Connection) -> None:
