@@ -75,7 +75,7 @@ class ModelProcess:
         The next `call` waits for it first, and raises its error if it failed."""
         if self._process is None:
             self._start()
-        while self._ahead:        # one request at a time in the pipe: an earlier one is answered first
+        if self._ahead:        # one request at a time: the one sent ahead is answered first
             self._reply()
         try:
             self._requests.send((function, args))

@@ -83,7 +83,8 @@ class Collections:
         text = self.texts.get((key, extension))
         if text is None:
             content = self.kept[key][extension]
-            text = content.read_bytes().decode("utf-8") if isinstance(content, Path) else content   # as written: no newline translation
+            # Read as written: no newline translation.
+            text = content.read_bytes().decode("utf-8") if isinstance(content, Path) else content
             self.texts[(key, extension)] = text
         return text
 

@@ -45,8 +45,10 @@ def render(name: str, **context) -> str:
 
 class RenderMemo:
     """Pages rendered by an earlier build, by a digest of their template, their context
-    (frozen view records, whose repr holds every field) and annobib's own files, so an
-    unchanged page is read back instead of filled again. Only this build's pages are kept."""
+    (frozen view records, links, and dicts and lists of them: their repr holds every field)
+    and annobib's own files, so an unchanged page is read back instead of filled again. Only
+    this build's pages are kept. Used for paper, theme and index letter pages; a page whose
+    context costs more to repr than its template to fill (a chapter's) is filled."""
 
     def __init__(self, folder: Path | None):
         self.folder, self.used = folder, set()
