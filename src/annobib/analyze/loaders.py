@@ -79,8 +79,7 @@ def release_spacy() -> None:
     gc.unfreeze()           # the pipelines were kept out of the collector's sight when loaded
     load_spacy.cache_clear()
     blank_pipeline.cache_clear()
-    release_memory()
-    keep_out_of_collection()   # the encoder, when loaded, stays
+    release_memory(keep_survivors=True)   # the encoder, when loaded, stays out of its sight
 
 
 def _encoder_location(name: str) -> str:

@@ -29,6 +29,7 @@ import os
 import subprocess
 import sys
 from multiprocessing.connection import Connection
+from typing import NoReturn
 
 from ..errors import ModelProcessError
 
@@ -93,7 +94,7 @@ class ModelProcess:
             raise value
         return value
 
-    def _died(self, exc: BaseException):
+    def _died(self, exc: BaseException) -> NoReturn:
         self.close()
         raise ModelProcessError(
             "the analysis process ended unexpectedly (killed, or out of memory?); the cache keeps "
@@ -139,13 +140,11 @@ def serve(requests: Connection, replies: Connection) -> None:
 
 
 if __name__ == "__main__":
-    import gc
+    from .distributed import build_collection
 
-    from .distributed import BUILD_GC_THRESHOLDS
-
-    gc.set_threshold(*BUILD_GC_THRESHOLDS)   # this process lives for one build's model work
     try:
-        serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+        with build_collection():       # this process lives for one build's model work
+            serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
     except (KeyboardInterrupt, BrokenPipeError):   # Ctrl-C reached the whole group; or the build is gone
         pass
     sys.stdout.flush()

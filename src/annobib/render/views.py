@@ -109,7 +109,7 @@ class Site:
     titles: dict[str, str] = field(default_factory=dict)
     hand_written: frozenset[str] = frozenset()     # pages copied from the repo's docs/
     views: dict[str, "PaperView"] = field(default_factory=dict)   # paper_view cache
-    slugs: dict[str, str] = field(default_factory=dict)           # paper_slug cache: every link to a paper asks
+    segments: dict[str, str] = field(default_factory=dict)        # paper_slug cache: every link to a paper asks
     cites: dict[str, tuple[str, ...]] = field(default_factory=dict)      # key -> keys it cites (sorted)
     cited_by: dict[str, tuple[str, ...]] = field(default_factory=dict)   # key -> keys citing it (sorted)
 
@@ -186,10 +186,10 @@ class Site:
 
     def paper_slug(self, key: str) -> str:
         """The URL segment of a paper's page and files: /papers/<slug>/, /bib/papers/<slug>.bib."""
-        slug = self.slugs.get(key)
-        if slug is None:
-            slug = self.slugs[key] = escape.path_segment(self.bib.slugs.get(key, key))
-        return slug
+        segment = self.segments.get(key)
+        if segment is None:
+            segment = self.segments[key] = escape.path_segment(self.bib.slugs.get(key, key))
+        return segment
 
     def paper_link(self, key: str, prefix: str, note: str = "") -> Link:
         return Link(f"{prefix}papers/{self.paper_slug(key)}.md", self.titles[key], note)
