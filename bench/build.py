@@ -57,6 +57,8 @@ BUILD_SCRIPT = textwrap.dedent("""
     print("BENCH " + json.dumps({"analysed": summary.analysed, "cached": summary.cached,
                                  "papers": summary.papers_in, "inner_seconds": summary.seconds,
                                  "loaded": [m for m in sys.argv[2:] if m in sys.modules]}))
+    import gc
+    gc.freeze()   # the process ends as the annobib command's does (cli.run)
 """)
 
 

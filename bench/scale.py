@@ -228,6 +228,8 @@ BUILD_SCRIPT = STAGE_TIMER + textwrap.dedent("""
         "up_to_date": getattr(summary, "up_to_date", False),
         "rss_mb": me.ru_maxrss / 1024, "child_rss_mb": kids.ru_maxrss / 1024,
         "loaded": [m for m in sys.argv[3:] if m in sys.modules]}))
+    import gc
+    gc.freeze()   # the process ends as the annobib command's does (cli.run)
 """)
 
 

@@ -139,3 +139,30 @@ def test_the_repository_mkdocs_yml_is_the_one_new_projects_get(repo_root):
     from annobib.scaffold import BASE_MKDOCS
 
     assert (repo_root / "mkdocs.yml").read_text(encoding="utf-8") == BASE_MKDOCS.read_text(encoding="utf-8")
+
+
+def test_the_command_ends_without_walking_what_it_leaves(tmp_path):
+    """The installed `annobib` (and `python -m annobib`) runs `cli.run`: when the command is
+    done, what is still alive is frozen, so the interpreter's exit collection skips it (after
+    a build with the models loaded that walk took about a second); the exit code stays."""
+    import subprocess
+    import sys
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="annobib")
+    assert script.value == "annobib.cli:run"
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "mine.bib").write_text("@book{Knuth:1984, title={The {\\TeX}book}, year=1984}\n",
+                                                 encoding="utf-8")
+    at_exit = ("import atexit, gc, runpy, sys; "
+               "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count())); "
+               "sys.argv = ['annobib', *sys.argv[1:]]; runpy.run_module('annobib', run_name='__main__')")
+    for args, code in ((["check", "--root", str(tmp_path)], 0), (["check", "--root", str(tmp_path / "nowhere")], 2)):
+        done = subprocess.run([sys.executable, "-c", at_exit, *args], capture_output=True, text=True)
+        assert done.returncode == code, done.stderr
+        assert int(done.stdout.rsplit("frozen at exit:", 1)[1]) > 10_000, done.stdout
+    import gc
+
+    frozen = gc.get_freeze_count()    # (models loaded by an earlier test stay frozen: analyze/loaders.py)
+    within = CliRunner().invoke(main, ["check", "--root", str(tmp_path)])
+    assert within.exit_code == 0 and gc.get_freeze_count() == frozen

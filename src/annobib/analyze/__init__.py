@@ -13,11 +13,15 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..atomic import write_json
 from ..config import Settings
 from ..models import Annotation, Paper
 from .vocabulary import Vocabulary, default_vocabulary, load_vocabulary
+
+if TYPE_CHECKING:
+    from .keyphrases import Prepared
 
 # Bump when extraction changes in a way that should invalidate cached annotations.
 ANALYSIS_VERSION = "9"  # 9: multi-word headings, units and all-capitals texts give no names, KeyBERT keyed by position, French elisions are function words; 8: summary rules of issue 23 completed (structured abstracts by heading words, concluding frames, prior work, HTML markup); 7: title-only keyphrases as the title writes them; names never structured-abstract headings, citation tags or mojibake; 3: KeyBERT engine + re-ranker; 4: wrapped lines joined, links out, generic-word merges, MMR keeps the top 5; 5: merged groups shown as their far more frequent member, template headings generic, generic heads by word not stem; 6: summary without linking phrases, back references or citation tags, absent for title-only entries and when it would repeat the title
@@ -58,41 +62,72 @@ def analyze_documents(documents: list[Document], settings: Settings, progress: b
     """Annotate documents in one batch: one spaCy pass, one encoder pass over candidates."""
     if not documents:
         return []
-    from .keyphrases import KeyphraseExtractor
-    from .language import blank_pipeline
     from .loaders import encoder_for, load_spacy
-    from .names import extract_names
 
     # The encoder's imports (torch, transformers) take seconds; overlap them with spaCy's.
     with ThreadPoolExecutor(max_workers=1) as pool:
         encoder_future = pool.submit(encoder_for, settings)
-        nlp = load_spacy(settings.analyze_spacy_model)
-        texts, titles = _texts_and_titles(documents, nlp.lang)
-        unread = [pipe for pipe in UNREAD_PIPES if pipe in nlp.pipe_names]
-        own = [i for i, d in enumerate(documents) if d.language == nlp.lang]
-        parsed = iter(_progress(nlp.pipe([texts[i] for i in own], batch_size=64, disable=unread), len(own),
-                                "parsing", progress))
-        spacy_docs = [next(parsed) if d.language == nlp.lang else blank_pipeline(d.language)(texts[i])
-                      for i, d in enumerate(documents)]
+        read = read_documents(documents, load_spacy(settings.analyze_spacy_model), vocabulary, progress)
         encoder = encoder_future.result()
-    extractor = KeyphraseExtractor(nlp, encoder)
-    scored = extractor.score(texts, titles=titles, spacy_docs=spacy_docs)   # the one encoder pass
+    return annotations_of(documents, read, encode_documents(documents, read.prepared, encoder))
+
+
+@dataclass(frozen=True)
+class ReadBatch:
+    """spaCy's half of a batch's analysis: the keyphrase candidates the encoder's half
+    scores, and each document's names and summary. Plain data: the two halves may run in
+    two processes (analyze/worker.py)."""
+    prepared: Prepared
+    names: tuple          # per document: (introduced, mentioned, datasets), tuples of str
+    summaries: tuple[str, ...]
+
+
+def read_documents(documents: list[Document], nlp, vocabulary: Vocabulary | None = None,
+                   progress: bool = False) -> ReadBatch:
+    """What needs spaCy: one parse of each document, its candidates, names and summary."""
+    from .keyphrases import CandidateReader
+    from .language import blank_pipeline
+    from .names import extract_names
+
+    texts, titles = _texts_and_titles(documents, nlp.lang)
+    unread = [pipe for pipe in UNREAD_PIPES if pipe in nlp.pipe_names]
+    own = [i for i, d in enumerate(documents) if d.language == nlp.lang]
+    parsed = iter(_progress(nlp.pipe([texts[i] for i in own], batch_size=64, disable=unread), len(own),
+                            "parsing", progress))
+    spacy_docs = [next(parsed) if d.language == nlp.lang else blank_pipeline(d.language)(texts[i])
+                  for i, d in enumerate(documents)]
+    prepared = CandidateReader(nlp).prepare(texts, titles=titles, spacy_docs=spacy_docs)
+    names, summaries = [], []
+    for document, doc in zip(documents, spacy_docs):
+        found = extract_names(document.title or "", document.text, doc=doc, nlp=nlp, vocabulary=vocabulary)
+        names.append((tuple(found.introduced), tuple(found.mentioned), tuple(found.datasets)))
+        summaries.append(document_summary(document, doc=doc, nlp=nlp) if document.language == nlp.lang else "")
+    return ReadBatch(prepared, tuple(names), tuple(summaries))
+
+
+def encode_documents(documents: list[Document], prepared, encoder) -> list[tuple[list[str], list[float]]]:
+    """The encoder's half: each document's keyphrases (best first) and its embedding, from
+    one encoder pass over the documents and one over their candidates."""
+    from .keyphrases import KeyphraseExtractor
+
+    extractor = KeyphraseExtractor(None, encoder)
+    scored = extractor.score_prepared(prepared)   # the one encoder pass
     keyphrases = extractor.select(scored, top_n=KEYPHRASES_STORED, keywords=[d.keywords for d in documents])
-    embeddings = _document_vectors(documents, scored, encoder)
+    vectors = _document_vectors(documents, scored, encoder)
+    return [(phrases, [round(float(x), EMBEDDING_DIGITS) for x in vector])
+            for phrases, vector in zip(keyphrases, vectors)]
+
+
+def annotations_of(documents: list[Document], read: ReadBatch, encoded: list) -> list[Annotation]:
+    """The two halves joined into each document's annotation."""
     annotations = []
-    for document, doc, phrases, vector in zip(documents, spacy_docs, keyphrases, embeddings):
-        names = extract_names(document.title or "", document.text, doc=doc, nlp=nlp, vocabulary=vocabulary)
+    for document, (introduced, mentioned, datasets), summary, (phrases, vector) in zip(
+            documents, read.names, read.summaries, encoded):
         if not document.has_abstract:
             phrases = [as_written(phrase, document.text) for phrase in phrases]
         annotations.append(Annotation(
-            key=document.id,
-            keyphrases=tuple(phrases),
-            methods_introduced=tuple(names.introduced),
-            methods_mentioned=tuple(names.mentioned),
-            datasets=tuple(names.datasets),
-            summary=document_summary(document, doc=doc, nlp=nlp) if document.language == nlp.lang else "",
-            embedding=tuple(round(float(x), EMBEDDING_DIGITS) for x in vector),
-        ))
+            key=document.id, keyphrases=tuple(phrases), methods_introduced=introduced,
+            methods_mentioned=mentioned, datasets=datasets, summary=summary, embedding=tuple(vector)))
     return annotations
 
 
@@ -157,9 +192,14 @@ def paper_document(paper: Paper, detect=None) -> Document:
     from .language import detect_language
 
     text = paper.abstract_text or paper.title_text
-    language = paper.language or (detect or detect_language)(f"{paper.title_text}. {paper.abstract_text}".strip(". "))
+    language = paper.language or (detect or detect_language)(detection_text(paper))
     return Document(id=paper.key, text=text, title=paper.title_text if paper.has_abstract else None,
                     keywords=paper.keywords, has_abstract=paper.has_abstract, language=language)
+
+
+def detection_text(paper: Paper) -> str:
+    """What the language of a paper that declares none is detected from."""
+    return f"{paper.title_text}. {paper.abstract_text}".strip(". ")
 
 
 def cache_key(document: Document, settings: Settings, vocabulary: Vocabulary | None = None,
@@ -226,19 +266,21 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
     """Annotations of every paper, from the cache where the same input was analysed before.
 
     `vocabulary`: the name extractor's words (default: the general vocabulary; a build
-    passes the project's, see `vocabulary.load_vocabulary`). `models`: a
-    `worker.ModelProcess` to analyse in (None: in this process)."""
+    passes the project's, see `vocabulary.load_vocabulary`). `models`: the
+    `worker.ModelProcesses` to analyse in (None: in this process)."""
     from .language import LanguageMemo
 
     languages = LanguageMemo(cache_dir / "languages.json")
+    ahead = models is not None and not settings.analyze_scheduler   # models to load while this process reads
+    if ahead and any(not p.language and languages.is_new(detection_text(p)) for p in papers):
+        _load_ahead(models, settings)   # a text no build has read: it is analysed; load during its detection
+        ahead = False
     documents = [paper_document(p, languages.detect) for p in papers]
     languages.save()
     shared = analysis_settings(settings, vocabulary)
     paths = {d.id: cache_dir / "annotations" / f"{cache_key(d, settings, vocabulary, shared)}.json" for d in documents}
-    if models is not None and not settings.analyze_scheduler and not all(p.is_file() for p in paths.values()):
-        from .loaders import load_models
-
-        models.call_ahead(load_models, settings)   # the models load while the cache is read
+    if ahead and not all(p.is_file() for p in paths.values()):
+        _load_ahead(models, settings)   # while the cache is read
     annotations = {}
     missing = []
     for document in documents:
@@ -255,6 +297,14 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
         annotations[annotation.key] = annotation
     return AnnotateResult(annotations, analysed=len(missing), cached=len(documents) - len(missing),
                           unreadable=unreadable)
+
+
+def _load_ahead(models, settings: Settings) -> None:
+    """Both models start loading, side by side, in their processes (`worker.ModelProcesses`)."""
+    from .loaders import preload_encoder, preload_spacy
+
+    models.reader.call_ahead(preload_spacy, settings)
+    models.encoder.call_ahead(preload_encoder, settings)
 
 
 class CachedPhraseEmbedder:

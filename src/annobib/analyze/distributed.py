@@ -136,7 +136,7 @@ def analyze_chunk(documents: list, settings, threads: int = 0, vocabulary=None) 
 def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabulary=None, models=None):
     """Yield the annotations of `documents` in their order, chunk by chunk (so the caller
     can cache each chunk as it arrives): serial by default, in `models` (a
-    `worker.ModelProcess`) when given, on Dask when `settings.analyze_scheduler` names a
+    `worker.ModelProcesses`) when given, on Dask when `settings.analyze_scheduler` names a
     scheduler."""
     if not documents:
         return
@@ -147,7 +147,7 @@ def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabul
         yield from on_cluster(parts, settings, address, threads, vocabulary)
         return
     if models is not None:
-        yield from in_model_process(models, parts, settings, threads, vocabulary, progress)
+        yield from in_model_processes(models, parts, settings, threads, vocabulary, progress)
         return
     from . import analyze_documents
 
@@ -159,15 +159,45 @@ def analyze_in_chunks(documents: list, settings, progress: bool = False, vocabul
         release_memory()   # after the caller has cached the chunk, before the next one
 
 
-def in_model_process(models, parts: list[list], settings, threads: int, vocabulary, progress: bool):
-    """The serial path's chunks, in the same order and with the same threads, run one after
-    another in the model process (analyze/worker.py); yields as each chunk comes back."""
-    from . import _progress
+def read_chunk(documents: list, settings, vocabulary=None):
+    """spaCy's half of a chunk (`analyze.read_documents`), in the process that runs it."""
+    from . import read_documents
+    from .loaders import load_spacy
+
+    with _ONE_CHUNK_AT_A_TIME:
+        read = read_documents(documents, load_spacy(settings.analyze_spacy_model), vocabulary)
+        release_memory()
+    return read
+
+
+def encode_chunk(documents: list, prepared, settings, threads: int = 0) -> list:
+    """The encoder's half of a chunk (`analyze.encode_documents`), with `threads` as a
+    whole chunk's analysis has them (`analyze_chunk`)."""
+    from . import encode_documents
+    from .loaders import encoder_for
+
+    with _ONE_CHUNK_AT_A_TIME:
+        _set_threads(threads)
+        encoded = encode_documents(documents, prepared, encoder_for(settings))
+        release_memory()
+    return encoded
+
+
+def in_model_processes(models, parts: list[list], settings, threads: int, vocabulary, progress: bool):
+    """The serial path's chunks, in the same order, in the two model processes
+    (analyze/worker.py): spaCy reads the next chunk while the encoder scores this one;
+    yields each chunk's annotations as they are joined."""
+    from . import _progress, annotations_of
 
     done = _progress(None, sum(map(len, parts)), "analysing", progress)   # a bar, or None
     try:
-        for part in parts:
-            annotations = models.call(analyze_chunk, part, settings, threads, vocabulary)
+        models.reader.call_ahead(read_chunk, parts[0], settings, vocabulary)
+        for index, part in enumerate(parts):
+            read = models.reader.result()
+            if index + 1 < len(parts):
+                models.reader.call_ahead(read_chunk, parts[index + 1], settings, vocabulary)
+            encoded = models.encoder.call(encode_chunk, part, read.prepared, settings, threads)
+            annotations = annotations_of(part, read, encoded)
             yield from annotations
             if done is not None:
                 done.update(len(annotations))

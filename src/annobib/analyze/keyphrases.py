@@ -527,6 +527,53 @@ def keybert_keywords(model, docs: list[str], phrases: list[list[str]], doc_vecto
 
 
 @dataclass
+class Prepared:
+    """What spaCy gives the encoder's half of the scoring (steps 1 and 2), for a batch:
+    the text each document's encoder pass reads (title first), its candidates, and where
+    each parsed segment starts in that text. Plain data, so the two halves can run in
+    different processes (analyze/worker.py)."""
+
+    full_texts: list[str]
+    candidates: list[list[Candidate]]
+    starts: list[tuple[int, ...]]
+
+
+class CandidateReader:
+    """Steps 1 and 2 of the module docstring, with spaCy only (no encoder)."""
+
+    def __init__(self, nlp, settings: KeyphraseSettings = KeyphraseSettings()):
+        self.nlp = nlp
+        self.settings = settings
+
+    def prepare(self, texts, titles=None, spacy_docs=None) -> Prepared:
+        """Candidates of every document; `spacy_docs`: optional parses of `texts`."""
+        titles = list(titles) if titles is not None else [None] * len(texts)
+        cut = [_truncate(t, self.settings.document_words) for t in texts]
+        if spacy_docs is not None:
+            spacy_docs = [_fit_doc(doc, c) for doc, c in zip(spacy_docs, cut)]
+        segments = self._segments(cut, titles, spacy_docs)
+        candidates = [collect_candidates(segs, self.settings) for segs in segments]
+        joined = [_join(title, text) for title, text in zip(titles, cut)]
+        return Prepared([text for text, _ in joined], candidates, [starts for _, starts in joined])
+
+    def _segments(self, texts, titles, spacy_docs):
+        if spacy_docs is None:
+            spacy_docs = [None] * len(texts)
+        missing = [t for t, d in zip(texts, spacy_docs) if d is None]
+        parsed = iter(self._parse(missing))
+        docs = [d if d is not None else next(parsed) for d in spacy_docs]
+        title_docs = iter(self._parse([t for t in titles if t]))
+        return [([(next(title_docs), True)] if title else []) + [(doc, False)]
+                for title, doc in zip(titles, docs)]
+
+    def _parse(self, texts):
+        if not texts:
+            return []
+        disabled = [p for p in self.settings.disabled_pipes if p in self.nlp.pipe_names]
+        return list(self.nlp.pipe(texts, batch_size=self.settings.spacy_batch_size, disable=disabled))
+
+
+@dataclass
 class Scored:
     """One document's candidates with KeyBERT's scores, the re-ranked scores, embeddings."""
 
@@ -539,7 +586,8 @@ class Scored:
 
 
 class KeyphraseExtractor:
-    """spaCy candidates, KeyBERT scores, re-ranker, KeyBERT's MMR; see the module docstring."""
+    """spaCy candidates, KeyBERT scores, re-ranker, KeyBERT's MMR; see the module docstring.
+    `nlp` may be None for the encoder's half alone (`score_prepared`, `select`)."""
 
     def __init__(self, nlp, encoder, settings: KeyphraseSettings = KeyphraseSettings()):
         from keybert import KeyBERT
@@ -595,17 +643,17 @@ class KeyphraseExtractor:
         """Candidates of every document with KeyBERT's and the re-ranked scores."""
         if not texts:
             return []
+        return self.score_prepared(CandidateReader(self.nlp, self.settings).prepare(texts, titles, spacy_docs))
+
+    def score_prepared(self, prepared: Prepared) -> list[Scored]:
+        """Steps 3 to 5 of the module docstring, with the encoder only (no spaCy)."""
+        if not prepared.full_texts:
+            return []
         settings = self.settings
-        titles = list(titles) if titles is not None else [None] * len(texts)
-        cut = [_truncate(t, settings.document_words) for t in texts]
-        if spacy_docs is not None:
-            spacy_docs = [_fit_doc(doc, c) for doc, c in zip(spacy_docs, cut)]
-        segments = self._segments(cut, titles, spacy_docs)
-        candidates = [collect_candidates(segs, settings) for segs in segments]
-        full_texts, starts = zip(*(_join(title, text) for title, text in zip(titles, cut)))
-        doc_vectors, drops = self._encode_documents(list(full_texts), candidates, starts)
+        full_texts = prepared.full_texts
+        doc_vectors, drops = self._encode_documents(full_texts, prepared.candidates, prepared.starts)
         kept = []
-        for cands, drop in zip(candidates, drops):
+        for cands, drop in zip(prepared.candidates, drops):
             keep = shortlist(np.array([c.first_position for c in cands]), np.array([c.words for c in cands]),
                              settings.rerank, drop)
             kept.append(([cands[i] for i in keep], drop[keep] if drop is not None else None))
@@ -651,22 +699,6 @@ class KeyphraseExtractor:
                 vectors.append(doc_vector)
                 drops.append(masked_document_drops(tokens, offsets, spans, doc_vector))
         return np.array(vectors), drops
-
-    def _segments(self, texts, titles, spacy_docs):
-        if spacy_docs is None:
-            spacy_docs = [None] * len(texts)
-        missing = [t for t, d in zip(texts, spacy_docs) if d is None]
-        parsed = iter(self._parse(missing))
-        docs = [d if d is not None else next(parsed) for d in spacy_docs]
-        title_docs = iter(self._parse([t for t in titles if t]))
-        return [([(next(title_docs), True)] if title else []) + [(doc, False)]
-                for title, doc in zip(titles, docs)]
-
-    def _parse(self, texts):
-        if not texts:
-            return []
-        disabled = [p for p in self.settings.disabled_pipes if p in self.nlp.pipe_names]
-        return list(self.nlp.pipe(texts, batch_size=self.settings.spacy_batch_size, disable=disabled))
 
     def _embed_candidates(self, candidates: list[list[Candidate]]) -> dict[str, np.ndarray]:
         # One encoder pass over every distinct phrase of the batch.

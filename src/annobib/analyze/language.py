@@ -55,9 +55,17 @@ class LanguageMemo:
         self.used: dict[str, str] = {}
         self.found_new = False
 
-    def detect(self, text: str) -> str:
+    @staticmethod
+    def _digest(text: str) -> str:
         # The rule's thresholds are in the digest: a changed rule detects every text again.
-        digest = hashlib.sha256(f"{MIN_CONFIDENCE}\0{DEFAULT_LANGUAGE}\0{text}".encode("utf-8")).hexdigest()[:24]
+        return hashlib.sha256(f"{MIN_CONFIDENCE}\0{DEFAULT_LANGUAGE}\0{text}".encode("utf-8")).hexdigest()[:24]
+
+    def is_new(self, text: str) -> bool:
+        """Whether `text` was never detected before (no build has read it)."""
+        return self._digest(text) not in self.known
+
+    def detect(self, text: str) -> str:
+        digest = self._digest(text)
         if digest not in self.known:
             self.known[digest], self.found_new = detect_language(text), True
         self.used[digest] = self.known[digest]

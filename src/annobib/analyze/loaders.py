@@ -61,10 +61,14 @@ def keep_out_of_collection() -> None:
     gc.freeze()
 
 
-def load_models(settings) -> None:
-    """Load the analysis's models (the spaCy pipeline and the encoder the settings name)
-    into this process, where the analysis finds them loaded."""
+def preload_spacy(settings) -> None:
+    """Load the spaCy pipeline the settings name into this process, where the analysis
+    finds it loaded."""
     load_spacy(settings.analyze_spacy_model)
+
+
+def preload_encoder(settings) -> None:
+    """Load the encoder the settings name into this process (as `preload_spacy`)."""
     encoder_for(settings)
 
 

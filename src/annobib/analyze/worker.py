@@ -1,27 +1,34 @@
-"""The models in a process of their own, for a large corpus.
+"""The models in processes of their own: spaCy in one, the encoder in another.
 
 Importing PyTorch and sentence-transformers costs a build process about 400 MB that it
 never gives back (the libraries stay mapped; dropping the models and trimming the heap
 returns only their ~50 MB), and a 10,000-paper build carries that through organize,
-render and MkDocs, where its peak is. With `analyze_models_apart` the analysis chunks and
-the theme labels' new phrases run in one model process (`ModelProcess`), started only for
-model work, which lets go of spaCy after the analysis and ends once the themes are
-labelled, so the build process never imports the models.
+render and MkDocs, where its peak is. With `analyze_models_apart` the analysis runs in two
+model processes (`ModelProcesses`), started only for model work:
 
-`analyze_models_apart`: "auto" (the default) takes this path for a corpus of
-`APART_FROM` papers or more, where the memory matters; a small build keeps the models
-in its own process, which saves starting a second interpreter on every update. "always"
-and "never" choose it outright.
+- the reading process loads spaCy and reads each chunk (parse, keyphrase candidates,
+  names, summary: `distributed.read_chunk`); it ends when the analysis is done;
+- the encoding process loads the encoder and scores each chunk's candidates
+  (`distributed.encode_chunk`), then encodes the theme labels' new phrases, and ends once
+  the themes are labelled.
 
-The same chunks run the same code (`distributed.analyze_chunk`) with the same thread
-count as in the build process, so the annotations are the same bytes, and the cache keys
-do not depend on where the work ran.
+The two load side by side (spaCy's imports take about 2 s, the encoder's 3.5 s, and one
+interpreter runs imports one at a time whatever its threads), and the reading of one
+chunk runs while the chunk before is encoded. The build process never imports the models.
+
+`analyze_models_apart`: "auto" (the default) takes this path wherever the pipes can be
+handed to a child (POSIX); "always" and "never" choose it outright; "never" runs both
+halves in the build process, the encoder's imports in a thread beside spaCy's.
+
+Both paths run the same halves (`analyze.read_documents`, `analyze.encode_documents`) with
+the same thread count, so the annotations are the same bytes, and the cache keys do not
+depend on where the work ran.
 
 Why a plain `python -m annobib.analyze.worker`, not multiprocessing's spawn: spawn runs the
 caller's main script again in the child, so a script that calls `build_site` without an
-`if __name__ == "__main__":` guard would fail on any corpus of 1,000 papers; this process
-imports only annobib. Requests and replies are pickles over two pipes
-(`multiprocessing.connection.Connection`), one call at a time.
+`if __name__ == "__main__":` guard would fail; this process imports only annobib.
+Requests and replies are pickles over two pipes (`multiprocessing.connection.Connection`),
+one call at a time per process.
 """
 from __future__ import annotations
 
@@ -33,14 +40,12 @@ from typing import NoReturn
 
 from ..errors import ModelProcessError
 
-APART_FROM = 1000            # papers in the corpus from which "auto" runs the models apart
 
-
-def models_apart(settings, papers: int) -> bool:
-    """Whether this build runs its models in their own process (module docstring)."""
+def models_apart(settings) -> bool:
+    """Whether this build runs its models in processes of their own (module docstring)."""
     choice = getattr(settings, "analyze_models_apart", "auto")
     # "auto" stays in-process where the pipes cannot be handed to a child (POSIX `pass_fds`).
-    return choice == "always" or (choice == "auto" and papers >= APART_FROM and os.name == "posix")
+    return choice == "always" or (choice == "auto" and os.name == "posix")
 
 
 class ModelProcess:
@@ -84,6 +89,12 @@ class ModelProcess:
             self._died(exc)
         self._ahead = True
 
+    def result(self):
+        """The value of the request `call_ahead` sent (its error raised here as itself)."""
+        if not self._ahead:
+            raise RuntimeError("result(): no request was sent ahead")
+        return self._reply()
+
     def _reply(self):
         self._ahead = False
         try:
@@ -123,6 +134,25 @@ class ModelProcess:
         self._process.wait()
         self._process = self._requests = self._replies = None
         self._ahead = False
+
+
+class ModelProcesses:
+    """The reading process (spaCy) and the encoding process, each a `ModelProcess` started on
+    its first call (module docstring). A context manager: both end with the block."""
+
+    def __init__(self):
+        self.reader = ModelProcess()
+        self.encoder = ModelProcess()
+
+    def __enter__(self) -> "ModelProcesses":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.reader.close()
+        self.encoder.close()
 
 
 def serve(requests: Connection, replies: Connection) -> None:

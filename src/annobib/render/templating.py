@@ -43,6 +43,12 @@ def render(name: str, **context) -> str:
     return _ENV.get_template(name).render(**context)
 
 
+def compile_templates() -> None:
+    """Compile every template now, ahead of the first page (Jinja keeps them compiled)."""
+    for name in _ENV.list_templates():
+        _ENV.get_template(name)
+
+
 class RenderMemo:
     """Pages rendered by an earlier build, by a digest of their template, their context
     (frozen view records, links, and dicts and lists of them: their repr holds every field)
