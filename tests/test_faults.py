@@ -597,3 +597,21 @@ def test_disk_full_inside_mkdocs_is_one_line_and_keeps_the_old_site(project, tmp
     assert re.fullmatch(r"Error: mkdocs could not write the site: No space left on device: '\S+\.html' "
                         r"\[ENOSPC\]; the previous site is untouched", line), result.output[-3000:]
     assert site_of(project) == old and leftovers(project) == []
+
+
+def test_a_generator_run_by_the_build_keeps_its_exit_code_and_ends_without_a_last_walk(tmp_path):
+    """MkDocs and Zensical run through `staging.module_command`: the child's exit code is the
+    module's own, and what the module leaves alive is frozen before the interpreter's exit
+    collection (which walked the pages MkDocs built for a second and more)."""
+    (tmp_path / "probe.py").write_text(textwrap.dedent("""
+        import atexit, gc, sys
+        atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count(), flush=True))
+        pages = [[i] for i in range(20_000)]   # lists: tracked by the collector
+        sys.exit(int(sys.argv[1]))
+    """), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    for code in (0, 3):
+        done = subprocess.run(staging.module_command("probe", str(code)), capture_output=True, text=True,
+                              env=env, timeout=60)
+        assert done.returncode == code, done.stderr
+        assert int(done.stdout.rsplit("frozen at exit:", 1)[1]) > 20_000, done.stdout

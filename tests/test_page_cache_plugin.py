@@ -164,3 +164,20 @@ def test_a_reused_page_is_checked_for_links_only_when_a_page_is_gone(tmp_path, m
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode != 0 and "paper.md" in done.stderr, done.stderr[-2000:]
+
+
+def test_the_search_plugin_indexes_no_page_and_the_search_box_stays(tmp_path):
+    """annobib writes its own index from the finished site; Material's plugin, on only for the
+    theme's header box, parses no page (its index was thrown away: a tenth of MkDocs' time)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    docs, config, cache = _project(tmp_path)
+    _build(tmp_path, docs, config, cache)                 # writes the generated config and the plan
+    (docs / "index.md").write_text(PAGES["index.md"].replace("First", "Third"), encoding="utf-8")
+    incremental.prepare(config, tmp_path / "mkdocs.yml", docs, cache)
+    loaded = load_config(str(config), strict=True)
+    build(loaded)
+    search = next(loaded.plugins[name] for name in ("material/search", "search") if name in loaded.plugins)
+    assert search.search_index.entries == []
+    assert b'for="__search"' in (tmp_path / "site" / "index.html").read_bytes()

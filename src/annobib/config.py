@@ -48,7 +48,7 @@ class Settings:
     analyze_chunk_size: int = 128     # papers per analysis chunk (memory bound; one cluster task each)
     analyze_scheduler: str = ""       # Dask scheduler address: analysis runs there (annobib[cluster])
     analyze_threads: int = 0          # torch threads for analysis; 0: the machine's default
-    analyze_models_apart: str = "auto"    # "auto", "always", "never": the models in their own process (analyze/worker.py)
+    analyze_models_apart: str = "auto"    # "auto", "always", "never": spaCy, encoder in own processes (analyze/worker.py)
     analyze_encoder_backend: str = "torch"   # "torch", "onnx" or "onnx-int8": ONNX Runtime, annobib[onnx] (analyze/loaders.py)
     # organize
     organize_seed: int = 13

@@ -114,7 +114,7 @@ class ClusterError(AnnobibError):
 
 
 class ModelProcessError(AnnobibError):
-    """The process that runs the models apart from the build (analyze/worker.py) died."""
+    """A process that runs a model apart from the build (analyze/worker.py) died."""
 
     code = "E019"
 

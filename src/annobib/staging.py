@@ -149,9 +149,11 @@ def publish(new_site: Path, site_dir: Path) -> None:
 # --- child processes ------------------------------------------------------------------
 
 # Runs `python -m <module> <args>` in a child that the kernel kills when the build dies
-# (Linux PR_SET_PDEATHSIG), so a killed build leaves no MkDocs writing into build/.
+# (Linux PR_SET_PDEATHSIG), so a killed build leaves no MkDocs writing into build/. When the
+# module is done, what it leaves alive is frozen, so the interpreter's exit collection does
+# not walk it (a second and more after MkDocs rendered 10,000 pages; as annobib's cli.run).
 _DIE_WITH_PARENT = """\
-import os, runpy, signal, sys
+import gc, os, runpy, signal, sys
 parent = int(sys.argv.pop(1))
 if sys.platform.startswith("linux"):
     import ctypes
@@ -163,7 +165,10 @@ if os.getppid() != parent:
     sys.exit("the annobib build that started this process has ended")
 module = sys.argv.pop(1)
 sys.argv[0] = module
-runpy.run_module(module, run_name="__main__", alter_sys=True)
+try:
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+finally:
+    gc.freeze()
 """
 
 

@@ -4,7 +4,9 @@ The papers the annotation cache lacks are cut into consecutive chunks of
 `analyze_chunk_size` papers (in corpus order). Each chunk is one `analyze_documents`
 call: one spaCy pass, one encoder pass over its documents, one over its distinct
 candidate phrases. Serially the chunks run in turn, so memory is bounded by one chunk,
-not by the corpus. With `analyze_scheduler` (a Dask scheduler address, or
+not by the corpus; in the two model processes (analyze/worker.py) each chunk's halves
+run in turn too (`read_chunk`, `encode_chunk`), the next chunk's reading beside this
+chunk's encoding, so two chunks are held at most. With `analyze_scheduler` (a Dask scheduler address, or
 `annobib build --scheduler ADDRESS`) every chunk is one task on the cluster: the
 workers need annobib and the models installed (the same `pip install 'annobib[site]'`),
 the client needs `annobib[cluster]`. The results come back to the build, which writes

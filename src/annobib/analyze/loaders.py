@@ -22,6 +22,7 @@ import os
 import platform
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -63,8 +64,33 @@ def keep_out_of_collection() -> None:
 
 def preload_spacy(settings) -> None:
     """Load the spaCy pipeline the settings name into this process, where the analysis
-    finds it loaded."""
-    load_spacy(settings.analyze_spacy_model)
+    finds it loaded: the reading model process, which runs nothing else (analyze/worker.py).
+    thinc imports PyTorch whenever it can (1.2 s and 180 MB here), and a pipeline that
+    does not require it never uses it, so there `import torch` fails while spaCy loads."""
+    kept_out = "torch" not in sys.modules and not _needs_torch(settings.analyze_spacy_model)
+    if kept_out:
+        sys.modules["torch"] = None      # `import torch` raises ImportError: thinc runs without it
+    try:
+        load_spacy(settings.analyze_spacy_model)
+    finally:
+        if kept_out and sys.modules.get("torch", "") is None:
+            del sys.modules["torch"]     # libraries that look for a loaded torch (scipy) find none
+
+
+def _needs_torch(name: str) -> bool:
+    """Whether the spaCy pipeline `name` (a package or a folder) requires PyTorch: its
+    meta.json lists a transformers or torch package. Unknown (no meta.json found): True."""
+    folder = Path(name)
+    if not folder.is_dir():
+        spec = importlib.util.find_spec(name.replace("-", "_")) if name else None
+        if spec is None or not spec.origin:
+            return True
+        folder = Path(spec.origin).parent
+    try:
+        requirements = json.loads((folder / "meta.json").read_text(encoding="utf-8")).get("requirements", [])
+    except (OSError, ValueError, AttributeError):
+        return True
+    return any("transformers" in str(r).lower() or "torch" in str(r).lower() for r in requirements)
 
 
 def preload_encoder(settings) -> None:

@@ -26,8 +26,9 @@ keeps MkDocs from doing that work again, through public plugin events only:
   is still found (render/incremental.py puts the nav's titles in every page's key).
 
 Material's search plugin stays on, as the theme shows its header box only then; annobib
-writes its own index from the finished HTML (render/search.py), so the plugin's index of
-the pages rendered in this build (reused pages give it no text) is removed after it.
+writes its own index from the finished HTML (render/search.py), so every page is excluded
+from the plugin's index (`search: exclude` in its metadata, set in `on_page_markdown`: the
+plugin then does not parse the page), and the plugin's empty index is removed after it.
 What was rendered and what was reused is written to `annobib-pages-built.json`.
 """
 from __future__ import annotations
@@ -87,6 +88,9 @@ class PageCachePlugin(BasePlugin):
         return page.file.src_uri in self.reuse
 
     def on_page_markdown(self, markdown, page, config, files):
+        # The search plugin's index is removed after the build (annobib writes its own from
+        # the finished site, render/search.py), so it need not parse any page's HTML.
+        page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
         if not self._reused(page):
             return markdown
         page.meta["template"] = REUSED_TEMPLATE
