@@ -6,8 +6,8 @@ call: one spaCy pass, one encoder pass over its documents, one over its distinct
 candidate phrases. Serially the chunks run in turn, so memory is bounded by one chunk,
 not by the corpus; in the two model processes (analyze/worker.py) each chunk's halves
 run in turn too (`read_chunk`, `encode_chunk`), the next chunk's reading beside this
-chunk's encoding, so two chunks are held at most. With `analyze_scheduler` (a Dask scheduler address, or
-`annobib build --scheduler ADDRESS`) every chunk is one task on the cluster: the
+chunk's encoding, so two chunks are held at most. With `analyze_scheduler` (a Dask
+scheduler address, or `annobib build --scheduler ADDRESS`) every chunk is one task on the cluster: the
 workers need annobib and the models installed (the same `pip install 'annobib[site]'`),
 the client needs `annobib[cluster]`. The results come back to the build, which writes
 the cache as usual, under the same keys: a cluster run and a laptop run share the cache.

@@ -36,8 +36,10 @@ How a document's keyphrases are chosen
 7. Author keywords given for a document come first, in the authors' order; extracted
    phrases that repeat one (same stems, or inside it) are left out.
 
-``KeyphraseExtractor.extract`` is that whole path; the site (``analyze_documents``) and
-the benchmark (bench/keyphrases.py) both call it. Defaults were tuned on the Inspec
+``KeyphraseExtractor.extract`` is that whole path, which the benchmark (bench/keyphrases.py)
+calls; the site (``analyze_documents``) runs the same steps in two halves, which may run in
+two processes: ``CandidateReader.prepare`` (steps 1-2, spaCy only), then
+``KeyphraseExtractor.score_prepared`` and ``select`` (steps 3-7, the encoder only). Defaults were tuned on the Inspec
 tuning split and checked on development collections of other kinds (bench/RESULTS.md).
 """
 from __future__ import annotations

@@ -12,8 +12,9 @@ model processes (`ModelProcesses`), started only for model work:
   (`distributed.encode_chunk`), then encodes the theme labels' new phrases, and ends once
   the themes are labelled.
 
-The two load side by side (spaCy's imports take about 2 s, the encoder's 3.5 s, and one
-interpreter runs imports one at a time whatever its threads), and the reading of one
+The two load side by side (here spaCy's imports and pipeline about 0.8 s, without
+PyTorch, which its pipeline does not use: `loaders.preload_spacy`; the encoder's about 4 s;
+one interpreter runs imports one at a time whatever its threads), and the reading of one
 chunk runs while the chunk before is encoded. The build process never imports the models.
 
 `analyze_models_apart`: "auto" (the default) takes this path wherever the pipes can be
