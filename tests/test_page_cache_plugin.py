@@ -181,3 +181,21 @@ def test_the_search_plugin_indexes_no_page_and_the_search_box_stays(tmp_path):
     search = next(loaded.plugins[name] for name in ("material/search", "search") if name in loaded.plugins)
     assert search.search_index.entries == []
     assert b'for="__search"' in (tmp_path / "site" / "index.html").read_bytes()
+
+
+def test_the_theme_is_compiled_once_and_renders_what_a_fresh_compilation_renders(tmp_path):
+    """Material's templates go through Jinja's bytecode cache kept in the page cache: a later
+    build reads them compiled, and a page it renders is the bytes a build without any cache
+    (every template compiled afresh) writes."""
+    docs, config, cache = _project(tmp_path)
+    _build(tmp_path, docs, config, cache)
+    compiled = sorted((cache / incremental.TEMPLATES_FOLDER).glob("*.cache"))
+    assert len(compiled) >= 10, "the theme's templates were not kept compiled"
+    stamps = {p.name: p.stat().st_mtime_ns for p in compiled}
+    (docs / "index.md").write_text(PAGES["index.md"].replace("First", "Second"), encoding="utf-8")
+    _build(tmp_path, docs, config, cache)
+    again = {p.name: p.stat().st_mtime_ns for p in (cache / incremental.TEMPLATES_FOLDER).glob("*.cache")}
+    assert {name: again.get(name) for name in stamps} == stamps, "templates compiled before were compiled again"
+    from_cache = (tmp_path / "site" / "index.html").read_bytes()
+    _build(tmp_path, docs, config, None)
+    assert (tmp_path / "site" / "index.html").read_bytes() == from_cache

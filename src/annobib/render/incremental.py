@@ -49,6 +49,7 @@ from .templating import OVERRIDES_DIR
 PLUGIN_FILE = Path(__file__).with_name("page_cache_plugin.py")   # run by MkDocs, not imported here
 PLUGIN_NAME = "annobib-page-cache"   # its entry point (pyproject.toml)
 PLAN_FILE, BUILT_FILE = "annobib-pages.json", "annobib-pages-built.json"   # as in page_cache_plugin.py
+TEMPLATES_FOLDER = "templates"   # the theme's compiled templates (Jinja's bytecode cache), in the page cache
 INDEX_FILE = "index.json"     # cached page -> its modification time when stored
 PAGES_FILE = "pages.json"     # the Markdown pages of the last build (_links_may_break)
 VERSIONED = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2", "annobib")
@@ -213,9 +214,13 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
         plan.anchors = _anchor_targets(reusable, rendered, cache_dir, plan.keys)
     # Pages out of the nav need not even be read: no title of theirs is printed anywhere.
     unread = [p for p in plan.reuse if p not in nav]
+    templates = None
+    if cache_dir is not None:
+        templates = cache_dir / TEMPLATES_FOLDER
+        templates.mkdir(parents=True, exist_ok=True)
     (config_path.parent / PLAN_FILE).write_text(
-        json.dumps({"reuse": plan.reuse, "everything": plan.everything, "unread": unread, "anchors": plan.anchors},
-                   sort_keys=True), encoding="utf-8")
+        json.dumps({"reuse": plan.reuse, "everything": plan.everything, "unread": unread, "anchors": plan.anchors,
+                    "templates": str(templates) if templates else None}, sort_keys=True), encoding="utf-8")
     return plan
 
 

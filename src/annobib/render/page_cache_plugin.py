@@ -17,6 +17,8 @@ keeps MkDocs from doing that work again, through public plugin events only:
   validation checks the link as if the page had been converted;
 - `on_post_page`: its output is empty, which MkDocs does not write (the cached HTML
   is linked there after the build);
+- `on_env`: the theme's templates are compiled through Jinja's bytecode cache, kept in the
+  page cache (`templates/`), so a build does not compile them again;
 - `on_files`, for the docs folder's other files (30,000 downloads at 10,000 papers): each
   is hard-linked at its place in the site, so MkDocs' copy finds the same file there and
   leaves it ("Let plugins write directly into site_dir", `File.copy_file`); a link costs a
@@ -59,6 +61,7 @@ class PageCachePlugin(BasePlugin):
         self.unread = set(plan.get("unread", ())) & self.reuse
         self.anchors = {page: set(ids) for page, ids in plan.get("anchors", {}).items() if page in self.reuse}
         self.built_path = plan_path.with_name(BUILT_FILE)
+        self.templates = plan.get("templates")
         self.in_nav: set[str] = set()
         self.skipped: list[str] = []
         self.files = None
@@ -82,6 +85,10 @@ class PageCachePlugin(BasePlugin):
 
     def on_env(self, env, config, files):
         env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({REUSED_TEMPLATE: ""}), env.loader])
+        if self.templates and Path(self.templates).is_dir():
+            # The theme's templates compiled once, not on every build (Jinja checks each
+            # against its source): about 40 of Material's, 0.2-0.3 s of every build.
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(self.templates)
         return env
 
     def _reused(self, page) -> bool:
