@@ -72,8 +72,9 @@ def _one_line(text: str) -> str:
 def run() -> None:
     """The `annobib` command as the console script runs it: `main`, then the process ends
     without the collector walking what the command leaves alive. The interpreter collects
-    once more at its exit; after a build with the models loaded that walk took about 1 s
-    (a one-paper update of 232 papers), so everything still alive is frozen first.
+    once more at its exit, over everything a build left (after a one-paper update of 232
+    papers: 1.2 s with the models in the build process, `analyze_models_apart: never`;
+    0.1-0.15 s with them apart), so everything still alive is frozen first.
     In-process callers (tests, scripts) call `main` and keep their collector as it was."""
     try:
         main()

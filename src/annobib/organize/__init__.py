@@ -154,7 +154,7 @@ def organize(papers: list[Paper], annotations: dict[str, Annotation], themes_fil
     outline = make_outline(papers, keys, vectors, annotations, grouping,
                            list(themes_file.chapters), embed_phrases)
     if hasattr(embed_phrases, "close"):
-        embed_phrases.close()   # the labels are made: a model process (analyze/worker.py) ends before the related lists
+        embed_phrases.close()   # the labels are made: the encoder's process (analyze/worker.py) ends before the related lists
     themes, slugs = outline.themes, outline.slugs
     messages += outline.messages
     pinned = {t.slug: t.pinned for t in grouping.stored}
