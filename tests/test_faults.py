@@ -192,6 +192,13 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
+def parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def wait_for(condition, seconds: float = 60.0, step: float = 0.01):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -475,10 +482,11 @@ def test_a_build_killed_at_any_point_leaves_the_old_or_the_new_site(project, tmp
                            seconds=TIMEOUT)
         assert writing and build.poll() is None, "MkDocs was never seen writing the site"
         staging_folder = writing[0].relative_to(project / "build").parts[0]
-        assert processes_mentioning(staging_folder), "MkDocs is running"
+        mkdocs = [pid for pid in processes_mentioning("mkdocs") if parent_of(pid) == build.pid]
+        assert mkdocs, "MkDocs is running"
         os.kill(build.pid, signal.SIGKILL)
         assert build.wait(timeout=60) == -signal.SIGKILL
-        assert wait_for(lambda: not processes_mentioning(staging_folder), seconds=20), \
+        assert wait_for(lambda: not set(mkdocs) & set(processes_mentioning("mkdocs")), seconds=20), \
             "MkDocs outlived the build that started it"
         # MkDocs writes the search index last: it must have died with the build, not finished.
         assert not list((project / "build" / staging_folder).rglob("search_index.json")), \
@@ -615,3 +623,26 @@ def test_a_generator_run_by_the_build_keeps_its_exit_code_and_ends_without_a_las
                               env=env, timeout=60)
         assert done.returncode == code, done.stderr
         assert int(done.stdout.rsplit("frozen at exit:", 1)[1]) > 20_000, done.stdout
+
+
+def test_a_generator_started_ahead_runs_with_its_arguments_later_or_not_at_all(tmp_path):
+    """MkDocs is started before render (`staging.StartedModule`), its imports done meanwhile:
+    given its arguments it runs as `module_command` runs it (exit code, output); a build that
+    fails before the generator ends it without a run."""
+    (tmp_path / "warm.py").write_text("", encoding="utf-8")
+    (tmp_path / "probe.py").write_text(textwrap.dedent("""
+        import sys
+        print("warm before run:", "warm" in sys.modules, "args:", sys.argv[1:], flush=True)
+        open(sys.argv[1], "w").close()
+        sys.exit(int(sys.argv[2]))
+    """), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    ran = tmp_path / "ran"
+    with staging.StartedModule("probe", ("warm",), env=env) as started:
+        done = started.run(str(ran), "3")
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.strip() == f"warm before run: True args: ['{ran}', '3']"
+    ran.unlink()
+    with staging.StartedModule("probe", ("warm",), env=env) as unused:
+        pass
+    assert unused.returncode == 0 and not ran.exists()

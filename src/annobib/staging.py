@@ -15,9 +15,11 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
+import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -152,8 +154,11 @@ def publish(new_site: Path, site_dir: Path) -> None:
 # (Linux PR_SET_PDEATHSIG), so a killed build leaves no MkDocs writing into build/. When the
 # module is done, what it leaves alive is frozen, so the interpreter's exit collection does
 # not walk it (a second and more after MkDocs rendered 10,000 pages; as annobib's cli.run).
+# Started with `ARGS_LATER` (`StartedModule`), it imports the modules named after it, then
+# reads its arguments, a JSON list, from a line on stdin (none: it ends without running).
+ARGS_LATER = "--annobib-args-from-stdin"
 _DIE_WITH_PARENT = """\
-import gc, os, runpy, signal, sys
+import gc, json, os, runpy, signal, sys
 parent = int(sys.argv.pop(1))
 if sys.platform.startswith("linux"):
     import ctypes
@@ -164,17 +169,59 @@ if sys.platform.startswith("linux"):
 if os.getppid() != parent:
     sys.exit("the annobib build that started this process has ended")
 module = sys.argv.pop(1)
+if sys.argv[1:2] == [%r]:
+    for name in sys.argv[2:]:
+        try:
+            __import__(name)
+        except Exception:
+            pass       # the module's own run meets the same problem and reports it
+    line = sys.stdin.readline()
+    if not line.strip():
+        sys.exit(0)
+    sys.argv[1:] = json.loads(line)
 sys.argv[0] = module
 try:
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 finally:
     gc.freeze()
-"""
+""" % ARGS_LATER
 
 
 def module_command(module: str, *args: str) -> list[str]:
     """The command line of `python -m module args`, run so that it dies with this process."""
     return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), module, *args]
+
+
+class StartedModule:
+    """`python -m module`, started now with `imports` imported, run when `run(*args)` is
+    called: its interpreter's start and those imports overlap this process's work. Use as a
+    context manager: a module never run is ended with the block."""
+
+    def __init__(self, module: str, imports: tuple[str, ...] = (), **popen):
+        """`popen`: `cwd`, `env` as for `subprocess.Popen`."""
+        self._process = subprocess.Popen(
+            [*module_command(module), ARGS_LATER, *imports], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+    def __enter__(self) -> "StartedModule":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        """Run the module with `args` and wait for it: its exit code and output."""
+        stdout, stderr = self._process.communicate(json.dumps(list(args)) + "\n")
+        return subprocess.CompletedProcess(self._process.args, self._process.returncode, stdout, stderr)
+
+    @property
+    def returncode(self) -> int | None:
+        """The process's exit code; None while it waits or runs."""
+        return self._process.poll()
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.communicate("\n")     # no arguments: it ends without running
 
 
 # --- failed writes -------------------------------------------------------------------
