@@ -34,8 +34,7 @@ if TYPE_CHECKING:
 from .corpus.keys import write_generated_keys
 from .errors import BuildError, CorpusError, OutputNotWritable, Problem
 from .models import Bibliography
-from .staging import (STAGING_PREFIX, StartedModule, build_dir, guarded_build, module_command, os_error_in_output,
-                      publish)
+from .staging import STAGING_PREFIX, StartedModule, build_dir, guarded_build, os_error_in_output, publish
 
 
 @dataclass
@@ -276,7 +275,7 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
         else:
             pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py
             release_memory()   # render's freed pages handed back: MkDocs' peak is on top of this process
-            _run_mkdocs(config_path, root, build_date, mkdocs)
+            _run_mkdocs(config_path, mkdocs)
             # The docs folder is done with: its tens of thousands of files are removed while
             # the pages are restored and Pagefind indexes the site.
             clearing = threading.Thread(target=shutil.rmtree, args=(docs_dir,), kwargs={"ignore_errors": True})
@@ -337,27 +336,19 @@ MKDOCS_IMPORTS = ("mkdocs.__main__", "mkdocs.commands.build", "mkdocs.config.def
                   "annobib.render.page_cache_plugin")
 
 
-def _mkdocs_env(build_date: str) -> dict:
-    return {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", build_date)}
-
-
 def _start_mkdocs(root: Path, settings: Settings, build_date: str):
     """MkDocs' process, started before render with its imports done by the time render ends
     (about 0.4 s of every build); none for Zensical. A build that gets this far always runs
     its generator."""
     if settings.site_generator == "zensical":
         return nullcontext()
-    return StartedModule("mkdocs", MKDOCS_IMPORTS, cwd=root, env=_mkdocs_env(build_date))
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", build_date)}
+    return StartedModule("mkdocs", MKDOCS_IMPORTS, cwd=root, env=env)
 
 
-def _run_mkdocs(config_path: Path, root: Path, build_date: str, started: StartedModule | None = None) -> None:
-    """`mkdocs build --strict` of the generated config, in `started` when given."""
-    args = ("build", "--strict", "-f", str(config_path))
-    if started is not None:
-        done = started.run(*args)
-    else:
-        done = subprocess.run(module_command("mkdocs", *args), cwd=root, env=_mkdocs_env(build_date),
-                              capture_output=True, text=True)
+def _run_mkdocs(config_path: Path, started: StartedModule) -> None:
+    """`mkdocs build --strict` of the generated config, in the process `_start_mkdocs` started."""
+    done = started.run("build", "--strict", "-f", str(config_path))
     os_error = os_error_in_output(done.stderr) if done.returncode != 0 else None
     if os_error:
         raise OutputNotWritable(f"mkdocs could not write the site: {os_error}; the previous site is untouched")
