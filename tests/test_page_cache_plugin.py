@@ -199,3 +199,29 @@ def test_the_theme_is_compiled_once_and_renders_what_a_fresh_compilation_renders
     from_cache = (tmp_path / "site" / "index.html").read_bytes()
     _build(tmp_path, docs, config, None)
     assert (tmp_path / "site" / "index.html").read_bytes() == from_cache
+
+
+def test_a_page_rendered_again_takes_its_known_entry_blocks_from_the_store(tmp_path):
+    """A theme page that gains an entry is rendered again, but MkDocs converts only the new
+    entry's block (render/fragments.py); the page is the bytes of a build without any cache."""
+    docs, config, cache = _project(tmp_path)
+    entry = ('<div class="annobib-entry-details" markdown>\n<p class="annobib-summary">Paper {n}, see '
+             '[the paper](paper.md).</p>\n</div>\n\n')
+    themes = PAGES["themes.md"] + "\n" + "".join(entry.format(n=n) for n in range(3))
+    (docs / "themes.md").write_text(themes, encoding="utf-8")
+    _build(tmp_path, docs, config, cache)
+    assert _blocks(tmp_path) == {"converted": 3, "reused": 0}
+
+    (docs / "themes.md").write_text(themes + entry.format(n=3), encoding="utf-8")
+    _build(tmp_path, docs, config, cache)
+    assert _rendered(tmp_path) == {"themes.md"}
+    assert _blocks(tmp_path) == {"converted": 1, "reused": 3}
+    from_store = (tmp_path / "site" / "themes" / "index.html").read_bytes()
+    assert b"Paper 3, see" in from_store and b"data-annobib" not in from_store
+    _build(tmp_path, docs, config, None)
+    assert (tmp_path / "site" / "themes" / "index.html").read_bytes() == from_store
+    assert _blocks(tmp_path) is None, "without the page cache there is no store"
+
+
+def _blocks(tmp_path: Path):
+    return json.loads((tmp_path / incremental.BUILT_FILE).read_text(encoding="utf-8"))["blocks"]

@@ -172,6 +172,11 @@ def _first_lines(keys: list[str], lines: list[str]) -> dict[str, int]:
             runs.setdefault(run, []).append(number)
     located = {}
     for key in keys:
+        if _RUN.fullmatch(key):
+            # A key of word characters only stands whole exactly where it is a whole run:
+            # its lines are already known, without a pattern compiled per key.
+            located[key] = runs.get(key, [1])[0]
+            continue
         pattern = re.compile(rf"(?<![\w-]){re.escape(key)}(?![\w-])")
         first = _RUN.match(key)
         candidates = runs.get(first.group(), []) if first else range(1, len(lines) + 1)

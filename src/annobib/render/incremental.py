@@ -47,9 +47,11 @@ from ..yaml_text import load_yaml
 from .templating import OVERRIDES_DIR
 
 PLUGIN_FILE = Path(__file__).with_name("page_cache_plugin.py")   # run by MkDocs, not imported here
+FRAGMENTS_MODULE = Path(__file__).with_name("fragments.py")       # the plugin's, as well
 PLUGIN_NAME = "annobib-page-cache"   # its entry point (pyproject.toml)
 PLAN_FILE, BUILT_FILE = "annobib-pages.json", "annobib-pages-built.json"   # as in page_cache_plugin.py
 TEMPLATES_FOLDER = "templates"   # the theme's compiled templates (Jinja's bytecode cache), in the page cache
+FRAGMENTS_FILE = "fragments.sqlite"   # the entry blocks' converted HTML (render/fragments.py), in the page cache
 INDEX_FILE = "index.json"     # cached page -> its modification time when stored
 PAGES_FILE = "pages.json"     # the Markdown pages of the last build (_links_may_break)
 VERSIONED = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2", "annobib")
@@ -100,7 +102,8 @@ def site_fingerprint(config_path: Path, base_config: Path, docs_dir: Path, nav: 
     """`nav`: the pages in the nav MkDocs builds (their titles are printed in every page)."""
     digest = hashlib.sha256()
     digest.update(config_path.read_bytes() + b"\0" + base_config.read_bytes() + b"\0")
-    digest.update(installed_versions(VERSIONED).encode() + b"\0" + PLUGIN_FILE.read_bytes() + b"\0")
+    digest.update(installed_versions(VERSIONED).encode() + b"\0" + PLUGIN_FILE.read_bytes() + b"\0"
+                  + FRAGMENTS_MODULE.read_bytes() + b"\0")
     tree_digest(digest, OVERRIDES_DIR, skip=("__pycache__",))
     for page in sorted(nav):
         path = docs_dir / page
@@ -214,13 +217,16 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
         plan.anchors = _anchor_targets(reusable, rendered, cache_dir, plan.keys)
     # Pages out of the nav need not even be read: no title of theirs is printed anywhere.
     unread = [p for p in plan.reuse if p not in nav]
-    templates = None
+    templates = fragments = None
     if cache_dir is not None:
         templates = cache_dir / TEMPLATES_FOLDER
         templates.mkdir(parents=True, exist_ok=True)
+        # The entry blocks' HTML (render/fragments.py), valid while the fingerprint is.
+        fragments = {"path": str(cache_dir / FRAGMENTS_FILE), "salt": fingerprint}
     (config_path.parent / PLAN_FILE).write_text(
         json.dumps({"reuse": plan.reuse, "everything": plan.everything, "unread": unread, "anchors": plan.anchors,
-                    "templates": str(templates) if templates else None}, sort_keys=True), encoding="utf-8")
+                    "templates": str(templates) if templates else None, "fragments": fragments},
+                   sort_keys=True), encoding="utf-8")
     return plan
 
 

@@ -19,6 +19,9 @@ keeps MkDocs from doing that work again, through public plugin events only:
   is linked there after the build);
 - `on_env`: the theme's templates are compiled through Jinja's bytecode cache, kept in the
   page cache (`templates/`), so a build does not compile them again;
+- `on_page_markdown` and `on_page_content`, for a page that is rendered: the entry blocks
+  converted in an earlier build are not converted again, their HTML is put in place after
+  the conversion (render/fragments.py, `fragments.sqlite` in the page cache);
 - `on_files`, for the docs folder's other files (30,000 downloads at 10,000 papers): each
   is hard-linked at its place in the site, so MkDocs' copy finds the same file there and
   leaves it ("Let plugins write directly into site_dir", `File.copy_file`); a link costs a
@@ -31,7 +34,8 @@ Material's search plugin stays on, as the theme shows its header box only then; 
 writes its own index from the finished HTML (render/search.py), so every page is excluded
 from the plugin's index (`search: exclude` in its metadata, set in `on_page_markdown`: the
 plugin then does not parse the page), and the plugin's empty index is removed after it.
-What was rendered and what was reused is written to `annobib-pages-built.json`.
+What was rendered and what was reused, and how many entry blocks came from the store, is
+written to `annobib-pages-built.json`.
 """
 from __future__ import annotations
 
@@ -41,6 +45,8 @@ from pathlib import Path
 
 import jinja2
 from mkdocs.plugins import BasePlugin
+
+from .fragments import FragmentPage, FragmentStore
 
 PLAN_FILE = "annobib-pages.json"
 BUILT_FILE = "annobib-pages-built.json"
@@ -62,6 +68,9 @@ class PageCachePlugin(BasePlugin):
         self.anchors = {page: set(ids) for page, ids in plan.get("anchors", {}).items() if page in self.reuse}
         self.built_path = plan_path.with_name(BUILT_FILE)
         self.templates = plan.get("templates")
+        fragments = plan.get("fragments")
+        self.fragments = FragmentStore(Path(fragments["path"]), fragments["salt"]) if fragments else None
+        self.fragment_pages: dict[str, FragmentPage] = {}
         self.in_nav: set[str] = set()
         self.skipped: list[str] = []
         self.files = None
@@ -99,6 +108,10 @@ class PageCachePlugin(BasePlugin):
         # the finished site, render/search.py), so it need not parse any page's HTML.
         page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
         if not self._reused(page):
+            if self.fragments is None:
+                return markdown
+            markdown, self.fragment_pages[page.file.src_uri] = self.fragments.prepare(
+                markdown, page.file.src_uri, page.file.dest_uri, lambda path: files.get_file_from_path(path) is not None)
             return markdown
         page.meta["template"] = REUSED_TEMPLATE
         self.skipped.append(page.file.src_uri)
@@ -107,6 +120,9 @@ class PageCachePlugin(BasePlugin):
         return markdown if needs_heading else ""
 
     def on_page_content(self, html, page, config, files):
+        fragment_page = self.fragment_pages.pop(page.file.src_uri, None)
+        if fragment_page is not None:
+            html = self.fragments.finish(html, fragment_page)
         if page.file.src_uri in self.anchors:
             page.present_anchor_ids = self.anchors[page.file.src_uri]
         return html
@@ -114,13 +130,24 @@ class PageCachePlugin(BasePlugin):
     def on_post_page(self, output, page, config):
         return "" if self._reused(page) else output
 
+    def on_build_error(self, error):
+        if self.fragments is not None:
+            self.fragments.new.clear()     # a failed build stores nothing
+            self.fragments.close()
+            self.fragments = None
+
     def on_post_build(self, config):
+        blocks = None
+        if self.fragments is not None:
+            blocks = {"reused": self.fragments.reused, "converted": self.fragments.converted}
+            self.fragments.close()
+            self.fragments = None
         skipped = set(self.skipped)
         pages = {f.src_uri: {"dest": f.dest_uri, "in_nav": f.src_uri in self.in_nav,
                              "skipped": f.src_uri in skipped}
                  for f in (self.files or []) if f.is_documentation_page()}
-        self.built_path.write_text(json.dumps({"pages": pages, "search_config": _search_config(config)},
-                                              sort_keys=True), encoding="utf-8")
+        built = {"pages": pages, "search_config": _search_config(config), "blocks": blocks}
+        self.built_path.write_text(json.dumps(built, sort_keys=True), encoding="utf-8")
 
 
 def _link_in_place(file, docs_dir: Path) -> None:

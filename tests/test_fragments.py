@@ -1,0 +1,141 @@
+"""Entry blocks converted once: a page rendered again converts only the blocks it has not seen.
+
+Each test converts pages with Python-Markdown and the extensions of annobib's mkdocs.yml, as
+MkDocs does, and compares with the whole page converted: the HTML must be the same bytes,
+whether a block was converted now or taken from the store.
+"""
+from __future__ import annotations
+
+import markdown
+import pytest
+
+from annobib.render.fragments import KEEP_BUILDS, FragmentStore
+
+PAGE = """\
+---
+title: A chapter
+---
+
+# A chapter
+
+<div class="annobib-download" markdown>
+[Download](../bib/chapters/a.bib)
+</div>
+
+## Papers
+
+### [Attention is all you need](../papers/vaswani2017.md)
+
+<div class="annobib-entry-details" data-pagefind-ignore markdown>
+<p class="annobib-venue">Vaswani et al. · 2017 · NeurIPS</p>
+<p class="annobib-summary">A model of attention alone.</p>
+</div>
+
+<div class="annobib-keyword" id="kw-attention" markdown>
+<span class="annobib-keyword-name">attention</span> [Vaswani](../papers/vaswani2017.md) · [Bahdanau](../papers/bahdanau2015.md)
+</div>
+
+## kw-attention
+
+<div class="annobib-keyword" markdown>
+See [the theme](../themes/attention.md#papers).
+</div>
+"""
+FILES = {"bib/chapters/a.bib", "papers/vaswani2017.md", "papers/bahdanau2015.md", "themes/attention.md"}
+
+
+def convert(text: str) -> str:
+    md = markdown.Markdown(extensions=["toc", "md_in_html"], extension_configs={"toc": {"permalink": True}})
+    return md.convert(text)
+
+
+def through_store(store: FragmentStore, text: str, files=FILES, src="chapters/a.md", dest="chapters/a/index.html"):
+    """What the plugin does around MkDocs' conversion; returns (HTML, the Markdown converted)."""
+    prepared, page = store.prepare(text, src, dest, lambda path: path in files)
+    return store.finish(convert(prepared), page), prepared
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    return tmp_path / "fragments.sqlite"
+
+
+def test_a_page_rendered_again_converts_only_its_new_blocks_and_is_the_same_html(store_path):
+    body = PAGE.split("---\n", 2)[2]
+    first = FragmentStore(store_path, "site")
+    html, converted = through_store(first, body)
+    assert html == convert(body)
+    assert (first.converted, first.reused) == (3, 0), "three blocks stored; the one with an anchor link is not"
+    assert "data-annobib" not in html
+    first.close()
+
+    grown = body.replace("## kw-attention", "<div class=\"annobib-entry-details\" markdown>\n"
+                                            "<p>A new paper.</p>\n</div>\n\n## kw-attention")
+    second = FragmentStore(store_path, "site")
+    html, converted = through_store(second, grown)
+    second.close()
+    assert html == convert(grown), "stored blocks put back give the bytes of a whole conversion"
+    assert (second.converted, second.reused) == (1, 3)
+    assert "A model of attention alone" not in converted, "a known block is not converted again"
+    assert "A new paper" in converted
+
+
+def test_a_stub_keeps_the_block_id_so_heading_ids_do_not_change(store_path):
+    """A heading whose id a block already uses gets another id (Markdown's toc): the same
+    with the block taken from the store."""
+    body = PAGE.split("---\n", 2)[2]
+    FragmentStore(store_path, "site").close()
+    for _ in range(2):
+        store = FragmentStore(store_path, "site")
+        html, _ = through_store(store, body)
+        store.close()
+        assert html == convert(body)
+        assert 'id="kw-attention_1"' in html
+    assert store.reused == 3
+
+
+def test_a_known_block_whose_link_target_is_gone_is_converted_again(store_path):
+    body = PAGE.split("---\n", 2)[2]
+    first = FragmentStore(store_path, "site")
+    through_store(first, body)
+    first.close()
+    second = FragmentStore(store_path, "site")
+    _, converted = through_store(second, body, files=FILES - {"papers/bahdanau2015.md"})
+    second.close()
+    assert "[Bahdanau](../papers/bahdanau2015.md)" in converted, "MkDocs sees the broken link and reports it"
+    assert (second.converted, second.reused) == (1, 2)
+
+
+@pytest.mark.parametrize("change", [{"salt": "another site"}, {"src": "papers/a.md"},
+                                    {"dest": "chapters/index.html"}])
+def test_blocks_are_not_shared_between_sites_or_page_folders(store_path, change):
+    """Links are relative to the page, and the HTML depends on the config: another site
+    fingerprint or another folder converts again."""
+    body = PAGE.split("---\n", 2)[2]
+    first = FragmentStore(store_path, "site")
+    through_store(first, body)
+    first.close()
+    second = FragmentStore(store_path, change.get("salt", "site"))
+    where = {k: v for k, v in change.items() if k != "salt"}
+    through_store(second, body, **where)
+    second.close()
+    assert second.reused == 0
+
+
+def test_blocks_unused_for_many_builds_are_dropped_and_a_damaged_store_starts_again(store_path):
+    body = PAGE.split("---\n", 2)[2]
+    store = FragmentStore(store_path, "site")
+    through_store(store, body)
+    store.close()
+    for _ in range(KEEP_BUILDS + 1):
+        FragmentStore(store_path, "site").close()
+    again = FragmentStore(store_path, "site")
+    through_store(again, body)
+    again.close()
+    assert again.reused == 0
+
+    store_path.write_bytes(b"not a database" * 100)
+    damaged = FragmentStore(store_path, "site")
+    html, _ = through_store(damaged, body)
+    damaged.close()
+    assert html == convert(body) and damaged.converted == 3
