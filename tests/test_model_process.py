@@ -183,3 +183,29 @@ def test_a_spacy_pipeline_needs_pytorch_only_when_its_package_requires_it(tmp_pa
                                             encoding="utf-8")
         assert _needs_torch(str(tmp_path)) is needs, requirements
     assert _needs_torch("no_such_pipeline_installed")      # unknown: PyTorch stays importable
+
+
+def test_the_models_start_as_soon_as_the_corpus_is_read_before_its_checks_across_entries(tmp_path, monkeypatch):
+    """A build hands `on_papers` to the corpus reader: it gets the papers before the checks
+    across entries (duplicates, LaTeX) run, so a new text's models load during those checks;
+    a corpus whose texts were all read before starts none."""
+    from annobib.analyze import load_models_for_new_texts
+    from annobib.corpus import load as corpus_load
+
+    events = []
+    checks = corpus_load.duplicate_papers
+    monkeypatch.setattr(corpus_load, "duplicate_papers", lambda papers: events.append("checks") or checks(papers))
+    with ModelProcesses() as models:
+        def started(papers):
+            events.append(load_models_for_new_texts(papers, Settings(), tmp_path, models))
+            events.append((models.reader.pid is not None, models.encoder.pid is not None))
+
+        papers = corpus_load.load_corpus(SMALL, on_papers=started).papers
+        assert events == [True, (True, True), "checks"]
+        assert annotate_papers(papers[:2], Settings(), tmp_path, models=models).analysed == 2
+    events.clear()
+    with ModelProcesses() as models:
+        corpus_load.load_corpus(SMALL, on_papers=lambda papers: events.append(
+            load_models_for_new_texts(papers[:2], Settings(), tmp_path, models)))
+        assert events == [False, "checks"], "the two texts were read by the first build"
+        assert (models.reader.pid, models.encoder.pid) == (None, None)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import bibtexparser
 
-from .analyze import CachedPhraseEmbedder, annotate_papers, load_vocabulary
+from .analyze import CachedPhraseEmbedder, annotate_papers, load_models_for_new_texts, load_vocabulary
 from .analyze.distributed import build_collection, release_memory
 from .analyze.loaders import release_spacy
 from .analyze.worker import ModelProcesses, models_apart
@@ -134,25 +134,28 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     from .check import check_project
 
     summary = BuildSummary()
-    report = check_project(root, settings)
-    loaded = report.loaded
-    if strict and report.errors:
-        raise CorpusError(report.problems)
-    summary.corpus_report = [str(problem) for problem in report.problems] + list(report.notices)
-    for line in summary.corpus_report:
-        log(line)
-    papers = loaded.papers
-    if not papers:
-        raise CorpusError(report.problems or [Problem(str(root / settings.corpus_dir), 0, "", "no papers")])
-    summary.errors = [str(p) for p in report.errors]
-    summary.warnings = [str(p) for p in report.warnings]
-    summary.entries_read, summary.skipped = loaded.entries_read, len(loaded.skipped)
-    summary.papers_in, summary.without_abstract = len(papers), loaded.without_abstract
-
     # The models run in processes of their own, started only for model work: spaCy's ends
     # after the analysis, the encoder's once the themes are labelled (analyze/worker.py).
+    # They start loading as soon as the corpus is read, if a text is new, while it is checked.
     with ModelProcesses() if models_apart(settings) else nullcontext() as models, \
             ThreadPoolExecutor(max_workers=1) as helper:
+        cache_dir = root / settings.analyze_cache_dir
+        report = check_project(root, settings, on_papers=lambda papers: load_models_for_new_texts(
+            papers, settings, cache_dir, None if strict else models))
+        loaded = report.loaded
+        if strict and report.errors:
+            raise CorpusError(report.problems)
+        summary.corpus_report = [str(problem) for problem in report.problems] + list(report.notices)
+        for line in summary.corpus_report:
+            log(line)
+        papers = loaded.papers
+        if not papers:
+            raise CorpusError(report.problems or [Problem(str(root / settings.corpus_dir), 0, "", "no papers")])
+        summary.errors = [str(p) for p in report.errors]
+        summary.warnings = [str(p) for p in report.warnings]
+        summary.entries_read, summary.skipped = loaded.entries_read, len(loaded.skipped)
+        summary.papers_in, summary.without_abstract = len(papers), loaded.without_abstract
+
         # While the model processes work this process mostly waits on them: prepare the stages after.
         prepared = helper.submit(_prepare_later_stages) if models else None
         annotations = _annotate(root, settings, papers, summary, log, progress, models)

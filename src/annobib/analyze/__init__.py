@@ -272,7 +272,7 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
 
     languages = LanguageMemo(cache_dir / "languages.json")
     ahead = models is not None and not settings.analyze_scheduler   # models to load while this process reads
-    if ahead and any(not p.language and languages.is_new(detection_text(p)) for p in papers):
+    if ahead and _has_new_text(papers, languages):
         _load_ahead(models, settings)   # a text no build has read: it is analysed; load during its detection
         ahead = False
     documents = [paper_document(p, languages.detect) for p in papers]
@@ -299,10 +299,31 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
                           unreadable=unreadable)
 
 
+def load_models_for_new_texts(papers: list[Paper], settings: Settings, cache_dir: Path, models) -> bool:
+    """Start both models loading (`models`: `worker.ModelProcesses`) when a paper's text is
+    one no build has read, so it will be analysed. A build calls this as soon as the corpus
+    is read, and the loads overlap the corpus checks; whether they started is returned."""
+    from .language import LanguageMemo
+
+    if models is None or settings.analyze_scheduler or not _has_new_text(papers, LanguageMemo(
+            cache_dir / "languages.json")):
+        return False
+    _load_ahead(models, settings)
+    return True
+
+
+def _has_new_text(papers: list[Paper], languages) -> bool:
+    return any(not p.language and languages.is_new(detection_text(p)) for p in papers)
+
+
 def _load_ahead(models, settings: Settings) -> None:
-    """Both models start loading, side by side, in their processes (`worker.ModelProcesses`)."""
+    """Both models start loading, side by side, in their processes (`worker.ModelProcesses`),
+    once per build."""
     from .loaders import preload_encoder, preload_spacy
 
+    if models.loading:
+        return
+    models.loading = True
     models.reader.call_ahead(preload_spacy, settings)
     models.encoder.call_ahead(preload_encoder, settings)
 

@@ -144,6 +144,7 @@ class ModelProcesses:
     def __init__(self):
         self.reader = ModelProcess()
         self.encoder = ModelProcess()
+        self.loading = False     # both models asked to load (analyze._load_ahead)
 
     def __enter__(self) -> "ModelProcesses":
         return self

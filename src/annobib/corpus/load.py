@@ -67,14 +67,16 @@ class LoadResult(HasProblems):
 
 def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: PrivacyRule = PrivacyRule(),
                 notes_dir: Path | None = None, recorded_keys: dict[str, str] | None = None,
-                parse_cache: Path | None = None) -> LoadResult:
+                parse_cache: Path | None = None, on_papers=None) -> LoadResult:
     """Every usable paper of every `*.bib` file in `corpus_dir`, and every problem found.
 
     `privacy`: which fields are left out of the papers (never reach the site);
     `notes_dir`: the project's `notes/` folder of notes written for the site;
     `recorded_keys`: keys given earlier to entries written without one (identity -> key);
     `parse_cache`: a folder where parsed files are kept, so that only changed files are
-    parsed again, with the strict LaTeX verdicts beside it (`parse_memo.py`).
+    parsed again, with the strict LaTeX verdicts beside it (`parse_memo.py`);
+    `on_papers(papers)`: called with the usable papers as soon as they are read, before the
+    checks across entries (a build starts its models there when a text is new).
     """
     files = corpus_files(corpus_dir)
     if not files:
@@ -95,6 +97,8 @@ def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: Priva
             papers.append(paper_from(entry, privacy))
     papers, note_problems = apply_note_files(papers, notes_dir)
     papers, problems = apply_sidecar(papers, problems + note_problems, corpus_dir)   # corpus/enrichment.json
+    if on_papers is not None:
+        on_papers(papers)
     verdicts = LatexVerdicts(parse_cache.with_name(LATEX_VERDICTS)) if parse_cache is not None else None
     problems += duplicate_papers(papers) + latex_problems(papers, verdicts=verdicts)
     if verdicts is not None:
