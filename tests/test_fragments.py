@@ -9,6 +9,8 @@ from __future__ import annotations
 import markdown
 import pytest
 
+from annobib.render import fragments
+from annobib.errors import BuildError
 from annobib.render.fragments import KEEP_BUILDS, FragmentStore
 
 PAGE = """\
@@ -40,8 +42,20 @@ title: A chapter
 <div class="annobib-keyword" markdown>
 See [the theme](../themes/attention.md#papers).
 </div>
+
+<div class="annobib-entry" markdown>
+<p class="annobib-entry-title" markdown>[Neural machine translation](../papers/bahdanau2015.md)</p>
+<div class="annobib-chips" markdown>
+[attention](../keywords/a.md#kw-attention) <span class="annobib-chip">alignment</span>
+</div>
+</div>
+
+<div class="annobib-keyword" markdown>
+Back to [the list](#papers).
+</div>
 """
-FILES = {"bib/chapters/a.bib", "papers/vaswani2017.md", "papers/bahdanau2015.md", "themes/attention.md"}
+FILES = {"bib/chapters/a.bib", "papers/vaswani2017.md", "papers/bahdanau2015.md", "themes/attention.md",
+         "keywords/a.md"}
 
 
 def convert(text: str) -> str:
@@ -55,9 +69,29 @@ def through_store(store: FragmentStore, text: str, files=FILES, src="chapters/a.
     return store.finish(convert(prepared), page), prepared
 
 
+def second_page_anchors(store: FragmentStore, text: str) -> list[tuple[str, str, str]]:
+    """The links into other pages' anchors of the blocks `store` would put back in `text`."""
+    _, page = store.prepare(text, "chapters/a.md", "chapters/a/index.html", lambda path: path in FILES)
+    store.close()
+    return page.anchored
+
+
 @pytest.fixture
-def store_path(tmp_path):
+def store_path(tmp_path, monkeypatch):
+    """The store, for pages of any size (the page here is small; `MIN_PAGE_CHARACTERS`)."""
+    monkeypatch.setattr(fragments, "MIN_PAGE_CHARACTERS", 0)
     return tmp_path / "fragments.sqlite"
+
+
+def test_a_small_page_is_converted_whole_without_looking_its_blocks_up(tmp_path):
+    body = PAGE.split("---\n", 2)[2]
+    assert len(body) < fragments.MIN_PAGE_CHARACTERS
+    for _ in range(2):
+        store = FragmentStore(tmp_path / "fragments.sqlite", "site")
+        html, converted = through_store(store, body)
+        store.close()
+        assert converted == body and html == convert(body)
+        assert (store.converted, store.reused) == (0, 0)
 
 
 def test_a_page_rendered_again_converts_only_its_new_blocks_and_is_the_same_html(store_path):
@@ -65,7 +99,7 @@ def test_a_page_rendered_again_converts_only_its_new_blocks_and_is_the_same_html
     first = FragmentStore(store_path, "site")
     html, converted = through_store(first, body)
     assert html == convert(body)
-    assert (first.converted, first.reused) == (3, 0), "three blocks stored; the one with an anchor link is not"
+    assert (first.converted, first.reused) == (5, 0), "the block linking into its own page is not stored"
     assert "data-annobib" not in html
     first.close()
 
@@ -75,8 +109,11 @@ def test_a_page_rendered_again_converts_only_its_new_blocks_and_is_the_same_html
     html, converted = through_store(second, grown)
     second.close()
     assert html == convert(grown), "stored blocks put back give the bytes of a whole conversion"
-    assert (second.converted, second.reused) == (1, 3)
+    assert (second.converted, second.reused) == (1, 5)
     assert "A model of attention alone" not in converted, "a known block is not converted again"
+    assert "alignment" not in converted, "nor one with divs inside it"
+    assert second_page_anchors(FragmentStore(store_path, "site"), grown) == [("themes/attention.md", "papers", "../themes/attention.md#papers"),
+                                                  ("keywords/a.md", "kw-attention", "../keywords/a.md#kw-attention")]
     assert "A new paper" in converted
 
 
@@ -91,7 +128,7 @@ def test_a_stub_keeps_the_block_id_so_heading_ids_do_not_change(store_path):
         store.close()
         assert html == convert(body)
         assert 'id="kw-attention_1"' in html
-    assert store.reused == 3
+    assert store.reused == 5
 
 
 def test_a_known_block_whose_link_target_is_gone_is_converted_again(store_path):
@@ -103,7 +140,7 @@ def test_a_known_block_whose_link_target_is_gone_is_converted_again(store_path):
     _, converted = through_store(second, body, files=FILES - {"papers/bahdanau2015.md"})
     second.close()
     assert "[Bahdanau](../papers/bahdanau2015.md)" in converted, "MkDocs sees the broken link and reports it"
-    assert (second.converted, second.reused) == (1, 2)
+    assert (second.converted, second.reused) == (2, 3), "the two blocks linking to it"
 
 
 @pytest.mark.parametrize("change", [{"salt": "another site"}, {"src": "papers/a.md"},
@@ -138,4 +175,18 @@ def test_blocks_unused_for_many_builds_are_dropped_and_a_damaged_store_starts_ag
     damaged = FragmentStore(store_path, "site")
     html, _ = through_store(damaged, body)
     damaged.close()
-    assert html == convert(body) and damaged.converted == 3
+    assert html == convert(body) and damaged.converted == 5
+
+
+def test_a_stub_an_extension_changed_stops_the_build_rather_than_lose_the_block(store_path):
+    """Should a project's own Markdown extension rewrite a stub, its block could not be put
+    back: the page is not published without it."""
+    body = PAGE.split("---\n", 2)[2]
+    first = FragmentStore(store_path, "site")
+    through_store(first, body)
+    first.close()
+    second = FragmentStore(store_path, "site")
+    prepared, page = second.prepare(body, "chapters/a.md", "chapters/a/index.html", lambda path: path in FILES)
+    rewritten = convert(prepared).replace("data-annobib-cached", "data-rewritten", 1)
+    with pytest.raises(BuildError, match="render_page_cache: false"):
+        second.finish(rewritten, page)

@@ -207,7 +207,9 @@ def test_a_page_rendered_again_takes_its_known_entry_blocks_from_the_store(tmp_p
     docs, config, cache = _project(tmp_path)
     entry = ('<div class="annobib-entry-details" markdown>\n<p class="annobib-summary">Paper {n}, see '
              '[the paper](paper.md).</p>\n</div>\n\n')
-    themes = PAGES["themes.md"] + "\n" + "".join(entry.format(n=n) for n in range(3))
+    # A theme page of a real corpus runs to megabytes; a paper page converts whole.
+    introduction = "A long introduction to the theme. " * 1000 + "\n\n"
+    themes = PAGES["themes.md"] + "\n" + introduction + "".join(entry.format(n=n) for n in range(3))
     (docs / "themes.md").write_text(themes, encoding="utf-8")
     _build(tmp_path, docs, config, cache)
     assert _blocks(tmp_path) == {"converted": 3, "reused": 0}
@@ -225,3 +227,24 @@ def test_a_page_rendered_again_takes_its_known_entry_blocks_from_the_store(tmp_p
 
 def _blocks(tmp_path: Path):
     return json.loads((tmp_path / incremental.BUILT_FILE).read_text(encoding="utf-8"))["blocks"]
+
+
+def test_a_link_into_an_anchor_from_a_stored_block_is_still_checked(tmp_path):
+    """A block put back from the store is not converted, but its link into another page's
+    anchor is checked as if it were: the anchor gone, `mkdocs build --strict` fails."""
+    docs, config, cache = _project(tmp_path)
+    introduction = "A long introduction to the theme. " * 1000 + "\n\n"
+    entry = ('<div class="annobib-entry" markdown>\n<div class="annobib-entry-details" markdown>\n'
+             '<p>Paper {n}, see [its first section](paper.md#a-paper).</p>\n</div>\n</div>\n\n')
+    themes = PAGES["themes.md"] + "\n" + introduction + entry.format(n=0)
+    (docs / "themes.md").write_text(themes, encoding="utf-8")
+    _build(tmp_path, docs, config, cache)
+    assert _blocks(tmp_path) == {"converted": 1, "reused": 0}, "the entry is stored, with the div inside it"
+    (docs / "paper.md").write_text(PAGES["paper.md"].replace("# A paper", "# The paper"), encoding="utf-8")
+    (docs / "themes.md").write_text(themes + entry.format(n=1).replace("#a-paper", "#the-paper"), encoding="utf-8")
+    plan = incremental.prepare(config, tmp_path / "mkdocs.yml", docs, cache)
+    assert "themes.md" not in plan.reuse
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "a-paper" in done.stderr and "the-paper" not in done.stderr, done.stderr[-2000:]

@@ -44,6 +44,7 @@ from ..atomic import TMP_SUFFIX, link_or_copy, write_json
 from ..build_stamp import installed_versions, tree_digest
 from ..errors import BuildError
 from ..yaml_text import load_yaml
+from .fragments import STORE_FILE
 from .templating import OVERRIDES_DIR
 
 PLUGIN_FILE = Path(__file__).with_name("page_cache_plugin.py")   # run by MkDocs, not imported here
@@ -51,7 +52,6 @@ FRAGMENTS_MODULE = Path(__file__).with_name("fragments.py")       # the plugin's
 PLUGIN_NAME = "annobib-page-cache"   # its entry point (pyproject.toml)
 PLAN_FILE, BUILT_FILE = "annobib-pages.json", "annobib-pages-built.json"   # as in page_cache_plugin.py
 TEMPLATES_FOLDER = "templates"   # the theme's compiled templates (Jinja's bytecode cache), in the page cache
-FRAGMENTS_FILE = "fragments.sqlite"   # the entry blocks' converted HTML (render/fragments.py), in the page cache
 INDEX_FILE = "index.json"     # cached page -> its modification time when stored
 PAGES_FILE = "pages.json"     # the Markdown pages of the last build (_links_may_break)
 VERSIONED = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2", "annobib")
@@ -222,7 +222,7 @@ def prepare(config_path: Path, base_config: Path, docs_dir: Path, cache_dir: Pat
         templates = cache_dir / TEMPLATES_FOLDER
         templates.mkdir(parents=True, exist_ok=True)
         # The entry blocks' HTML (render/fragments.py), valid while the fingerprint is.
-        fragments = {"path": str(cache_dir / FRAGMENTS_FILE), "salt": fingerprint}
+        fragments = {"path": str(cache_dir / STORE_FILE), "salt": fingerprint}
     (config_path.parent / PLAN_FILE).write_text(
         json.dumps({"reuse": plan.reuse, "everything": plan.everything, "unread": unread, "anchors": plan.anchors,
                     "templates": str(templates) if templates else None, "fragments": fragments},

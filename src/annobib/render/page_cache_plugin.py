@@ -128,6 +128,7 @@ class PageCachePlugin(BasePlugin):
         fragment_page = self.fragment_pages.pop(page.file.src_uri, None)
         if fragment_page is not None:
             html = self.fragments.finish(html, fragment_page)
+            _check_anchors_too(page, files, fragment_page.anchored)
         if page.file.src_uri in self.anchors:
             page.present_anchor_ids = self.anchors[page.file.src_uri]
         return html
@@ -153,6 +154,18 @@ class PageCachePlugin(BasePlugin):
                  for f in (self.files or []) if f.is_documentation_page()}
         built = {"pages": pages, "search_config": _search_config(config), "blocks": blocks}
         self.built_path.write_text(json.dumps(built, sort_keys=True), encoding="utf-8")
+
+
+def _check_anchors_too(page, files, anchored) -> None:
+    """The links of the blocks put back from the store into other pages' anchors, given to
+    MkDocs' anchor check (`Page.links_to_anchors`, filled by the conversion) as their
+    conversion would have given them; MkDocs keeps none when it logs at debug level."""
+    if page.links_to_anchors is None:
+        return
+    for path, anchor, link in anchored:
+        target = files.get_file_from_path(path)
+        if target is not None:
+            page.links_to_anchors.setdefault(target, {}).setdefault(anchor, link)
 
 
 def _converting_nothing(page):
