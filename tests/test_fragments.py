@@ -69,6 +69,14 @@ def through_store(store: FragmentStore, text: str, files=FILES, src="chapters/a.
     return store.finish(convert(prepared), page), prepared
 
 
+def one_build(store_path, text: str, salt: str = "site", **where):
+    """A build's store around one page: (the store, closed; the HTML; the Markdown converted)."""
+    store = FragmentStore(store_path, salt)
+    html, converted = through_store(store, text, **where)
+    store.close()
+    return store, html, converted
+
+
 def second_page_anchors(store: FragmentStore, text: str) -> list[tuple[str, str, str]]:
     """The links into other pages' anchors of the blocks `store` would put back in `text`."""
     _, page = store.prepare(text, "chapters/a.md", "chapters/a/index.html", lambda path: path in FILES)
@@ -133,12 +141,8 @@ def test_a_stub_keeps_the_block_id_so_heading_ids_do_not_change(store_path):
 
 def test_a_known_block_whose_link_target_is_gone_is_converted_again(store_path):
     body = PAGE.split("---\n", 2)[2]
-    first = FragmentStore(store_path, "site")
-    through_store(first, body)
-    first.close()
-    second = FragmentStore(store_path, "site")
-    _, converted = through_store(second, body, files=FILES - {"papers/bahdanau2015.md"})
-    second.close()
+    one_build(store_path, body)
+    second, _, converted = one_build(store_path, body, files=FILES - {"papers/bahdanau2015.md"})
     assert "[Bahdanau](../papers/bahdanau2015.md)" in converted, "MkDocs sees the broken link and reports it"
     assert (second.converted, second.reused) == (2, 3), "the two blocks linking to it"
 
@@ -149,26 +153,17 @@ def test_blocks_are_not_shared_between_sites_or_page_folders(store_path, change)
     """Links are relative to the page, and the HTML depends on the config: another site
     fingerprint or another folder converts again."""
     body = PAGE.split("---\n", 2)[2]
-    first = FragmentStore(store_path, "site")
-    through_store(first, body)
-    first.close()
-    second = FragmentStore(store_path, change.get("salt", "site"))
-    where = {k: v for k, v in change.items() if k != "salt"}
-    through_store(second, body, **where)
-    second.close()
+    one_build(store_path, body)
+    second, _, _ = one_build(store_path, body, **change)
     assert second.reused == 0
 
 
 def test_blocks_unused_for_many_builds_are_dropped_and_a_damaged_store_starts_again(store_path):
     body = PAGE.split("---\n", 2)[2]
-    store = FragmentStore(store_path, "site")
-    through_store(store, body)
-    store.close()
+    one_build(store_path, body)
     for _ in range(KEEP_BUILDS + 1):
         FragmentStore(store_path, "site").close()
-    again = FragmentStore(store_path, "site")
-    through_store(again, body)
-    again.close()
+    again, _, _ = one_build(store_path, body)
     assert again.reused == 0
 
     store_path.write_bytes(b"not a database" * 100)

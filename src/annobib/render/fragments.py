@@ -22,8 +22,7 @@ anchor of its own page is converted as always, and so is a known block one of wh
 targets is missing from this build: MkDocs then reports it as in a full build. A stored
 block's links into another page's anchor are handed to MkDocs' anchor check
 (`Page.links_to_anchors`, by the plugin), as its conversion would have. A page under
-`MIN_PAGE_CHARACTERS` (a paper page) is converted whole. Blocks not
-used in the last `KEEP_BUILDS` builds that rendered a page are dropped. Should a project's
+`MIN_PAGE_CHARACTERS` (a paper page) is converted whole. Blocks not used in the last `KEEP_BUILDS` builds that rendered a page are dropped. Should a project's
 own Markdown extensions turn a stub into something else, the page is not published with a
 block missing: the build stops and says to turn the page cache off.
 """
@@ -33,8 +32,8 @@ import hashlib
 import posixpath
 import re
 import sqlite3
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
