@@ -139,9 +139,10 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     # They start loading as soon as the corpus is read, if a text is new, while it is checked.
     with ModelProcesses() if models_apart(settings) else nullcontext() as models, \
             ThreadPoolExecutor(max_workers=1) as helper:
-        cache_dir = root / settings.analyze_cache_dir
-        report = check_project(root, settings, on_papers=lambda papers: load_models_for_new_texts(
-            papers, settings, cache_dir, None if strict else models))
+        # A strict build loads nothing before its checks pass.
+        load_early = None if strict or models is None else (lambda papers: load_models_for_new_texts(
+            papers, settings, root / settings.analyze_cache_dir, models))
+        report = check_project(root, settings, on_papers=load_early)
         loaded = report.loaded
         if strict and report.errors:
             raise CorpusError(report.problems)

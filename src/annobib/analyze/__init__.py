@@ -271,7 +271,8 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
     from .language import LanguageMemo
 
     languages = LanguageMemo(cache_dir / "languages.json")
-    ahead = models is not None and not settings.analyze_scheduler   # models to load while this process reads
+    # Models to load while this process reads, unless the build already started them (load_models_for_new_texts).
+    ahead = models is not None and not settings.analyze_scheduler and not models.loading
     if ahead and _has_new_text(papers, languages):
         _load_ahead(models, settings)   # a text no build has read: it is analysed; load during its detection
         ahead = False
@@ -305,8 +306,7 @@ def load_models_for_new_texts(papers: list[Paper], settings: Settings, cache_dir
     is read, and the loads overlap the corpus checks; whether they started is returned."""
     from .language import LanguageMemo
 
-    if models is None or settings.analyze_scheduler or not _has_new_text(papers, LanguageMemo(
-            cache_dir / "languages.json")):
+    if settings.analyze_scheduler or not _has_new_text(papers, LanguageMemo(cache_dir / "languages.json")):
         return False
     _load_ahead(models, settings)
     return True

@@ -52,8 +52,10 @@ _OPENING = re.compile(r'^<div class="annobib-[^"\n]*"[^\n]* markdown>\n', re.M)
 _MARKED = re.compile(r'<div class="annobib-[^"]*" data-annobib-fragment="(\d+)"')
 _STUB = re.compile(r'<div data-annobib-cached="(\d+)"[^>]*>.*?</div>', re.S)
 _DIV = re.compile(r"<div\b|</div>")
-_LINK = re.compile(r"\]\(([^)\s]+)\)|href=\"([^\"]+)\"")
-_ID = re.compile(r"""\s(?:id|name)=["']([^"']*)["']""")
+# A link of a page's Markdown (or of HTML in it), and an element's id: also what
+# render/incremental.py reads pages' links and ids with.
+LINK = re.compile(r"\]\(([^)\s]+)\)|href=\"([^\"]+)\"")
+ELEMENT_ID = re.compile(r"""\s(?:id|name)=["']([^"']*)["']""")
 _OPENING_ID = re.compile(r"""^<div [^>]*?\bid=["']([^"']*)["']""")
 
 
@@ -81,7 +83,7 @@ def _links(page_folder: str, block: str) -> tuple[list[str], list[tuple[str, str
     page's anchor (file, anchor, link); None when a link is absolute or to this page's own
     anchor: such a block is always converted."""
     files, anchored = [], []
-    for match in _LINK.finditer(block):
+    for match in LINK.finditer(block):
         link = unescape(match.group(1) or match.group(2) or "")
         if "://" in link or link.startswith("mailto:"):
             continue
@@ -108,7 +110,7 @@ def _block_end(html: str, start: int) -> int:
 def _outer_id(html: str) -> str | None | bool:
     """The id of a converted block's outer div (None: no id); False when any other element of
     it has an id, which a stub could not carry."""
-    ids = _ID.findall(html)
+    ids = ELEMENT_ID.findall(html)
     outer = _OPENING_ID.match(html)
     if not ids:
         return None

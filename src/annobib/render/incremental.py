@@ -44,7 +44,7 @@ from ..atomic import TMP_SUFFIX, link_or_copy, write_json
 from ..build_stamp import installed_versions, tree_digest
 from ..errors import BuildError
 from ..yaml_text import load_yaml
-from .fragments import STORE_FILE
+from .fragments import ELEMENT_ID, LINK, STORE_FILE
 from .templating import OVERRIDES_DIR
 
 PLUGIN_FILE = Path(__file__).with_name("page_cache_plugin.py")   # run by MkDocs, not imported here
@@ -55,8 +55,6 @@ TEMPLATES_FOLDER = "templates"   # the theme's compiled templates (Jinja's bytec
 INDEX_FILE = "index.json"     # cached page -> its modification time when stored
 PAGES_FILE = "pages.json"     # the Markdown pages of the last build (_links_may_break)
 VERSIONED = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2", "annobib")
-LINK = re.compile(r"\]\(([^)\s]+)\)|href=\"([^\"]+)\"")
-ELEMENT_ID = re.compile(r"""\s(?:id|name)=["']([^"']*)["']""")
 
 
 @dataclass

@@ -111,10 +111,10 @@ class PageCachePlugin(BasePlugin):
         # the finished site, render/search.py), so it need not parse any page's HTML.
         page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
         if not self._reused(page):
-            if self.fragments is None:
-                return markdown
-            markdown, self.fragment_pages[page.file.src_uri] = self.fragments.prepare(
-                markdown, page.file.src_uri, page.file.dest_uri, lambda path: files.get_file_from_path(path) is not None)
+            if self.fragments is not None:
+                markdown, self.fragment_pages[page.file.src_uri] = self.fragments.prepare(
+                    markdown, page.file.src_uri, page.file.dest_uri,
+                    lambda path: files.get_file_from_path(path) is not None)
             return markdown
         page.meta["template"] = REUSED_TEMPLATE
         self.skipped.append(page.file.src_uri)
