@@ -62,14 +62,22 @@ BUILD_SCRIPT = textwrap.dedent("""
 """)
 
 
+# Releases that change the figures: Markdown 3.11.4 made MkDocs 3-5x slower on these pages
+# (bench/RESULTS.md, "## Scale"), so each benchmark's header says what it ran with.
+MEASURED_WITH = ("markdown", "mkdocs", "mkdocs-material", "pagefind-bin", "spacy", "sentence-transformers", "torch")
+
+
 def machine() -> str:
+    from annobib.build_stamp import installed_versions
+
     cores = os.cpu_count()
     try:
         kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
         memory = f"{kib / 1024 / 1024:.0f} GB"
     except (OSError, AttributeError):
         memory = "? GB"
-    return f"{cores} cores, {memory} RAM, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    return (f"{cores} cores, {memory} RAM, {platform.system()} {platform.machine()}, Python {platform.python_version()}; "
+            f"{installed_versions(MEASURED_WITH).replace(';', ', ')}")
 
 
 def copy_project(dest: Path) -> list[str]:
