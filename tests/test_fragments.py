@@ -95,9 +95,7 @@ def test_a_small_page_is_converted_whole_without_looking_its_blocks_up(tmp_path)
     body = PAGE.split("---\n", 2)[2]
     assert len(body) < fragments.MIN_PAGE_CHARACTERS
     for _ in range(2):
-        store = FragmentStore(tmp_path / "fragments.sqlite", "site")
-        html, converted = through_store(store, body)
-        store.close()
+        store, html, converted = one_build(tmp_path / "fragments.sqlite", body)
         assert converted == body and html == convert(body)
         assert (store.converted, store.reused) == (0, 0)
 
@@ -167,9 +165,7 @@ def test_blocks_unused_for_many_builds_are_dropped_and_a_damaged_store_starts_ag
     assert again.reused == 0
 
     store_path.write_bytes(b"not a database" * 100)
-    damaged = FragmentStore(store_path, "site")
-    html, _ = through_store(damaged, body)
-    damaged.close()
+    damaged, html, _ = one_build(store_path, body)
     assert html == convert(body) and damaged.converted == 5
 
 
@@ -177,9 +173,7 @@ def test_a_stub_an_extension_changed_stops_the_build_rather_than_lose_the_block(
     """Should a project's own Markdown extension rewrite a stub, its block could not be put
     back: the page is not published without it."""
     body = PAGE.split("---\n", 2)[2]
-    first = FragmentStore(store_path, "site")
-    through_store(first, body)
-    first.close()
+    one_build(store_path, body)
     second = FragmentStore(store_path, "site")
     prepared, page = second.prepare(body, "chapters/a.md", "chapters/a/index.html", lambda path: path in FILES)
     rewritten = convert(prepared).replace("data-annobib-cached", "data-rewritten", 1)

@@ -71,7 +71,7 @@ def entry_blocks(markdown: str) -> Iterator[tuple[int, int]]:
             line = markdown[cursor:end]
             if line.startswith("#"):
                 break
-            depth += line.count("<div") - line.count("</div>")
+            depth += sum(1 if tag == "<div" else -1 for tag in _DIV.findall(line))   # as _block_end counts
             cursor = end
         if depth == 0 and line == "</div>\n":
             yield opening.start(), cursor
