@@ -328,3 +328,49 @@ def test_renamed_key_lines_are_found_for_keys_with_punctuation():
              "  - chen2014a", "  - chen2014", "# chen2014 again"]
     found = _first_lines(["DBLP:conf/nips/X17", "chen2014", "chen2014a", "missing", "nips"], lines)
     assert found == {"DBLP:conf/nips/X17": 5, "chen2014": 7, "chen2014a": 6, "missing": 1, "nips": 4}
+
+
+def _titled_papers(tmp_path: Path, name: str, titles: list[str]):
+    from annobib.corpus import load_file
+
+    path = tmp_path / f"{name}.bib"
+    path.write_text("".join(entry(f"{name}{i}", title) for i, title in enumerate(titles)), encoding="utf-8")
+    return load_file(path)[0]
+
+
+def _shipped_titles() -> list[str]:
+    from annobib.corpus import load_file
+
+    root = Path(__file__).resolve().parents[1]
+    return [paper.title for bib in sorted((root / "corpus").glob("*.bib")) for paper in load_file(bib)[0]]
+
+
+def test_duplicate_titles_remembered_from_the_last_build_find_what_a_fresh_check_finds(tmp_path):
+    """A build compares only its new titles with the titles the last build compared
+    (parse_memo.TitlePairs): the warnings must be those of comparing every title, when
+    papers are added (near-duplicates of an old title, shorter and longer than it, and of
+    each other) and removed (one of a pair found before among them)."""
+    from annobib.corpus import duplicate_papers
+    from annobib.corpus.parse_memo import TitlePairs
+
+    def warnings(papers, memo=None):
+        return sorted((p.entry, p.line, p.message) for p in duplicate_papers(papers, memo))
+
+    shipped = _shipped_titles()
+    assert len(shipped) > 200
+    before = shipped[:150] + [shipped[3] + ".", "A " + shipped[7]]
+    memo_file = tmp_path / "title-pairs.json"
+    first = _titled_papers(tmp_path, "a", before)
+    memo = TitlePairs(memo_file)
+    assert warnings(first, memo) == warnings(first) and len(warnings(first)) >= 2
+    memo.save()
+
+    after = (shipped[:7] + shipped[8:40] + shipped[60:150] + [shipped[3] + ".", "A " + shipped[7]]  # 21 removed
+             + shipped[150:] + [shipped[20][:-1], shipped[20] + "s", shipped[45] + "!",    # added
+                                shipped[160] + ".", shipped[160] + ".", shipped[3].lower()])
+    second = _titled_papers(tmp_path, "a", after)
+    remembered = TitlePairs(memo_file)
+    assert remembered.titles      # the first build's titles were kept
+    found = warnings(second, remembered)
+    assert found == warnings(second)
+    assert sum("near-identical title" in message for *_, message in found) >= 6

@@ -194,7 +194,7 @@ def test_the_models_start_as_soon_as_the_corpus_is_read_before_its_checks_across
 
     events = []
     checks = corpus_load.duplicate_papers
-    monkeypatch.setattr(corpus_load, "duplicate_papers", lambda papers: events.append("checks") or checks(papers))
+    monkeypatch.setattr(corpus_load, "duplicate_papers", lambda *args: events.append("checks") or checks(*args))
     with ModelProcesses() as models:
         def started(papers):
             events.append(load_models_for_new_texts(papers, Settings(), tmp_path, models))

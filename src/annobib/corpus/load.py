@@ -28,12 +28,13 @@ from .entries import (MISSING_KEY, RawEntry, arxiv_of, doi_of, keywords_of, spli
                       year_of)
 from .language import declared_language
 from .notes import apply_note_files, field_note
-from .parse_memo import LatexVerdicts, ParseMemo
+from .parse_memo import LatexVerdicts, ParseMemo, TitlePairs
 from .privacy import PrivacyRule
 from .rules import (CONTROL_CHARACTER, duplicate_papers, entry_rules, give_missing_keys, has_text,
                     judged_entries, latex_problems)
 
 LATEX_VERDICTS = "latex-verdicts.json"     # beside the parse memo: strict LaTeX verdicts between builds
+TITLE_PAIRS = "title-pairs.json"           # and the near-identical titles found (duplicate_papers)
 
 MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(), range(1, 13)))
 # Fields a crossref target does not pass on: they describe the target, not the paper.
@@ -100,9 +101,11 @@ def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: Priva
     if on_papers is not None:
         on_papers(papers)
     verdicts = LatexVerdicts(parse_cache.with_name(LATEX_VERDICTS)) if parse_cache is not None else None
-    problems += duplicate_papers(papers) + latex_problems(papers, verdicts=verdicts)
-    if verdicts is not None:
-        verdicts.save()
+    known_pairs = TitlePairs(parse_cache.with_name(TITLE_PAIRS)) if parse_cache is not None else None
+    problems += duplicate_papers(papers, known_pairs) + latex_problems(papers, verdicts=verdicts)
+    for memo in (verdicts, known_pairs):
+        if memo is not None:
+            memo.save()
     if not papers and not any(p.severity == "error" for p in problems):
         problems.append(Problem(str(corpus_dir), 0, "", "the corpus has no papers: nothing to build"))
     problems.sort(key=lambda p: (p.file, p.line, p.severity != "error", p.entry, p.message))
