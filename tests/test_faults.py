@@ -107,11 +107,11 @@ RUNNER = textwrap.dedent("""
         # holds the build (and its lock) just before the swap until argv[3] exists
         import annobib.staging as staging
         real_put = staging._put_in_place
-        def put_in_place(new_site, site_dir):
+        def put_in_place(new_site, site_dir, *discard):
             Path(sys.argv[3] + ".waiting").touch()
             while not Path(sys.argv[3]).exists():
                 time.sleep(0.05)
-            real_put(new_site, site_dir)
+            real_put(new_site, site_dir, *discard)
         staging._put_in_place = put_in_place
     else:
         sys.exit(f"unknown hook {hook}")
@@ -323,6 +323,23 @@ def test_publish_replaces_the_site_whole(tmp_path, monkeypatch, atomic):
     assert not new.exists() and not (tmp_path / "site.old").exists()
     staging.publish(make_site(tmp_path / "build" / "staging-y" / "site", "first"), tmp_path / "fresh")
     assert (tmp_path / "fresh" / "index.html").read_text() == "first"
+
+
+def test_the_previous_site_is_removed_aside_before_the_build_ends(tmp_path):
+    """publish with `Removals.discard`: the new site is in place at once, the previous one is
+    moved out of its staging folder into build/staging-* and is gone when the build's
+    `with Removals` ends (a build killed meanwhile leaves a staging folder, removed next time)."""
+    site = make_site(tmp_path / "site", "old")
+    new = make_site(tmp_path / "build" / "staging-x" / "site", "new")
+    with staging.Removals(tmp_path) as removals:
+        staging.publish(new, site, discard=removals.discard)
+        assert (site / "index.html").read_text() == "new"
+        assert not new.exists()      # the staging folder can be removed at once, without it
+    assert (site / "sub" / "page.html").read_text() == "new"
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["staging-x"]
+    (tmp_path / "build" / "staging-previous-1-0").mkdir()     # what a build killed while removing leaves
+    messages = staging.clean_leftovers(tmp_path, Settings(render_site_dir="site"))
+    assert not (tmp_path / "build" / "staging-previous-1-0").exists() and messages
 
 
 def test_a_failed_rename_puts_the_previous_site_back(tmp_path, monkeypatch):

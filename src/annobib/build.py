@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 from .corpus.keys import write_generated_keys
 from .errors import BuildError, CorpusError, OutputNotWritable, Problem
 from .models import Bibliography
-from .staging import STAGING_PREFIX, StartedModule, build_dir, guarded_build, os_error_in_output, publish
+from .staging import STAGING_PREFIX, Removals, StartedModule, build_dir, guarded_build, os_error_in_output, publish
 
 
 @dataclass
@@ -95,12 +95,14 @@ def build_site(root: Path, settings: Settings, log=lambda line: None, progress: 
     if replayed is not None:
         return replayed
     forget_build(stamp)
-    with build_collection():
-        summary, project_files = _build(root, settings, log, progress, strict, build_date)
-    _write_project_files(root, settings, project_files, log)
-    # Recorded after the build wrote themes.yml and added.yml, so they do not count as a change.
-    record_build(stamp, input_digest(root, settings, strict, build_date), root / settings.render_site_dir,
-                 asdict(summary))
+    # The previous site is removed while the build writes its project files and stamp.
+    with Removals(root) as removals:
+        with build_collection():
+            summary, project_files = _build(root, settings, log, progress, strict, build_date, removals)
+        _write_project_files(root, settings, project_files, log)
+        # Recorded after the build wrote themes.yml and added.yml, so they do not count as a change.
+        record_build(stamp, input_digest(root, settings, strict, build_date), root / settings.render_site_dir,
+                     asdict(summary))
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -130,7 +132,7 @@ class ProjectFiles:
 
 
 def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
-           build_date: str) -> tuple[BuildSummary, ProjectFiles]:
+           build_date: str, removals: Removals) -> tuple[BuildSummary, ProjectFiles]:
     from .check import check_project
 
     summary = BuildSummary()
@@ -168,7 +170,7 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     # Organize's transients (related lists, the tree) handed back before every page is built;
     # the organized bibliography kept out of render's collections.
     release_memory(keep_survivors=True)
-    added = _render_and_publish(root, settings, organized.bib, summary, build_date)
+    added = _render_and_publish(root, settings, organized.bib, summary, build_date, removals)
     return summary, ProjectFiles(organized.themes, added, loaded.generated_keys)
 
 
@@ -256,8 +258,10 @@ def _write_added_file(path: Path, added, log) -> None:
     write_added_file(path, added, log)     # the feeds' dates, kept like themes.yml
 
 
-def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summary: BuildSummary, build_date: str):
-    """`build_date`: SOURCE_DATE_EPOCH for the generator (the last commit's time, taken once per build)."""
+def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summary: BuildSummary, build_date: str,
+                        removals: Removals):
+    """`build_date`: SOURCE_DATE_EPOCH for the generator (the last commit's time, taken once per build);
+    `removals`: where the previous site goes once the new one is in place."""
     from .render import render_site, write_mkdocs_config
     from .render.feeds import added_dates
 
@@ -296,7 +300,7 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
         if summary.paper_pages + summary.skipped != summary.entries_read:
             raise BuildError(f"entries read ({summary.entries_read}) != pages ({summary.paper_pages}) "
                              f"+ skipped ({summary.skipped}); nothing was published")
-        publish(new_site, site_dir)
+        publish(new_site, site_dir, discard=removals.discard)
     return added
 
 

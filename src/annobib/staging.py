@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,21 +124,23 @@ def _replace_by_renames(new_site: Path, site_dir: Path) -> None:
     remove_tree(old)
 
 
-def _put_in_place(new_site: Path, site_dir: Path) -> None:
+def _put_in_place(new_site: Path, site_dir: Path, discard) -> None:
     if not os.path.lexists(site_dir):
         os.rename(new_site, site_dir)
     elif exchange(new_site, site_dir):
-        remove_tree(new_site)   # now the previous site
+        discard(new_site)   # now the previous site
     else:
         _replace_by_renames(new_site, site_dir)
 
 
-def publish(new_site: Path, site_dir: Path) -> None:
+def publish(new_site: Path, site_dir: Path, discard=remove_tree) -> None:
     """Put the complete `new_site` at `site_dir`; `site_dir` is never missing or mixed
-    (except between the two renames of the fallback, see the module docstring)."""
+    (except between the two renames of the fallback, see the module docstring).
+    `discard(path)`: removes the previous site once swapped out (`Removals.discard` moves
+    it aside and removes it while the build finishes)."""
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _put_in_place(new_site, site_dir)
+        _put_in_place(new_site, site_dir, discard)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
@@ -145,7 +148,36 @@ def publish(new_site: Path, site_dir: Path) -> None:
         incoming = incoming_site(site_dir)
         remove_tree(incoming)
         shutil.copytree(new_site, incoming, symlinks=True)
-        _put_in_place(incoming, site_dir)
+        _put_in_place(incoming, site_dir, discard)
+
+
+class Removals:
+    """Folders removed in a helper thread while the build does its last steps, waited for
+    when the build ends (`with Removals(root) as removals:` around them). The previous site
+    is tens of thousands of files at 10,000 papers: removing them took seconds after the new
+    site was in place, while the build still wrote its project files and stamp. A folder is
+    first renamed to `build/staging-*` (when on the same filesystem), so a build killed
+    meanwhile leaves a staging folder, which the next build removes (`clean_leftovers`)."""
+
+    def __init__(self, root: Path):
+        self.root, self._threads = root, []
+
+    def discard(self, path: Path) -> None:
+        aside = build_dir(self.root) / f"{STAGING_PREFIX}previous-{os.getpid()}-{len(self._threads)}"
+        try:
+            os.rename(path, aside)
+        except OSError:
+            aside = path     # another filesystem (a site next to the project's): removed where it is
+        thread = threading.Thread(target=remove_tree, args=(aside,), name="annobib-removal")
+        thread.start()
+        self._threads.append(thread)
+
+    def __enter__(self) -> "Removals":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for thread in self._threads:
+            thread.join()
 
 
 # --- child processes ------------------------------------------------------------------
