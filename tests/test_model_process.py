@@ -173,6 +173,58 @@ def test_the_models_load_while_new_texts_are_detected_and_not_at_all_for_a_cache
         assert (models.reader.pid, models.encoder.pid) == (None, None)
 
 
+def test_the_models_start_before_a_changed_file_is_parsed_and_stop_when_it_brings_no_new_text(tmp_path):
+    """A corpus file that must be parsed again most often brings a new text: the models
+    start loading before it is parsed. A file read before starts nothing; a changed file
+    whose texts were all read before (a year corrected) stops the loads at once, so no
+    model is loaded for it."""
+    import shutil
+
+    from annobib.analyze import load_models_for_changed_corpus, load_models_for_new_texts, paper_document
+    from annobib.analyze.language import LanguageMemo
+    from annobib.corpus import load as corpus_load
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(SMALL, corpus)
+
+    def read(models: ModelProcesses, events: list):
+        def parse_starts():
+            load_models_for_changed_corpus(Settings(), models)
+            events.append(("parse", models.reader.pid is not None, models.encoder.pid is not None))
+
+        def papers_read(papers):
+            processes = [models.reader._process, models.encoder._process]
+            events.append(("new text", load_models_for_new_texts(papers, Settings(), cache, models)))
+            events.append(("running", models.reader.pid is not None, models.encoder.pid is not None))
+            events.append(("ended", [p is not None and p.poll() is not None for p in processes]))
+        return corpus_load.load_corpus(corpus, parse_cache=cache / "parsed", on_parse=parse_starts,
+                                       on_papers=papers_read).papers
+
+    events: list = []
+    with ModelProcesses() as models:
+        papers = read(models, events)
+    assert events[:3] == [("parse", True, True), ("new text", True), ("running", True, True)]
+    languages = LanguageMemo(cache / "languages.json")     # what an analysis of these texts records
+    for paper in papers:
+        paper_document(paper, languages.detect)
+    languages.save()
+
+    events.clear()
+    with ModelProcesses() as models:
+        read(models, events)
+    assert events == [("new text", False), ("running", False, False), ("ended", [False, False])], \
+        "a file parsed before is not parsed again, and starts no model"
+
+    bib = corpus / "papers.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("year = {2024}", "year = {2021}", 1), encoding="utf-8")
+    events.clear()
+    with ModelProcesses() as models:
+        read(models, events)
+        assert not models.loading
+    assert events == [("parse", True, True), ("new text", False), ("running", False, False),
+                      ("ended", [True, True])], "the loads stopped once no text was new"
+
+
 def test_a_spacy_pipeline_needs_pytorch_only_when_its_package_requires_it(tmp_path):
     from annobib.analyze.loaders import _needs_torch
 

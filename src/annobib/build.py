@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 import bibtexparser
 
-from .analyze import CachedPhraseEmbedder, annotate_papers, load_models_for_new_texts, load_vocabulary
+from .analyze import (CachedPhraseEmbedder, annotate_papers, load_models_for_changed_corpus, load_models_for_new_texts,
+                      load_vocabulary)
 from .analyze.distributed import build_collection, release_memory
 from .analyze.loaders import release_spacy
 from .analyze.worker import ModelProcesses, models_apart
@@ -138,13 +139,16 @@ def _build(root: Path, settings: Settings, log, progress: bool, strict: bool,
     summary = BuildSummary()
     # The models run in processes of their own, started only for model work: spaCy's ends
     # after the analysis, the encoder's once the themes are labelled (analyze/worker.py).
-    # They start loading as soon as the corpus is read, if a text is new, while it is checked.
+    # They start loading before a changed corpus file is parsed, and stop once the corpus is
+    # read if no text is new; else they go on loading while it is checked.
     with ModelProcesses() if models_apart(settings) else nullcontext() as models, \
             ThreadPoolExecutor(max_workers=1) as helper:
         # A strict build loads nothing before its checks pass.
-        load_early = None if strict or models is None else (lambda papers: load_models_for_new_texts(
-            papers, settings, root / settings.analyze_cache_dir, models))
-        report = check_project(root, settings, on_papers=load_early)
+        early = not strict and models is not None
+        load_early = (lambda papers: load_models_for_new_texts(
+            papers, settings, root / settings.analyze_cache_dir, models)) if early else None
+        load_on_change = (lambda: load_models_for_changed_corpus(settings, models)) if early else None
+        report = check_project(root, settings, on_papers=load_early, on_parse=load_on_change)
         loaded = report.loaded
         if strict and report.errors:
             raise CorpusError(report.problems)

@@ -65,12 +65,13 @@ class CheckReport(HasProblems):
                 f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) in {self.seconds:.2f} s{enrich}")
 
 
-def check_project(root: Path, settings: Settings, base_refs: tuple[str, ...] = (), on_papers=None) -> CheckReport:
+def check_project(root: Path, settings: Settings, base_refs: tuple[str, ...] = (), on_papers=None,
+                  on_parse=None) -> CheckReport:
     """Every problem of the corpus under `root`; never raises for a corpus fault.
 
     `base_refs`: extra git revisions whose corpus counts as published (besides HEAD and,
     in a GitHub pull request, origin/$GITHUB_BASE_REF), used to recognise renamed keys;
-    `on_papers`: see `load_corpus`.
+    `on_papers`, `on_parse`: see `load_corpus`.
     """
     started = time.perf_counter()
     corpus_dir = root / settings.corpus_dir
@@ -78,7 +79,8 @@ def check_project(root: Path, settings: Settings, base_refs: tuple[str, ...] = (
     loaded = load_corpus(corpus_dir, require_abstract=settings.require_abstract, privacy=privacy,
                          notes_dir=root / settings.notes_dir,
                          recorded_keys=read_generated_keys(root / settings.generated_keys_file),
-                         parse_cache=root / settings.analyze_cache_dir / "parsed", on_papers=on_papers)
+                         parse_cache=root / settings.analyze_cache_dir / "parsed", on_papers=on_papers,
+                         on_parse=on_parse)
     problems = list(loaded.problems)
     broken_keys = {p.entry for p in loaded.problems if p.entry and p.severity == "error"}
     problems += published_key_problems(root, settings, loaded.papers, broken_keys, base_refs)

@@ -302,14 +302,28 @@ def annotate_papers(papers: list[Paper], settings: Settings, cache_dir: Path, pr
 
 def load_models_for_new_texts(papers: list[Paper], settings: Settings, cache_dir: Path, models) -> bool:
     """Start both models loading (`models`: `worker.ModelProcesses`) when a paper's text is
-    one no build has read, so it will be analysed. A build calls this as soon as the corpus
-    is read, and the loads overlap the corpus checks; whether they started is returned."""
+    one no build has read, so it will be analysed, and stop them when none is (they were
+    started for a changed file). A build calls this as soon as the corpus is read, and the
+    loads overlap the corpus checks; whether the models are loading is returned."""
     from .language import LanguageMemo
 
-    if settings.analyze_scheduler or not _has_new_text(papers, LanguageMemo(cache_dir / "languages.json")):
+    if settings.analyze_scheduler:
+        return False
+    if not _has_new_text(papers, LanguageMemo(cache_dir / "languages.json")):
+        if models.loading:
+            models.stop()    # started for a changed file (load_models_for_changed_corpus) that brought no new text
         return False
     _load_ahead(models, settings)
     return True
+
+
+def load_models_for_changed_corpus(settings: Settings, models) -> None:
+    """Start both models loading (`models`: `worker.ModelProcesses`) because a corpus file
+    is parsed afresh: a changed file most often brings a new text, and the loads then overlap
+    the parse as well as the checks. `load_models_for_new_texts` stops them when the papers
+    show no new text. A build calls this before the first changed file is parsed."""
+    if not settings.analyze_scheduler:
+        _load_ahead(models, settings)
 
 
 def _has_new_text(papers: list[Paper], languages) -> bool:

@@ -126,6 +126,13 @@ class ModelProcess:
         self._requests = Connection(request_write, readable=False)
         self._replies = Connection(reply_read, writable=False)
 
+    def stop(self) -> None:
+        """End the model process at once, whatever it is doing (a model it no longer needs
+        is loading): unlike `close`, nothing it was asked is finished."""
+        if self._process is not None:
+            self._process.terminate()
+        self.close()
+
     def close(self) -> None:
         """End the model process: it reads the end of its requests and exits."""
         if self._process is None:
@@ -155,6 +162,12 @@ class ModelProcesses:
     def close(self) -> None:
         self.reader.close()
         self.encoder.close()
+
+    def stop(self) -> None:
+        """End both processes at once (their loads are not needed); a later load starts them again."""
+        self.reader.stop()
+        self.encoder.stop()
+        self.loading = False
 
 
 def serve(requests: Connection, replies: Connection) -> None:

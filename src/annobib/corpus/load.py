@@ -68,7 +68,7 @@ class LoadResult(HasProblems):
 
 def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: PrivacyRule = PrivacyRule(),
                 notes_dir: Path | None = None, recorded_keys: dict[str, str] | None = None,
-                parse_cache: Path | None = None, on_papers=None) -> LoadResult:
+                parse_cache: Path | None = None, on_papers=None, on_parse=None) -> LoadResult:
     """Every usable paper of every `*.bib` file in `corpus_dir`, and every problem found.
 
     `privacy`: which fields are left out of the papers (never reach the site);
@@ -77,13 +77,15 @@ def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: Priva
     `parse_cache`: a folder where parsed files are kept, so that only changed files are
     parsed again, with the strict LaTeX verdicts beside it (`parse_memo.py`);
     `on_papers(papers)`: called with the usable papers as soon as they are read, before the
-    checks across entries (a build starts its models there when a text is new).
+    checks across entries (a build starts its models there when a text is new);
+    `on_parse()`: called once, before the first file that is parsed afresh (not found in
+    `parse_cache`): a build starts its models there, so they load during the parse too.
     """
     files = corpus_files(corpus_dir)
     if not files:
         return LoadResult([], [Problem(str(corpus_dir), 0, "", "no .bib files in the corpus folder")])
     memo = ParseMemo(parse_cache) if parse_cache is not None else None
-    read, skipped = _read_files(files, memo)
+    read, skipped = _read_files(files, memo, on_parse)
     if memo is not None:
         memo.save()
     entries, problems, generated = give_missing_keys(read.entries, recorded_keys or {})
@@ -112,19 +114,31 @@ def load_corpus(corpus_dir: Path, require_abstract: bool = False, privacy: Priva
     return LoadResult(papers, problems, read.blocks, tuple(skipped), generated)
 
 
-def _read_files(files: list[Path], memo: ParseMemo | None = None) -> tuple[FileRead, list[Problem]]:
+def _read_files(files: list[Path], memo: ParseMemo | None = None, on_parse=None) -> tuple[FileRead, list[Problem]]:
     """Every entry of the files, read in order (a @string holds for the files after its own),
-    and the error of each failed block (an entry read and not used)."""
+    and the error of each failed block (an entry read and not used). `on_parse`: see `load_corpus`."""
     read, skipped = FileRead(), []
     strings: dict[str, str] = {}
+    parse = _announced(read_file, on_parse) if on_parse is not None else read_file
     for path in files:
-        one = memo.read(path, strings, read_file) if memo is not None else read_file(path, strings)
+        one = memo.read(path, strings, parse) if memo is not None else parse(path, strings)
         read.entries += one.entries
         read.problems += one.problems
         read.blocks += one.blocks
         unused = one.blocks - len(one.entries)
         skipped += [p for p in one.problems if p.severity == "error"][:unused]
     return read, skipped
+
+
+def _announced(parse, on_parse):
+    """`parse`, calling `on_parse()` once, before the first file it parses."""
+    waiting = [on_parse]
+
+    def announced(*args):
+        if waiting:
+            waiting.pop()()
+        return parse(*args)
+    return announced
 
 
 def load_file(path: Path) -> tuple[list[Paper], list[Problem]]:
