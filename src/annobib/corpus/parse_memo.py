@@ -88,25 +88,50 @@ class ParseMemo:
         return read, after
 
 
-class LatexVerdicts:
-    """Strict-parse verdicts of LaTeX values (`rules.latex_problems`) between builds, by a
-    digest of the value: "" parses, else the parser's complaint. The strict parse was the
-    costliest rule of a 10,000-paper load (about 2.5 s), and a value's verdict depends only
-    on the value, pylatexenc and annobib's code, which key the whole file. `save` keeps
-    only the values of this build."""
+class CodeKeyedMemo:
+    """One JSON file of results that hold for one version of annobib's code and of the
+    library that made them (`LIBRARY`): `_stored()` is what the file holds when those
+    versions wrote it, `_write` writes it (a read-only project is checked all the same,
+    only not remembered)."""
+
+    LIBRARY = ""
 
     def __init__(self, path: Path):
         from importlib.metadata import version
 
         from ..build_stamp import package_digest
 
-        self.path, self._used = path, {}
-        self._code = f"{package_digest()} pylatexenc {version('pylatexenc')}"
+        self.path = path
+        self._code = f"{package_digest()} {self.LIBRARY} {version(self.LIBRARY)}"
+
+    def _stored(self) -> dict:
         try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            self._known = stored["verdicts"] if stored.get("code") == self._code else {}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self._known = {}
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return stored if isinstance(stored, dict) and stored.get("code") == self._code else {}
+
+    def _write(self, content: dict) -> None:
+        try:
+            write_json(self.path, {"code": self._code, **content})
+        except OSError:
+            pass
+
+
+class LatexVerdicts(CodeKeyedMemo):
+    """Strict-parse verdicts of LaTeX values (`rules.latex_problems`) between builds, by a
+    digest of the value: "" parses, else the parser's complaint. The strict parse was the
+    costliest rule of a 10,000-paper load (about 2.5 s), and a value's verdict depends only
+    on the value, pylatexenc and annobib's code, which key the whole file. `save` keeps
+    only the values of this build."""
+
+    LIBRARY = "pylatexenc"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self._used = {}
+        known = self._stored().get("verdicts")
+        self._known = known if isinstance(known, dict) else {}
 
     @staticmethod
     def _digest(value: str) -> str:
@@ -124,47 +149,36 @@ class LatexVerdicts:
         self._used[self._digest(value)] = verdict
 
     def save(self) -> None:
-        if self._used == self._known:
-            return
-        try:
-            write_json(self.path, {"code": self._code, "verdicts": self._used})
-        except OSError:
-            pass    # a read-only project is checked all the same, only not remembered
+        if self._used != self._known:
+            self._write({"verdicts": self._used})
 
 
-class TitlePairs:
+class TitlePairs(CodeKeyedMemo):
     """The near-identical title pairs of the last build (`rules.duplicate_papers`), so a
     build compares only its new titles: at 10,000 papers comparing every title costs about
     15 million rapidfuzz ratios, one new paper a few thousand. Kept: the distinct normal
     titles compared and the pairs among them at or above the ratio, keyed like
     `LatexVerdicts` (annobib's code, rapidfuzz's version). `save` keeps this build's titles."""
 
+    LIBRARY = "rapidfuzz"
+
     def __init__(self, path: Path):
-        from importlib.metadata import version
-
-        from ..build_stamp import package_digest
-
-        self.path = path
-        self._code = f"{package_digest()} rapidfuzz {version('rapidfuzz')}"
+        super().__init__(path)
         self.titles: frozenset[str] = frozenset()
         self.pairs: dict[tuple[str, str], float] = {}
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            if stored.get("code") == self._code:
+        stored = self._stored()
+        if stored:
+            try:
                 self.titles = frozenset(str(title) for title in stored["titles"])
                 self.pairs = {(str(a), str(b)): float(score) for a, b, score in stored["pairs"]}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.titles, self.pairs = frozenset(), {}
+            except (ValueError, KeyError, TypeError):
+                self.titles, self.pairs = frozenset(), {}
         self._saved = (self.titles, self.pairs)
 
     def remember(self, titles, pairs: dict[tuple[str, str], float]) -> None:
         self.titles, self.pairs = frozenset(titles), dict(pairs)
 
     def save(self) -> None:
-        if (self.titles, self.pairs) == self._saved:
-            return
-        try:
-            write_json(self.path, {"code": self._code, "titles": sorted(self.titles),
-                                   "pairs": [[a, b, score] for (a, b), score in sorted(self.pairs.items())]})
-        except OSError:
-            pass    # a read-only project is checked all the same, only not remembered
+        if (self.titles, self.pairs) != self._saved:
+            self._write({"titles": sorted(self.titles),
+                         "pairs": [[a, b, score] for (a, b), score in sorted(self.pairs.items())]})

@@ -286,7 +286,7 @@ def duplicate_papers(papers: list[Paper], known_pairs: TitlePairs | None = None)
     return problems
 
 
-def _similar_titles(papers: list[Paper], known: TitlePairs | None = None) -> Iterator[tuple[Paper, Paper, float]]:
+def _similar_titles(papers: list[Paper], known: TitlePairs | None = None) -> list[tuple[Paper, Paper, float]]:
     """(earlier, later, similarity) for each pair of papers with near-identical titles, in
     the corpus's order: papers with the same normal title, and papers of two titles paired
     by `_title_pairs`."""
@@ -303,7 +303,7 @@ def _similar_titles(papers: list[Paper], known: TitlePairs | None = None) -> Ite
         for a in with_title[one]:
             found += [(a, b, score) if order[id(a)] < order[id(b)] else (b, a, score) for b in with_title[other]]
     found.sort(key=lambda pair: (order[id(pair[0])], order[id(pair[1])]))
-    yield from found
+    return found
 
 
 def _title_pairs(titles: list[str], known: TitlePairs | None) -> dict[tuple[str, str], float]:
