@@ -4,7 +4,8 @@ Importing PyTorch and sentence-transformers costs a build process about 400 MB t
 never gives back (the libraries stay mapped; dropping the models and trimming the heap
 returns only their ~50 MB), and a 10,000-paper build carries that through organize,
 render and MkDocs, where its peak is. With `analyze_models_apart` the analysis runs in two
-model processes (`ModelProcesses`), started only for model work:
+model processes (`ModelProcesses`), started only for model work (a build starts them when a
+corpus file changed, and stops them, unused, if no text turns out to be new: `stop`):
 
 - the reading process loads spaCy and reads each chunk (parse, keyphrase candidates,
   names, summary: `distributed.read_chunk`); it ends when the analysis is done;
