@@ -111,27 +111,12 @@ def theme_of(root: Path) -> dict[str, str]:
 
 # --- incremental ---------------------------------------------------------------------------
 
-def test_adding_one_paper_analyses_only_that_paper(project, monkeypatch, tmp_path):
-    """... and its search index is begun while MkDocs runs (render/search.py, EarlyIndex),
-    with every page that indexing the finished site whole gives."""
-    from annobib.render import search
-    from helpers.search import bundle_pages
-
-    whole_site_indexed = []
-    index_whole_site = search._pagefind
-    monkeypatch.setattr(search, "_pagefind", lambda *args: whole_site_indexed.append(args) or index_whole_site(*args))
+def test_adding_one_paper_analyses_only_that_paper(project):
     before_keys, before_themes = keys_of(project), theme_of(project)
     with (project / "corpus" / "papers.bib").open("a", encoding="utf-8") as bib:
         bib.write(NEW_PAPER)
     result = build(project)
     assert result.exit_code == 0, result.output
-    assert whole_site_indexed == [], "the index was not begun before MkDocs"
-    copy = tmp_path / "whole"
-    shutil.copytree(project / "site", copy, ignore=shutil.ignore_patterns("pagefind"))
-    index_whole_site(copy, True)
-    indexed = bundle_pages(project / "site" / "pagefind")
-    assert indexed == bundle_pages(copy / "pagefind")
-    assert "/papers/muller2022instant/" in indexed
     assert f"analysed 1 paper(s), {len(before_keys)} from the cache" in result.output
     assert keys_of(project) == before_keys | {"muller2022instant"}
     after_themes = theme_of(project)

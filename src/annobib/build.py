@@ -286,22 +286,16 @@ def _render_and_publish(root: Path, settings: Settings, bib: Bibliography, summa
             _run_zensical(root, docs_dir, config_path, summary, build_date)   # render/zensical_build.py
         else:
             pages = _page_cache_plan(root, settings, docs_dir, config_path)   # render/incremental.py
-            # Pagefind reads the pages that are reused while MkDocs renders the others (render/search.py).
-            early = _start_early_index(root, settings, pages, config_path, new_site, staging / "search")
+            release_memory()   # render's freed pages handed back: MkDocs' peak is on top of this process
+            _run_mkdocs(config_path, mkdocs)
+            # The docs folder is done with: its tens of thousands of files are removed while
+            # the pages are restored and Pagefind indexes the site.
+            clearing = threading.Thread(target=shutil.rmtree, args=(docs_dir,), kwargs={"ignore_errors": True})
+            clearing.start()
             try:
-                release_memory()   # render's freed pages handed back: MkDocs' peak is on top of this process
-                _run_mkdocs(config_path, mkdocs)
-                # The docs folder is done with: its tens of thousands of files are removed while
-                # the pages are restored and Pagefind indexes the site.
-                clearing = threading.Thread(target=shutil.rmtree, args=(docs_dir,), kwargs={"ignore_errors": True})
-                clearing.start()
-                try:
-                    _reuse_pages_and_index(pages, bib, settings, config_path, new_site, summary, early)
-                finally:
-                    clearing.join()
+                _reuse_pages_and_index(pages, bib, settings, config_path, new_site, summary)
             finally:
-                if early is not None:
-                    early.close()
+                clearing.join()
         # Counted in the built site, not taken from the input: the conservation check's evidence.
         summary.paper_pages = sum(1 for _ in (new_site / "papers").glob("*/index.html"))
         summary.theme_pages = rendered.theme_pages
@@ -321,22 +315,14 @@ def _page_cache_plan(root: Path, settings: Settings, docs_dir: Path, config_path
     return incremental.prepare(config_path, _base_mkdocs(root), docs_dir, cache)
 
 
-def _start_early_index(root: Path, settings: Settings, plan, config_path: Path, new_site: Path, folder: Path):
-    from .render import incremental, search
-
-    return search.start_early_index(incremental.reused_html(plan, config_path, _base_mkdocs(root)), new_site,
-                                    settings, folder, pages_key=incremental.pages_key(plan), cache_dir=plan.cache_dir)
-
-
 def _reuse_pages_and_index(plan, bib: Bibliography, settings: Settings, config_path: Path, new_site: Path,
-                           summary: BuildSummary, early=None) -> None:
+                           summary: BuildSummary) -> None:
     from .render import incremental, search
 
     incremental.restore_reused(plan, config_path, new_site)
     summary.pages_rendered, summary.pages_reused = plan.rendered, plan.reused
     search.build_search_index(bib, new_site, settings, plan.search_config,
-                              pages_key=incremental.pages_key(plan), cache_dir=plan.cache_dir, early=early,
-                              pages=(plan.reused_at, {path: new_site / path for path in plan.rendered_at}))
+                              pages_key=incremental.pages_key(plan), cache_dir=plan.cache_dir)
 
 
 def _run_zensical(root: Path, docs_dir: Path, config_path: Path, summary: BuildSummary, build_date: str) -> None:

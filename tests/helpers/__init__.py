@@ -8,6 +8,5 @@ file changes sys.path and no test file imports another test file.
 - `enrich`: a collection whose every answer is a recorded one (`annobib enrich` end to end);
 - `small_bib`: the small fixture corpus as a hand-made Bibliography (no models);
 - `themes`: a synthetic corpus with planted topics and a model-free phrase embedder;
-- `bibtex`: the real `bibtex` program run on a .bib, its log read;
-- `search`: what a Pagefind bundle holds, page by page.
+- `bibtex`: the real `bibtex` program run on a .bib, its log read.
 """

@@ -66,8 +66,6 @@ class PagePlan:
     everything: bool = False                              # every page, the nav's too, is reused
     rendered: int = 0
     reused: int = 0
-    reused_at: set[str] = field(default_factory=set)       # after MkDocs: where the reused pages stand in the site
-    rendered_at: list[str] = field(default_factory=list)   # ... and the rendered ones
     search_config: dict | None = None  # Material's search settings (lang, separator), for a lunr index
 
 
@@ -239,27 +237,6 @@ def with_page_cache_plugin(plugins) -> list:
     return [item for item in listed if item != PLUGIN_NAME] + [PLUGIN_NAME]
 
 
-def reused_html(plan: PagePlan, config_path: Path, base_config: Path) -> dict[str, Path]:
-    """Before MkDocs: where each page to be reused will stand in the site -> the cached
-    file with its HTML (MkDocs' layout, `site_path`)."""
-    if plan.cache_dir is None:
-        return {}
-    config = load_yaml(config_path.read_text(encoding="utf-8")) or {}
-    directory_urls = config.get("use_directory_urls", _base_entry(base_config, "use_directory_urls"))
-    return {site_path(page, directory_urls is not False): plan.cache_dir / f"{plan.keys[page]}.html"
-            for page in plan.reuse}
-
-
-def site_path(page: str, directory_urls: bool = True) -> str:
-    """Where MkDocs writes a Markdown page: 'papers/a.md' -> 'papers/a/index.html'
-    ('papers/a.html' without directory URLs), 'themes/index.md' -> 'themes/index.html'."""
-    stem = page[:-len(".md")] if page.endswith(".md") else page
-    parent, _, name = stem.rpartition("/")
-    if name in ("index", "README"):
-        return f"{parent}/index.html" if parent else "index.html"
-    return f"{stem}/index.html" if directory_urls else f"{stem}.html"
-
-
 def pages_key(plan: PagePlan) -> str | None:
     """One digest of every page's key: equal only when every page is the same."""
     if plan.cache_dir is None or not plan.keys:
@@ -282,8 +259,6 @@ def restore_reused(plan: PagePlan, config_path: Path, site_dir: Path) -> PagePla
     pages = built["pages"]
     plan.rendered = sum(1 for p in pages.values() if not p["skipped"])
     plan.reused = sum(1 for p in pages.values() if p["skipped"])
-    plan.reused_at = {p["dest"] for p in pages.values() if p["skipped"]}
-    plan.rendered_at = sorted(p["dest"] for p in pages.values() if not p["skipped"])
     plan.search_config = built.get("search_config")
     if plan.cache_dir is None:
         return plan

@@ -20,25 +20,14 @@ both built after MkDocs from the finished site, both inside the Material header'
   with the corpus; kept as the fallback where the Pagefind binary cannot run.
 
 The choice and the figures behind it: bench/RESULTS.md, `## Search`.
-
-Pagefind has no update mode: every build that changes a page indexes the whole site again.
-But its service (the `pagefind` package's `PagefindService`) takes folders one after
-another and writes the bundle at the end, so a build that reuses pages from the page cache
-(render/incremental.py) starts an `EarlyIndex` before MkDocs runs: the reused pages, whose
-final HTML is already in the cache, are read while MkDocs renders the others, which are
-added after it. The bundle holds the same pages with the same text as one made from the
-finished site (tests/test_search_index.py); the pages' order in it, as in any Pagefind
-bundle, follows the order the files were found in.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 from ..atomic import link_or_copy
@@ -76,25 +65,23 @@ def pagefind_executable() -> Path:
 
 
 def build_search_index(bib: Bibliography, site_dir: Path, settings, search_config: dict | None = None,
-                       pages_key: str | None = None, cache_dir: Path | None = None,
-                       early: "EarlyIndex | None" = None,
-                       pages: tuple[set[str], dict[str, Path]] | None = None) -> str:
+                       pages_key: str | None = None, cache_dir: Path | None = None) -> str:
     """Write the search index into the finished `site_dir`; returns the mode used.
 
     `pages_key`: a digest of every page's cache key (render/incremental.py); with
-    `cache_dir`, a Pagefind bundle made from the same pages is reused, not rebuilt.
-    `early`: the index of the reused pages begun before MkDocs (`start_early_index`),
-    finished here, `pages` being (the reused pages' paths in the site, rendered page's
-    path -> its file); where it cannot be, the finished site is indexed whole."""
+    `cache_dir`, a Pagefind bundle made from the same pages is reused, not rebuilt."""
     mode = search_mode(settings)
-    abstracts = _abstracts(settings)
+    abstracts = getattr(settings, "render_search_abstracts", True)
     if mode == "pagefind":
-        cached = _bundle_folder(pages_key, cache_dir, abstracts)
+        key = None
+        if pages_key and cache_dir is not None:
+            material = f"{pages_key}|{abstracts}|{PAGEFIND_GLOB}|{PAGEFIND_ROOT}|{PAGEFIND_EXCLUDE}|{_pagefind_version()}"
+            key = hashlib.sha256(material.encode("utf-8")).hexdigest()
+        cached = cache_dir / f"pagefind-{key}" if key else None
         if cached is not None and (cached / "pagefind.js").is_file():
             _link_tree(cached, site_dir / "pagefind")
         else:
-            if early is None or not early.finish(*(pages or (set(), {}))):
-                _pagefind(site_dir, abstracts)
+            _pagefind(site_dir, abstracts)
             if cached is not None:
                 for old in cache_dir.glob("pagefind-*"):
                     shutil.rmtree(old, ignore_errors=True)
@@ -102,120 +89,6 @@ def build_search_index(bib: Bibliography, site_dir: Path, settings, search_confi
     else:
         _lunr(bib, site_dir, abstracts, search_config or DEFAULT_SEARCH_CONFIG)
     return mode
-
-
-def _abstracts(settings) -> bool:
-    return getattr(settings, "render_search_abstracts", True)
-
-
-def _bundle_folder(pages_key: str | None, cache_dir: Path | None, abstracts: bool) -> Path | None:
-    """Where the page cache keeps the Pagefind bundle of exactly these pages (None: no cache)."""
-    if not pages_key or cache_dir is None:
-        return None
-    material = f"{pages_key}|{abstracts}|{PAGEFIND_GLOB}|{PAGEFIND_ROOT}|{PAGEFIND_EXCLUDE}|{_pagefind_version()}"
-    return cache_dir / f"pagefind-{hashlib.sha256(material.encode('utf-8')).hexdigest()}"
-
-
-def start_early_index(reused: dict[str, Path], site_dir: Path, settings, folder: Path,
-                      pages_key: str | None = None, cache_dir: Path | None = None) -> "EarlyIndex | None":
-    """An `EarlyIndex` of the `reused` pages (path in the site -> file holding its final
-    HTML), to be written into `site_dir`; None where it would not be used (lunr, no page
-    reused, or a bundle of these very pages kept in the cache)."""
-    abstracts = _abstracts(settings)
-    if search_mode(settings) != "pagefind" or not reused:
-        return None
-    cached = _bundle_folder(pages_key, cache_dir, abstracts)
-    if cached is not None and (cached / "pagefind.js").is_file():
-        return None
-    return EarlyIndex(reused, site_dir / "pagefind", _exclusions(abstracts), folder)
-
-
-class EarlyIndex:
-    """Pagefind's index begun before MkDocs runs (module docstring). In a thread of this
-    process, the reused pages are linked into `folder`, laid out as the site, and indexed
-    by Pagefind's service; `finish` adds the rendered pages the same way and writes the
-    bundle; `close` ends it unwritten."""
-
-    def __init__(self, reused: dict[str, Path], output: Path, exclusions: str, folder: Path):
-        self.reused, self.output, self.folder = set(reused), output, folder
-        self._rest: Path | None = None
-        self._go = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(reused, exclusions), daemon=True)
-        self._thread.start()
-
-    def finish(self, reused: set[str], rendered: dict[str, Path]) -> bool:
-        """Add the `rendered` pages (path in the site -> file) and write the bundle. False,
-        with nothing written, when the index cannot be finished: the service failed, or the
-        site's `reused` pages (paths) are not the ones indexed."""
-        if not self._thread.is_alive() or reused != self.reused:
-            self.close()
-            return False
-        _link_pages(rendered, self.folder / "rendered")
-        self._rest = self.folder / "rendered"
-        self._go.set()
-        self._thread.join()
-        if self._error is not None:
-            shutil.rmtree(self.output, ignore_errors=True)   # a half-written bundle is made again, whole
-            return False
-        return True
-
-    def close(self) -> None:
-        """End the index unwritten (when `finish` did not run)."""
-        self._go.set()
-        self._thread.join()
-
-    def _run(self, reused: dict[str, Path], exclusions: str) -> None:
-        try:
-            _link_pages(reused, self.folder / "reused")
-            asyncio.run(self._index(exclusions))
-        except BaseException as exc:   # noqa: BLE001 - `finish` then indexes the finished site whole
-            self._error = exc
-
-    async def _index(self, exclusions: str) -> None:
-        from pagefind.service import PagefindService
-
-        config = {"root_selector": PAGEFIND_ROOT, "exclude_selectors": [exclusions], "force_language": "en"}
-        async with PagefindService() as service:
-            # A request is never answered when the service's process dies or the task reading
-            # its replies fails (the package's own attributes): each is waited on beside it.
-            ended = asyncio.ensure_future(asyncio.wait({asyncio.ensure_future(service._backend.wait()),
-                                                        service._poll_task}, return_when=asyncio.FIRST_COMPLETED))
-            index = await _unless(ended, service.create_index(config))
-            await _unless(ended, index.add_directory(str(self.folder / "reused"), glob=PAGEFIND_GLOB))
-            await asyncio.get_running_loop().run_in_executor(None, self._go.wait)
-            if self._rest is None:
-                raise _Abandoned()
-            await _unless(ended, index.add_directory(str(self._rest), glob=PAGEFIND_GLOB))
-            await _unless(ended, index.write_files(output_path=str(self.output)))
-            ended.cancel()
-
-
-class _Abandoned(Exception):
-    """The build ended the early index before its bundle was written."""
-
-
-async def _unless(ended: asyncio.Future, request):
-    """The value of `request`, unless the service `ended` first."""
-    task = asyncio.ensure_future(request)
-    await asyncio.wait({task, ended}, return_when=asyncio.FIRST_COMPLETED)
-    if not task.done():
-        task.cancel()
-        raise BuildError("the Pagefind service ended before it answered")
-    return task.result()
-
-
-def _link_pages(pages: dict[str, Path], folder: Path) -> None:
-    """Each file at its path in the site, under `folder` (hard links where possible)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for path, source in pages.items():
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        link_or_copy(source, target)
-
-
-def _exclusions(abstracts: bool) -> str:
-    return PAGEFIND_EXCLUDE + ("" if abstracts else f", {ABSTRACT_SELECTOR}")
 
 
 def _pagefind_version() -> str:
@@ -238,7 +111,7 @@ def _link_tree(source: Path, target: Path) -> None:
 
 
 def _pagefind(site_dir: Path, abstracts: bool) -> None:
-    exclude = _exclusions(abstracts)
+    exclude = PAGEFIND_EXCLUDE + ("" if abstracts else f", {ABSTRACT_SELECTOR}")
     command = [str(pagefind_executable()), "--site", str(site_dir), "--output-subdir", "pagefind",
                "--glob", PAGEFIND_GLOB, "--root-selector", PAGEFIND_ROOT, "--exclude-selectors", exclude,
                "--force-language", "en", "--silent"]
